@@ -1,0 +1,48 @@
+// "20:delay,10:error" ⇄ a list of weighted behavior names. The share left up to 100 goes to
+// dummy, as in Vaurien; a bare name means 100% of it.
+import { UsageError } from '../cli/usage-error.js';
+
+export interface WeightedEntry {
+  /** Percentage of exchanges, 0 < weight <= 100 (fractions allowed). */
+  readonly weight: number;
+  /** A registered behavior name, or a plugin reference (`./chaos/mine.js`, `package#export`). */
+  readonly name: string;
+}
+
+export type WeightedSpec = readonly WeightedEntry[];
+
+const WEIGHT = /^\d+(\.\d+)?$/;
+
+export function parseWeightedSpec(text: string, where = '--behavior'): WeightedSpec {
+  const trimmed = text.trim();
+  if (trimmed === '') throw new UsageError(`${where}: empty behavior spec (expected e.g. 20:delay,10:error)`);
+  const entries: WeightedEntry[] = [];
+  for (const part of trimmed.split(',')) {
+    const item = part.trim();
+    const colon = item.indexOf(':');
+    const weightText = colon === -1 ? '100' : item.slice(0, colon).trim();
+    const name = (colon === -1 ? item : item.slice(colon + 1)).trim();
+    if (!WEIGHT.test(weightText) || name === '') {
+      throw new UsageError(`${where}: malformed entry "${item}" (expected PERCENT:NAME, e.g. 20:delay)`);
+    }
+    const weight = Number(weightText);
+    if (weight <= 0 || weight > 100) throw new UsageError(`${where}: weight of "${name}" must be in (0, 100], got ${weightText}`);
+    if (entries.some((entry) => entry.name === name)) throw new UsageError(`${where}: "${name}" appears twice`);
+    entries.push({ weight, name });
+  }
+  const total = entries.reduce((sum, entry) => sum + entry.weight, 0);
+  if (total > 100 + 1e-9) throw new UsageError(`${where}: weights add up to ${round(total)}, more than 100`);
+  return entries;
+}
+
+/** The spec as users write it; a single behavior at 100% reads as its bare name ("dummy"). */
+export function formatWeightedSpec(spec: WeightedSpec): string {
+  const only = spec[0];
+  if (spec.length === 1 && only !== undefined && only.weight === 100) return only.name;
+  if (spec.length === 0) return 'dummy';
+  return spec.map((entry) => `${round(entry.weight)}:${entry.name}`).join(',');
+}
+
+function round(value: number): number {
+  return Math.round(value * 1e6) / 1e6;
+}

@@ -1,0 +1,87 @@
+// The protocol plugin contract: bytes in, messages out, and a convincing failure.
+// A framer never rewrites bytes: concatenating the messages' `bytes` gives back its input.
+import type { Logger } from '../log.js';
+import type { Rng } from '../rng.js';
+import type { Direction, Message, MessageInfo } from './message.js';
+import type { OptionTable, OptionValues } from './options.js';
+
+/** Turns one direction's byte stream into messages; one per direction per connection. */
+export interface Framer {
+  /** Frames what a chunk completes. A message may be a view of `chunk`; keep no reference you mutate. */
+  push(chunk: Buffer): Iterable<Message>;
+  /** End of stream: whatever is left (a partial message) still goes through, as it came. */
+  end(): Iterable<Message>;
+}
+
+/** A request the proxy forwarded to the backend and whose response has not started yet. */
+export interface ForwardedRequest {
+  readonly exchange: number;
+  readonly info: MessageInfo | undefined;
+}
+
+/** What a framer can ask of its connection. */
+export interface FramerContext {
+  /**
+   * Opens the next exchange and returns its number. A request framer calls it at each new
+   * request; a response framer calls it when the server speaks first (an SMTP greeting).
+   */
+  openExchange(): number;
+  /**
+   * For `ordered` protocols: the oldest forwarded request whose response has not started, so
+   * a response framer can tell which exchange a response answers (and that it answers a HEAD).
+   * `undefined` when the backend speaks unasked.
+   */
+  nextForwarded(): ForwardedRequest | undefined;
+  /** The newest exchange opened so far (0 if none): `latest` protocols pair backend bytes with it. */
+  readonly latestExchange: number;
+  /** For one line about malformed data; a framer never throws on bad input. */
+  readonly log: Logger;
+}
+
+/**
+ * How responses are paired with requests:
+ * - `ordered`: each request gets one response, in order (HTTP/1.1, Redis, memcache, SMTP, MySQL);
+ *   injected error replies wait for their turn so pipelined clients never see answers swapped.
+ * - `latest`: no structure (tcp); backend bytes belong to the newest exchange.
+ */
+export type Pairing = 'ordered' | 'latest';
+
+/** An error answer of a protocol, and whether the connection must close after it. */
+export interface ErrorReply {
+  readonly bytes: Buffer;
+  readonly close: boolean;
+}
+
+/**
+ * A protocol plugin.
+ * @example
+ * export const line = defineProtocol<LineOptions>({
+ *   name: 'line', description: 'One request per line', options: {}, pairing: 'ordered',
+ *   createFramer: (direction, options, context) => createLineFramer(direction, context),
+ *   errorReply: () => ({ bytes: Buffer.from('ERROR\n'), close: false }),
+ * });
+ */
+export interface ProtocolDefinition<O extends OptionValues = OptionValues> {
+  readonly name: string;
+  readonly description: string;
+  readonly options: OptionTable<O>;
+  readonly pairing: Pairing;
+  /** The server speaks first (SMTP, MySQL): an unavailable backend is reported at once, not after a request. */
+  readonly serverFirst?: boolean;
+  /**
+   * One framer per direction per connection. `shared` is one object per connection, the same
+   * for both directions, for protocols whose framing depends on the other side (MySQL phases).
+   */
+  createFramer(direction: Direction, options: O, context: FramerContext, shared: Record<string, unknown>): Framer;
+  /** A well-formed error of this protocol answering `request` (undefined: no request seen). */
+  errorReply(request: Message | undefined, rng: Rng): ErrorReply;
+  /** The `error` behavior's `inject`: random bytes inside a reply. Absent: inject is ignored (http). */
+  corrupt?(message: Message, rng: Rng): Message;
+  /** What the client gets when the backend cannot be reached. Absent: the connection is just closed. */
+  unavailableReply?(request: Message | undefined): ErrorReply;
+}
+
+/** Identity helper that checks a protocol definition against its option type. */
+export function defineProtocol<O extends OptionValues>(definition: ProtocolDefinition<O>): ProtocolDefinition<O> {
+  return definition;
+}

@@ -1,0 +1,43 @@
+// Counters of one proxy: connections, exchanges per behavior, bytes per direction, faults
+// injected. Plain numbers bumped on the hot path; snapshots are taken by the control API.
+import type { Direction } from '../contract/message.js';
+
+export interface StatsSnapshot {
+  readonly protocol: string;
+  readonly connections: { readonly open: number; readonly total: number };
+  readonly exchanges: Readonly<Record<string, number>>;
+  readonly bytes: Readonly<Record<Direction, number>>;
+  /** Faults a behavior injected: error replies, corrupted replies, closed connections. */
+  readonly faults: Readonly<Record<string, number>>;
+  readonly uptimeSeconds: number;
+}
+
+export class ProxyStats {
+  openConnections = 0;
+  totalConnections = 0;
+  readonly bytes: Record<Direction, number> = { request: 0, response: 0 };
+  private readonly exchanges = new Map<string, number>();
+  private readonly faults = new Map<string, number>();
+  private readonly startedAt = performance.now();
+
+  constructor(private readonly protocol: string) {}
+
+  countExchange(behavior: string): void {
+    this.exchanges.set(behavior, (this.exchanges.get(behavior) ?? 0) + 1);
+  }
+
+  countFault(behavior: string): void {
+    this.faults.set(behavior, (this.faults.get(behavior) ?? 0) + 1);
+  }
+
+  snapshot(): StatsSnapshot {
+    return {
+      protocol: this.protocol,
+      connections: { open: this.openConnections, total: this.totalConnections },
+      exchanges: Object.fromEntries(this.exchanges),
+      bytes: { ...this.bytes },
+      faults: Object.fromEntries(this.faults),
+      uptimeSeconds: Math.round((performance.now() - this.startedAt) / 10) / 100,
+    };
+  }
+}

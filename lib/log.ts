@@ -1,0 +1,54 @@
+// One-line logging with Vaurien's levels. Lines go to stderr or to --log-output; nothing here
+// throws, so logging can never take a connection (or the proxy) down.
+import { createWriteStream, type WriteStream } from 'node:fs';
+
+export const LOG_LEVELS = ['critical', 'error', 'warning', 'info', 'debug'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Logger {
+  critical(message: string): void;
+  error(message: string): void;
+  warning(message: string): void;
+  info(message: string): void;
+  debug(message: string): void;
+  /** True when `level` would be written: lets hot paths skip building a message. */
+  enabled(level: LogLevel): boolean;
+  close(): Promise<void>;
+}
+
+export function isLogLevel(value: string): value is LogLevel {
+  return (LOG_LEVELS as readonly string[]).includes(value);
+}
+
+/** `output` is a file path, or `-` for stderr. */
+export function createLogger(level: LogLevel = 'info', output = '-'): Logger {
+  const threshold = LOG_LEVELS.indexOf(level);
+  const file: WriteStream | undefined = output === '-' ? undefined : createWriteStream(output, { flags: 'a' });
+  file?.on('error', (error) => process.stderr.write(`vaurien: cannot write log file ${output}: ${error.message}\n`));
+  const write = (at: LogLevel, message: string): void => {
+    if (LOG_LEVELS.indexOf(at) > threshold) return;
+    const line = `${new Date().toISOString()} [${at}] ${message}\n`;
+    if (file) file.write(line);
+    else process.stderr.write(line);
+  };
+  return {
+    critical: (message) => write('critical', message),
+    error: (message) => write('error', message),
+    warning: (message) => write('warning', message),
+    info: (message) => write('info', message),
+    debug: (message) => write('debug', message),
+    enabled: (at) => LOG_LEVELS.indexOf(at) <= threshold,
+    close: () => new Promise((resolve) => (file ? file.end(resolve) : resolve())),
+  };
+}
+
+/** A logger that drops everything: the default for in-process proxies in tests. */
+export const silentLogger: Logger = {
+  critical() {},
+  error() {},
+  warning() {},
+  info() {},
+  debug() {},
+  enabled: () => false,
+  close: () => Promise.resolve(),
+};

@@ -1,0 +1,69 @@
+// Runs each message through its exchange's operator. Dummy returns the message as is (no
+// Observable, no allocation). Otherwise the operator runs on the message; if it completes at
+// once its output goes straight on, else a promise holds the stream's write callback, so a
+// delayed or hung message pauses the socket instead of piling up in memory.
+import { identity, of, type Subscription } from 'rxjs';
+import { many, type Many } from 'stream-chain/defs.js';
+import type { Direction, Message } from '../contract/message.js';
+import type { ExchangeLedger, MessageOperator } from './exchanges.js';
+import type { Outgoing } from './outgoing.js';
+
+export type StageResult = Message | Many<Outgoing> | Promise<Many<Outgoing>>;
+
+export interface StageHost {
+  readonly ledger: ExchangeLedger;
+  /** Subscriptions end with the connection, so no timer outlives it. */
+  readonly subscriptions: Subscription;
+  /** An operator failed (a plugin bug): the connection is closed and the failure logged once. */
+  fail(direction: Direction, error: unknown): void;
+}
+
+/** Output collected for the message being processed on each direction (see ConnectionControl.closeBoth). */
+export type ActiveRuns = Record<Direction, Outgoing[] | undefined>;
+
+export function createBehaviorStage(direction: Direction, host: StageHost, runs: ActiveRuns): (message: Message) => StageResult {
+  let exchange = -1;
+  let operator: MessageOperator = identity;
+  return (message) => {
+    if (message.exchange !== exchange) {
+      exchange = message.exchange;
+      operator = exchange === 0 ? identity : host.ledger.operatorFor(exchange, direction);
+    }
+    if (operator === identity) return message;
+    return runOperator(direction, operator, message, host, runs);
+  };
+}
+
+function runOperator(direction: Direction, operator: MessageOperator, message: Message, host: StageHost, runs: ActiveRuns): StageResult {
+  const out: Outgoing[] = [];
+  let settled = false;
+  let resolvePending: ((value: Many<Outgoing>) => void) | undefined;
+  const finish = (): Many<Outgoing> => {
+    runs[direction] = undefined;
+    if (message.last) out.push({ kind: 'side-done', exchange: message.exchange });
+    return many(out);
+  };
+  runs[direction] = out;
+  let subscription: Subscription | undefined;
+  subscription = of(message)
+    .pipe(operator)
+    .subscribe({
+      next: (item) => out.push(item),
+      error: (error: unknown) => {
+        settled = true;
+        out.length = 0;
+        host.fail(direction, error);
+        resolvePending?.(finish());
+      },
+      complete: () => {
+        settled = true;
+        if (subscription !== undefined) host.subscriptions.remove(subscription);
+        resolvePending?.(finish());
+      },
+    });
+  if (settled) return finish();
+  host.subscriptions.add(subscription);
+  return new Promise((resolve) => {
+    resolvePending = resolve;
+  });
+}

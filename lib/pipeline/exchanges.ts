@@ -1,0 +1,122 @@
+// The per-connection ledger of exchanges, shared by both directions: numbers exchanges as
+// framers open them, draws each one's behavior (in opening order, so a seed replays), pairs
+// backend responses with forwarded requests, and builds each side's operator once.
+// Dummy exchanges leave no trace here: the fast path allocates nothing.
+import { identity, type MonoTypeOperatorFunction } from 'rxjs';
+import type { BehaviorContext } from '../contract/behavior.js';
+import type { Direction, Message, MessageInfo } from '../contract/message.js';
+import type { ForwardedRequest, FramerContext, Pairing } from '../contract/protocol.js';
+import type { BehaviorChoice } from '../choose/picker.js';
+import type { Logger } from '../log.js';
+
+export type MessageOperator = MonoTypeOperatorFunction<Message>;
+
+/** The behavior an exchange was given, with the count the behavior had reached. */
+export interface ExchangePick {
+  readonly choice: BehaviorChoice;
+  readonly exchangesSoFar: number;
+}
+
+export interface LedgerHooks {
+  /** Draws the next exchange's behavior; undefined for dummy. */
+  choose(): ExchangePick | undefined;
+  /** The context an operator factory gets for one side of an exchange. */
+  contextFor(exchange: number, direction: Direction, pick: ExchangePick, opener: Direction): BehaviorContext;
+  /** A behavior acted on an exchange (counted once per exchange). */
+  countFault(behavior: string): void;
+}
+
+interface Entry {
+  readonly pick: ExchangePick;
+  readonly opener: Direction;
+  request?: MessageOperator;
+  response?: MessageOperator;
+  forwarded: boolean;
+  requestDone: boolean;
+  responseDone: boolean;
+  faultCounted: boolean;
+}
+
+/** How far back a `latest` protocol (tcp) may still refer to an exchange. */
+const LATEST_WINDOW = 64;
+
+export class ExchangeLedger {
+  latestExchange = 0;
+  private readonly forwarded: ForwardedRequest[] = [];
+  private readonly entries = new Map<number, Entry>();
+
+  constructor(
+    private readonly pairing: Pairing,
+    private readonly hooks: LedgerHooks,
+    readonly log: Logger,
+  ) {}
+
+  /** What one direction's framer sees of the ledger. */
+  framerContext(direction: Direction): FramerContext {
+    const ledger = this;
+    return {
+      openExchange: () => this.openExchange(direction),
+      nextForwarded: () => this.forwarded.shift(),
+      get latestExchange() {
+        return ledger.latestExchange;
+      },
+      log: this.log,
+    };
+  }
+
+  /** `opener` is the side whose framer opened it: 'response' when the server speaks first. */
+  openExchange(opener: Direction = 'request'): number {
+    const exchange = ++this.latestExchange;
+    const pick = this.hooks.choose();
+    if (pick !== undefined) {
+      this.entries.set(exchange, { pick, opener, forwarded: false, requestDone: false, responseDone: false, faultCounted: false });
+    }
+    if (this.pairing === 'latest') this.entries.delete(exchange - LATEST_WINDOW);
+    return exchange;
+  }
+
+  /** The request writer sent the first bytes of `exchange` to the backend. */
+  noteForwarded(exchange: number, info: MessageInfo | undefined): void {
+    if (this.pairing !== 'ordered') return;
+    this.forwarded.push({ exchange, info });
+    const entry = this.entries.get(exchange);
+    if (entry !== undefined) entry.forwarded = true;
+  }
+
+  /** The operator for one side of an exchange; `identity` for dummy (and for exchange 0). */
+  operatorFor(exchange: number, direction: Direction): MessageOperator {
+    const entry = this.entries.get(exchange);
+    if (entry === undefined) return identity;
+    let operator = entry[direction];
+    if (operator === undefined) {
+      operator = entry.pick.choice.definition.operator(this.hooks.contextFor(exchange, direction, entry.pick, entry.opener));
+      entry[direction] = operator;
+      if (operator !== identity && !entry.faultCounted) {
+        entry.faultCounted = true;
+        this.hooks.countFault(entry.pick.choice.definition.name);
+      }
+    }
+    return operator;
+  }
+
+  /** One side of `exchange` is over; the entry goes once both are. */
+  sideDone(exchange: number, direction: Direction): void {
+    const entry = this.entries.get(exchange);
+    if (entry === undefined) return;
+    if (direction === 'request') {
+      entry.requestDone = true;
+      // Not forwarded (answered by the proxy, or swallowed): no response will come for it.
+      if (!entry.forwarded && this.pairing === 'ordered') entry.responseDone = true;
+    } else {
+      entry.responseDone = true;
+      // A greeting (opened by the server) has no request side.
+      if (entry.opener === 'response') entry.requestDone = true;
+    }
+    if (entry.requestDone && entry.responseDone) this.entries.delete(exchange);
+  }
+
+  /** Exchanges still tracked (tests use it to prove nothing leaks). */
+  get trackedExchanges(): number {
+    return this.entries.size;
+  }
+}

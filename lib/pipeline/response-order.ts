@@ -1,0 +1,82 @@
+// Keeps answers in request order on `ordered` protocols. A slot is taken per exchange that
+// will be answered: by the backend (its request was forwarded) or by the proxy (an error
+// reply). Replies wait until the backend's answers to earlier exchanges have been written,
+// so a pipelining client never gets its answers swapped.
+
+interface BackendSlot {
+  readonly exchange: number;
+  readonly reply?: undefined;
+}
+interface ReplySlot {
+  readonly exchange: number;
+  readonly reply: Buffer;
+  readonly close: boolean;
+}
+type Slot = BackendSlot | ReplySlot;
+
+export interface ReplyTarget {
+  /** Writes a reply to the client. */
+  write(bytes: Buffer): void;
+  /** Ends the connection after a reply that closes it. */
+  closeAfterReply(): void;
+}
+
+export class ResponseOrder {
+  private readonly slots: Slot[] = [];
+  private closed = false;
+
+  constructor(private readonly target: ReplyTarget) {}
+
+  /** Exchanges still waiting for their answer to be written. */
+  get pending(): number {
+    return this.slots.length;
+  }
+
+  /** A request of `exchange` went to the backend: its answer comes from there. */
+  expectBackend(exchange: number): void {
+    this.slots.push({ exchange });
+  }
+
+  /** The proxy answers `exchange` itself. */
+  reply(exchange: number, bytes: Buffer, close: boolean): void {
+    const head = this.slots[0];
+    if (head !== undefined && head.exchange === exchange && head.reply === undefined) {
+      // A response-side behavior replacing the backend's answer: it is this exchange's turn.
+      this.send(bytes, close);
+      return;
+    }
+    this.slots.push({ exchange, reply: bytes, close });
+    this.flushReplies();
+  }
+
+  /** The backend's answer to `exchange` is about to be written: earlier replies go first. */
+  beforeBackendWrite(exchange: number): void {
+    const head = this.slots[0];
+    if (head !== undefined && head.exchange !== exchange) this.flushReplies();
+  }
+
+  /** The backend's answer to `exchange` is complete (or was dropped): the next turn begins. */
+  backendDone(exchange: number): void {
+    const at = this.slots.findIndex((slot) => slot.exchange === exchange && slot.reply === undefined);
+    if (at === -1) return;
+    this.slots.splice(at, 1);
+    this.flushReplies();
+  }
+
+  private flushReplies(): void {
+    for (let head = this.slots[0]; head !== undefined && head.reply !== undefined; head = this.slots[0]) {
+      this.slots.shift();
+      this.send(head.reply, head.close);
+    }
+  }
+
+  private send(bytes: Buffer, close: boolean): void {
+    if (this.closed) return;
+    this.target.write(bytes);
+    if (close) {
+      this.closed = true;
+      this.slots.length = 0;
+      this.target.closeAfterReply();
+    }
+  }
+}

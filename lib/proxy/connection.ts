@@ -1,0 +1,300 @@
+// One client connection and its backend connection, joined by two pipelines (client→backend
+// "request", backend→client "response"). Every failure here (a reset, a refusal, a timeout,
+// malformed data, a plugin's exception) ends this connection alone and is logged once.
+import { connect, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { Subscription } from 'rxjs';
+import type { BehaviorContext, ConnectionControl } from '../contract/behavior.js';
+import type { Direction } from '../contract/message.js';
+import type { OptionValues } from '../contract/options.js';
+import type { ErrorReply, ProtocolDefinition } from '../contract/protocol.js';
+import type { ProxyStats } from '../control/stats.js';
+import type { Logger } from '../log.js';
+import type { Rng } from '../rng.js';
+import { createBehaviorStage, type ActiveRuns, type StageHost } from '../pipeline/behavior-stage.js';
+import { createDirection } from '../pipeline/direction.js';
+import { ExchangeLedger, type ExchangePick } from '../pipeline/exchanges.js';
+import { CLOSE_BOTH, isMarker, type Outgoing } from '../pipeline/outgoing.js';
+import { ResponseOrder } from '../pipeline/response-order.js';
+import type { HostPort } from './address.js';
+import { corkForTick, writeWithBackpressure } from './socket-write.js';
+
+/** What a connection needs from its proxy; read once, when the connection is accepted. */
+export interface ConnectionEnvironment {
+  /** 1, 2, 3… in accept order: names the connection in logs and seeds its randomness. */
+  readonly index: number;
+  readonly backend: HostPort;
+  readonly protocol: ProtocolDefinition;
+  readonly protocolOptions: OptionValues;
+  /** Backend connect timeout and idle timeout. */
+  readonly timeoutMs: number;
+  readonly stayConnected: boolean;
+  readonly rng: Rng;
+  readonly log: Logger;
+  readonly stats: ProxyStats;
+  /** Draws the behavior of the next exchange (undefined: dummy). */
+  choose(rng: Rng): ExchangePick | undefined;
+}
+
+/** How long a `latest` (tcp) connection must be quiet to count as between exchanges. */
+const QUIET_MS = 100;
+
+export class Connection implements StageHost {
+  readonly ledger: ExchangeLedger;
+  readonly subscriptions = new Subscription();
+  /** Resolves once both sockets are closed and everything is released. */
+  readonly closed: Promise<void>;
+
+  private readonly backend: Socket;
+  private readonly order: ResponseOrder;
+  private readonly runs: ActiveRuns = { request: undefined, response: undefined };
+  private readonly requestPipeline: Duplex;
+  private readonly responsePipeline: Duplex;
+  private readonly ordered: boolean;
+  private readonly label: string;
+  private resolveClosed: () => void = () => {};
+  private connectTimer: NodeJS.Timeout | undefined;
+  private backendConnected = false;
+  private backendEnded = false;
+  private clientSpoke = false;
+  private pendingUnavailable: ErrorReply | undefined;
+  private lastForwarded = 0;
+  private lastActivity = performance.now();
+  private socketsOpen = 2;
+  private finished = false;
+  private problemLogged = false;
+
+  constructor(
+    private readonly client: Socket,
+    private readonly env: ConnectionEnvironment,
+  ) {
+    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+    this.label = `#${env.index} ${client.remoteAddress ?? '?'}:${client.remotePort ?? '?'}`;
+    this.ordered = env.protocol.pairing === 'ordered';
+    env.stats.openConnections++;
+    env.stats.totalConnections++;
+
+    this.ledger = new ExchangeLedger(
+      env.protocol.pairing,
+      {
+        choose: () => env.choose(env.rng),
+        contextFor: (exchange, direction, pick, opener) => this.contextFor(exchange, direction, pick, opener),
+        countFault: (behavior) => env.stats.countFault(behavior),
+      },
+      env.log,
+    );
+    this.order = new ResponseOrder({
+      write: (bytes) => {
+        if (!client.destroyed && !client.writableEnded) client.write(bytes);
+      },
+      closeAfterReply: () => this.endThenClose(client),
+    });
+
+    client.setNoDelay(true);
+    this.backend = connect({ host: env.backend.host, port: env.backend.port, allowHalfOpen: true });
+    this.backend.setNoDelay(true);
+    this.connectTimer = setTimeout(() => this.backendUnavailable('connect timeout'), env.timeoutMs);
+    this.backend.once('connect', () => {
+      this.backendConnected = true;
+      clearTimeout(this.connectTimer);
+    });
+
+    const shared: Record<string, unknown> = {};
+    const { protocol, protocolOptions } = env;
+    this.requestPipeline = createDirection({
+      framer: protocol.createFramer('request', protocolOptions, this.ledger.framerContext('request'), shared),
+      behavior: createBehaviorStage('request', this, this.runs),
+      writer: (item) => this.writeRequest(item),
+      onChunk: () => this.onClientChunk(),
+    });
+    this.responsePipeline = createDirection({
+      framer: protocol.createFramer('response', protocolOptions, this.ledger.framerContext('response'), shared),
+      behavior: createBehaviorStage('response', this, this.runs),
+      writer: (item) => this.writeResponse(item),
+      onChunk: () => corkForTick(client),
+    });
+
+    client.pipe(this.requestPipeline);
+    this.backend.pipe(this.responsePipeline);
+    // Half-close travels: when one side is done sending, the other side's socket is ended.
+    this.requestPipeline.on('finish', () => this.backend.end());
+    this.responsePipeline.on('finish', () => client.end());
+    this.requestPipeline.on('error', (error: unknown) => this.fail('request', error));
+    this.responsePipeline.on('error', (error: unknown) => this.fail('response', error));
+
+    client.on('error', (error) => this.onClientError(error));
+    this.backend.on('error', (error) => this.onBackendError(error));
+    this.backend.on('end', () => (this.backendEnded = true));
+    client.on('close', () => this.onSocketClosed(client));
+    this.backend.on('close', () => this.onSocketClosed(this.backend));
+    if (!env.stayConnected) client.setTimeout(env.timeoutMs, () => this.onIdle());
+    if (protocol.serverFirst === true) this.clientSpoke = true;
+  }
+
+  /** Between exchanges: nothing held, nothing awaited (used by graceful shutdown). */
+  get isIdle(): boolean {
+    if (this.runs.request !== undefined || this.runs.response !== undefined) return false;
+    if (this.ordered) return this.order.pending === 0;
+    return performance.now() - this.lastActivity > QUIET_MS;
+  }
+
+  /** Ends the connection now. */
+  destroy(): void {
+    this.client.destroy();
+    this.backend.destroy();
+  }
+
+  fail(direction: Direction, error: unknown): void {
+    this.logProblem('warning', `${direction} side failed: ${error instanceof Error ? error.message : String(error)}`);
+    this.destroy();
+  }
+
+  private writeRequest(item: Outgoing): void | Promise<void> {
+    if (isMarker(item)) {
+      if (item.kind === 'side-done') this.ledger.sideDone(item.exchange, 'request');
+      else this.endThenClose(this.backend);
+      return;
+    }
+    const { exchange } = item;
+    if (exchange !== this.lastForwarded && exchange !== 0) {
+      this.lastForwarded = exchange;
+      if (this.ordered && item.noReply !== true) {
+        this.ledger.noteForwarded(exchange, item.info);
+        this.order.expectBackend(exchange);
+      }
+    }
+    this.env.stats.bytes.request += item.bytes.length;
+    if (item.last) this.ledger.sideDone(exchange, 'request');
+    return writeWithBackpressure(this.backend, item.bytes);
+  }
+
+  private writeResponse(item: Outgoing): void | Promise<void> {
+    if (isMarker(item)) {
+      if (item.kind === 'side-done') this.responseDone(item.exchange);
+      else this.endThenClose(this.client);
+      return;
+    }
+    const { exchange } = item;
+    if (this.ordered && exchange !== 0) this.order.beforeBackendWrite(exchange);
+    this.env.stats.bytes.response += item.bytes.length;
+    const written = writeWithBackpressure(this.client, item.bytes);
+    if (item.last && exchange !== 0) this.responseDone(exchange);
+    return written;
+  }
+
+  private responseDone(exchange: number): void {
+    if (this.ordered) this.order.backendDone(exchange);
+    this.ledger.sideDone(exchange, 'response');
+  }
+
+  private contextFor(exchange: number, direction: Direction, pick: ExchangePick, opener: Direction): BehaviorContext {
+    return {
+      direction,
+      exchange,
+      opener,
+      options: pick.choice.options,
+      protocol: this.env.protocol,
+      connection: this.controlFor(exchange, direction),
+      rng: this.env.rng,
+      log: this.env.log,
+      exchangesSoFar: pick.exchangesSoFar,
+    };
+  }
+
+  private controlFor(exchange: number, direction: Direction): ConnectionControl {
+    return {
+      reply: (bytes, options) => this.order.reply(exchange, bytes, options?.close ?? false),
+      closeClient: () => this.destroy(),
+      closeBoth: () => {
+        const run = this.runs[direction];
+        if (run !== undefined) run.push(CLOSE_BOTH);
+        else this.endThenClose(direction === 'request' ? this.backend : this.client);
+      },
+    };
+  }
+
+  /** Flushes what was written to `socket`, sends FIN, then closes both connections. */
+  private endThenClose(socket: Socket): void {
+    if (socket.destroyed || socket.writableEnded) {
+      this.destroy();
+      return;
+    }
+    socket.end(() => this.destroy());
+  }
+
+  private onClientChunk(): void {
+    this.lastActivity = performance.now();
+    corkForTick(this.backend);
+    if (!this.clientSpoke) {
+      this.clientSpoke = true;
+      if (this.pendingUnavailable !== undefined) this.sendUnavailable(this.pendingUnavailable);
+    }
+  }
+
+  private backendUnavailable(reason: string): void {
+    if (this.finished || this.backendConnected) return;
+    clearTimeout(this.connectTimer);
+    this.logProblem('warning', `backend ${this.env.backend.host}:${this.env.backend.port} unavailable: ${reason}`);
+    const reply = this.env.protocol.unavailableReply?.(undefined);
+    this.backend.destroy();
+    if (reply === undefined) this.client.destroy();
+    else if (this.clientSpoke) this.sendUnavailable(reply);
+    else this.pendingUnavailable = reply; // e.g. http: a 502 answers the first request, not silence
+  }
+
+  private sendUnavailable(reply: ErrorReply): void {
+    this.pendingUnavailable = undefined;
+    this.client.unpipe(this.requestPipeline);
+    if (this.client.destroyed || this.client.writableEnded) return;
+    this.client.end(reply.bytes, () => this.client.destroy());
+  }
+
+  private onClientError(error: NodeJS.ErrnoException): void {
+    this.logProblem('debug', `client error: ${error.code ?? error.message}`);
+    // The backend sees what a direct client would have caused: a reset.
+    if (!this.backend.destroyed) this.backend.resetAndDestroy();
+  }
+
+  private onBackendError(error: NodeJS.ErrnoException): void {
+    if (!this.backendConnected) {
+      this.backendUnavailable(error.code ?? error.message);
+      return;
+    }
+    this.logProblem('info', `backend error: ${error.code ?? error.message}`);
+    if (!this.client.destroyed) this.client.resetAndDestroy();
+  }
+
+  private onIdle(): void {
+    this.logProblem('debug', `idle for ${this.env.timeoutMs / 1000}s, closing`);
+    this.destroy();
+  }
+
+  private onSocketClosed(socket: Socket): void {
+    if (socket === this.client) {
+      // Nobody left to answer: the backend connection goes too.
+      this.backend.destroy();
+    } else if (!this.backendEnded && this.pendingUnavailable === undefined && !this.client.writableEnded) {
+      // The backend went away without a clean end (reset, destroyed): so does the client,
+      // unless the client is already being answered and closed (a 502, an error reply).
+      this.client.destroy();
+    }
+    if (--this.socketsOpen === 0) this.finish();
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    clearTimeout(this.connectTimer);
+    this.subscriptions.unsubscribe();
+    this.requestPipeline.destroy();
+    this.responsePipeline.destroy();
+    this.env.stats.openConnections--;
+    this.resolveClosed();
+  }
+
+  private logProblem(level: 'warning' | 'info' | 'debug', message: string): void {
+    if (this.problemLogged) return;
+    this.problemLogged = true;
+    this.env.log[level](`${this.label}: ${message}`);
+  }
+}

@@ -1,0 +1,229 @@
+// The proxy: a listening socket, its connections, and the settings that can change while it
+// runs (behavior set, options, backend). New settings apply to new exchanges (behavior) or
+// new connections (backend); what is in flight keeps what it was given.
+import { createServer, type Server, type Socket } from 'node:net';
+import '../../plugins/index.js';
+import { BehaviorPlan, type BehaviorChoice } from '../choose/picker.js';
+import { formatWeightedSpec, parseWeightedSpec, type WeightedSpec } from '../choose/weighted-spec.js';
+import { UsageError } from '../cli/usage-error.js';
+import { defaultsOf, type OptionValues } from '../contract/options.js';
+import type { ProtocolDefinition } from '../contract/protocol.js';
+import { ProxyStats, type StatsSnapshot } from '../control/stats.js';
+import { silentLogger, type Logger } from '../log.js';
+import { mergeOptions } from '../options/option-types.js';
+import type { ExchangePick } from '../pipeline/exchanges.js';
+import { Behavior } from '../registry/behaviors.js';
+import { Protocol } from '../registry/protocols.js';
+import { createRng, deriveSeed, randomSeed, type Rng } from '../rng.js';
+import { formatHostPort, parseHostPort, type HostPort } from './address.js';
+import { Connection } from './connection.js';
+
+/** Options of a behavior or protocol as given by a user: raw values, checked against the option table. */
+export type RawOptions = Readonly<Record<string, unknown>>;
+
+export interface ProxyOptions {
+  /** Where to forward, `host:port` or `{ host, port }`. */
+  readonly backend: string | HostPort;
+  /** A registered protocol name; default `tcp`. */
+  readonly protocol?: string;
+  readonly protocolOptions?: RawOptions;
+  /** `PERCENT:NAME[,…]`; default `100:dummy`. */
+  readonly behavior?: string;
+  /** Options per behavior name, e.g. `{ delay: { sleep: 0.2 } }`. */
+  readonly behaviorOptions?: Readonly<Record<string, RawOptions>>;
+  /** Backend connect timeout and idle timeout, seconds; default 30. */
+  readonly timeout?: number;
+  /** Never close a connection for being idle. */
+  readonly stayConnected?: boolean;
+  readonly backlog?: number;
+  /** Seed of the behavior selection; random (and readable on `proxy.seed`) when absent. */
+  readonly seed?: number;
+  readonly log?: Logger;
+}
+
+export interface BehaviorSetting {
+  /** The weighted set, as users write it: `delay`, `20:delay,10:error`. */
+  readonly behavior: string;
+  /** Options in force for each behavior of the set. */
+  readonly options: Readonly<Record<string, OptionValues>>;
+}
+
+export class VaurienProxy {
+  readonly seed: number;
+  readonly protocol: ProtocolDefinition;
+  readonly protocolOptions: OptionValues;
+  private readonly statsCounters: ProxyStats;
+  private readonly server: Server;
+  private readonly connections = new Set<Connection>();
+  private readonly exchangeCounts = new Map<string, number>();
+  /** Options configured at start (flags, config file): a live change starts again from these. */
+  private readonly configuredOptions = new Map<string, OptionValues>();
+  private readonly log: Logger;
+  private readonly timeoutMs: number;
+  private readonly stayConnected: boolean;
+  private readonly backlog: number;
+  private backend: HostPort;
+  private spec: WeightedSpec = [];
+  private plan = new BehaviorPlan([]);
+  private connectionCount = 0;
+  private listening: HostPort | undefined;
+
+  constructor(options: ProxyOptions) {
+    this.log = options.log ?? silentLogger;
+    this.seed = options.seed ?? randomSeed();
+    this.backend = typeof options.backend === 'string' ? parseHostPort(options.backend, '--backend') : options.backend;
+    this.protocol = Protocol.require(options.protocol ?? 'tcp', '--protocol');
+    this.protocolOptions = mergeOptions(
+      this.protocol.options,
+      defaultsOf(this.protocol.options),
+      options.protocolOptions ?? {},
+      (name) => `--protocol-${this.protocol.name}-${name.replaceAll('_', '-')}`,
+    );
+    const timeout = options.timeout ?? 30;
+    if (!(timeout > 0)) throw new UsageError(`--timeout: must be more than 0 seconds, got ${timeout}`);
+    this.timeoutMs = timeout * 1000;
+    this.stayConnected = options.stayConnected ?? false;
+    this.backlog = options.backlog ?? 8192;
+    for (const [name, raw] of Object.entries(options.behaviorOptions ?? {})) {
+      const definition = Behavior.require(name, `--behavior-${name}`);
+      this.configuredOptions.set(
+        name,
+        mergeOptions(definition.options, defaultsOf(definition.options), raw, (option) => `--behavior-${name}-${option.replaceAll('_', '-')}`),
+      );
+    }
+    this.statsCounters = new ProxyStats(this.protocol.name);
+    this.setBehavior(options.behavior ?? '100:dummy');
+    this.server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket));
+    this.server.on('error', (error) => this.log.error(`proxy socket: ${error.message}`));
+  }
+
+  /** Starts accepting on `host:port` (port 0: any free port) and resolves with the address. */
+  listen(port = 8000, host = 'localhost'): Promise<HostPort> {
+    return new Promise((resolve, reject) => {
+      const onError = (error: NodeJS.ErrnoException): void => {
+        const where = `--proxy ${formatHostPort({ host, port })}`;
+        if (error.code === 'EADDRINUSE') reject(new UsageError(`${where}: address already in use`));
+        else if (error.code === 'EACCES') reject(new UsageError(`${where}: permission denied`));
+        else if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') reject(new UsageError(`${where}: no such local address`));
+        else reject(error);
+      };
+      this.server.once('error', onError);
+      this.server.listen({ port, host, backlog: this.backlog }, () => {
+        this.server.off('error', onError);
+        const address = this.server.address();
+        if (address === null || typeof address === 'string') return reject(new Error('unexpected listen address'));
+        this.listening = { host: address.address, port: address.port };
+        resolve(this.listening);
+      });
+    });
+  }
+
+  /** The address the proxy listens on. */
+  address(): HostPort {
+    if (this.listening === undefined) throw new Error('the proxy is not listening');
+    return this.listening;
+  }
+
+  /**
+   * Stops accepting, lets open exchanges finish for up to `graceSeconds`, then closes
+   * whatever is left. Idle connections (between exchanges) are closed at once.
+   */
+  async close(graceSeconds = 0): Promise<void> {
+    const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const deadline = performance.now() + graceSeconds * 1000;
+    while (this.connections.size > 0 && performance.now() < deadline) {
+      for (const connection of this.connections) if (connection.isIdle) connection.destroy();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const closing = [...this.connections].map((connection) => {
+      connection.destroy();
+      return connection.closed;
+    });
+    await Promise.all([stopped, ...closing]);
+  }
+
+  /**
+   * Sets the behavior of new exchanges. `options` override, per behavior, the options the
+   * proxy was started with.
+   * @example proxy.setBehavior('20:delay,10:error', { delay: { sleep: 0.5 } })
+   */
+  setBehavior(spec: string, options: Readonly<Record<string, RawOptions>> = {}, where = '--behavior'): void {
+    const parsed = parseWeightedSpec(spec, where);
+    const named = new Set(parsed.map((entry) => entry.name));
+    for (const name of Object.keys(options)) {
+      if (!named.has(name)) throw new UsageError(`${where}: options given for "${name}", which is not in "${spec}"`);
+    }
+    const choices: BehaviorChoice[] = [];
+    for (const entry of parsed) {
+      const definition = Behavior.require(entry.name, where);
+      const base = this.configuredOptions.get(entry.name) ?? defaultsOf(definition.options);
+      const merged = mergeOptions(definition.options, base, options[entry.name] ?? {}, (option) => `${entry.name}.${option}`);
+      if (entry.name !== 'dummy') choices.push({ definition, options: merged, weight: entry.weight });
+    }
+    this.spec = parsed;
+    this.plan = new BehaviorPlan(choices);
+  }
+
+  getBehavior(): BehaviorSetting {
+    const options: Record<string, OptionValues> = {};
+    for (const choice of this.plan.choices) options[choice.definition.name] = choice.options;
+    return { behavior: formatWeightedSpec(this.spec), options };
+  }
+
+  /** Moves the backend; connections already open keep theirs. */
+  setBackend(backend: string | HostPort): void {
+    this.backend = typeof backend === 'string' ? parseHostPort(backend, 'backend') : backend;
+  }
+
+  getBackend(): HostPort {
+    return this.backend;
+  }
+
+  stats(): StatsSnapshot {
+    return this.statsCounters.snapshot();
+  }
+
+  private accept(socket: Socket): void {
+    const index = ++this.connectionCount;
+    const rng = createRng(deriveSeed(this.seed, index));
+    try {
+      const connection = new Connection(socket, {
+        index,
+        backend: this.backend,
+        protocol: this.protocol,
+        protocolOptions: this.protocolOptions,
+        timeoutMs: this.timeoutMs,
+        stayConnected: this.stayConnected,
+        rng,
+        log: this.log,
+        stats: this.statsCounters,
+        choose: (connectionRng) => this.choose(connectionRng),
+      });
+      this.connections.add(connection);
+      void connection.closed.then(() => this.connections.delete(connection));
+    } catch (error) {
+      // A protocol plugin that cannot even build its framers fails this connection only.
+      this.log.error(`#${index}: cannot set up the connection: ${error instanceof Error ? error.message : String(error)}`);
+      socket.destroy();
+    }
+  }
+
+  private choose(rng: Rng): ExchangePick | undefined {
+    if (this.plan.isAllDummy) {
+      this.statsCounters.countExchange('dummy');
+      return undefined;
+    }
+    const choice = this.plan.choose(rng);
+    const name = choice?.definition.name ?? 'dummy';
+    this.statsCounters.countExchange(name);
+    if (choice === undefined) return undefined;
+    const exchangesSoFar = this.exchangeCounts.get(name) ?? 0;
+    this.exchangeCounts.set(name, exchangesSoFar + 1);
+    return { choice, exchangesSoFar };
+  }
+}
+
+/** Creates an in-process proxy; call `listen()` to start it. */
+export function createProxy(options: ProxyOptions): VaurienProxy {
+  return new VaurienProxy(options);
+}

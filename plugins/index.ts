@@ -1,0 +1,21 @@
+// Registers the built-in behaviors and protocols through the same register() a third-party
+// plugin uses. Imported for its effect by the proxy and the public entry point.
+import { Behavior } from '../lib/registry/behaviors.js';
+import { Protocol } from '../lib/registry/protocols.js';
+import { abort } from './behaviors/abort.js';
+import { blackout } from './behaviors/blackout.js';
+import { delay } from './behaviors/delay.js';
+import { dummy } from './behaviors/dummy.js';
+import { error } from './behaviors/error.js';
+import { hang } from './behaviors/hang.js';
+import { transient } from './behaviors/transient.js';
+import { tcp } from './protocols/tcp.js';
+
+Behavior.register(abort);
+Behavior.register(blackout);
+Behavior.register(delay);
+Behavior.register(dummy);
+Behavior.register(error);
+Behavior.register(hang);
+Behavior.register(transient);
+Protocol.register(tcp);

@@ -1,0 +1,90 @@
+// Small real-socket tools for tests: an echo backend, a raw client that collects what it
+// gets, and waiting for a socket to close.
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { TestContext } from 'node:test';
+
+export interface TestServer {
+  readonly server: Server;
+  readonly port: number;
+  readonly address: string;
+  /** Sockets accepted so far. */
+  readonly accepted: Socket[];
+}
+
+/** A TCP server on a free port, closed (with its sockets) when the test ends. */
+export async function startTcpServer(t: TestContext, onSocket: (socket: Socket) => void): Promise<TestServer> {
+  const accepted: Socket[] = [];
+  const server = createServer({ allowHalfOpen: true }, (socket) => {
+    accepted.push(socket);
+    socket.on('error', () => {});
+    onSocket(socket);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  t.after(async () => {
+    for (const socket of accepted) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  return { server, port, address: `127.0.0.1:${port}`, accepted };
+}
+
+/** Echoes every byte back, and half-closes when the client does. */
+export function startEchoServer(t: TestContext): Promise<TestServer> {
+  return startTcpServer(t, (socket) => socket.pipe(socket));
+}
+
+export interface RawClient {
+  readonly socket: Socket;
+  /** Everything received so far. */
+  received(): Buffer;
+  /** Resolves once at least `length` bytes have arrived (rejects on close before that). */
+  waitFor(length: number): Promise<Buffer>;
+  /** Resolves when the peer has closed (FIN or reset), with how it ended. */
+  readonly ended: Promise<'end' | 'error'>;
+}
+
+export async function rawClient(t: TestContext, port: number): Promise<RawClient> {
+  const socket = connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  t.after(() => socket.destroy());
+  const parts: Buffer[] = [];
+  let total = 0;
+  const waiters: Array<() => void> = [];
+  socket.on('data', (data: Buffer) => {
+    parts.push(data);
+    total += data.length;
+    for (const wake of waiters.splice(0)) wake();
+  });
+  const ended = new Promise<'end' | 'error'>((resolve) => {
+    socket.once('error', () => resolve('error'));
+    socket.once('end', () => resolve('end'));
+    socket.once('close', () => resolve('end'));
+  });
+  const received = (): Buffer => Buffer.concat(parts);
+  return {
+    socket,
+    received,
+    ended,
+    async waitFor(length) {
+      while (total < length) {
+        const closed = await Promise.race([new Promise<false>((resolve) => waiters.push(() => resolve(false))), ended.then(() => true)]);
+        if (closed && total < length) throw new Error(`connection closed after ${total} of ${length} bytes`);
+      }
+      return received();
+    },
+  };
+}
+
+/** Sends `payload`, half-closes, and resolves with everything the peer sent until it closed. */
+export function roundTrip(port: number, payload: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ port, host: '127.0.0.1', allowHalfOpen: true }, () => socket.end(payload));
+    const parts: Buffer[] = [];
+    socket.on('data', (data: Buffer) => parts.push(data));
+    socket.on('end', () => resolve(Buffer.concat(parts)));
+    socket.on('error', reject);
+  });
+}

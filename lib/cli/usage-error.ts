@@ -7,3 +7,6 @@ export class UsageError extends Error {
 export function isUsageError(error: unknown): error is UsageError {
   return error instanceof UsageError;
 }
+
+/** A usage error commander has already printed: exit 2 without printing it twice. */
+export class ReportedUsageError extends UsageError {}

@@ -18,8 +18,8 @@ export interface ExchangePick {
 }
 
 export interface LedgerHooks {
-  /** Draws the next exchange's behavior; undefined for dummy. */
-  choose(): ExchangePick | undefined;
+  /** Draws the behavior of `exchange`, just opened; undefined for dummy. */
+  choose(exchange: number): ExchangePick | undefined;
   /** The context an operator factory gets for one side of an exchange. */
   contextFor(exchange: number, direction: Direction, pick: ExchangePick, opener: Direction): BehaviorContext;
   /** A behavior acted on an exchange (counted once per exchange). */
@@ -67,7 +67,7 @@ export class ExchangeLedger {
   /** `opener` is the side whose framer opened it: 'response' when the server speaks first. */
   openExchange(opener: Direction = 'request'): number {
     const exchange = ++this.latestExchange;
-    const pick = this.hooks.choose();
+    const pick = this.hooks.choose(exchange);
     if (pick !== undefined) {
       this.entries.set(exchange, { pick, opener, forwarded: false, requestDone: false, responseDone: false, faultCounted: false });
     }

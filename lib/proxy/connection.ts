@@ -34,6 +34,18 @@ export interface ConnectionEnvironment {
   readonly stats: ProxyStats;
   /** Draws the behavior of the next exchange (undefined: dummy). */
   choose(rng: Rng): ExchangePick | undefined;
+  /** Told of every exchange and its behavior (the demo uses it to attribute outcomes). */
+  readonly onExchange?: ((event: ExchangeEvent) => void) | undefined;
+}
+
+/** An exchange was opened and given a behavior. */
+export interface ExchangeEvent {
+  /** The connection's index (accept order). */
+  readonly connection: number;
+  /** The client's port, which tells its connections apart on the client side. */
+  readonly clientPort: number;
+  readonly exchange: number;
+  readonly behavior: string;
 }
 
 /** How long a `latest` (tcp) connection must be quiet to count as between exchanges. */
@@ -77,7 +89,11 @@ export class Connection implements StageHost {
     this.ledger = new ExchangeLedger(
       env.protocol.pairing,
       {
-        choose: () => env.choose(env.rng),
+        choose: (exchange) => {
+          const pick = env.choose(env.rng);
+          env.onExchange?.({ connection: env.index, clientPort: client.remotePort ?? 0, exchange, behavior: pick?.choice.definition.name ?? 'dummy' });
+          return pick;
+        },
         contextFor: (exchange, direction, pick, opener) => this.contextFor(exchange, direction, pick, opener),
         countFault: (behavior) => env.stats.countFault(behavior),
       },

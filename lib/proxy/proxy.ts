@@ -16,7 +16,7 @@ import { Behavior } from '../registry/behaviors.js';
 import { Protocol } from '../registry/protocols.js';
 import { createRng, deriveSeed, randomSeed, type Rng } from '../rng.js';
 import { formatHostPort, parseHostPort, type HostPort } from './address.js';
-import { Connection } from './connection.js';
+import { Connection, type ExchangeEvent } from './connection.js';
 
 /** Options of a behavior or protocol as given by a user: raw values, checked against the option table. */
 export type RawOptions = Readonly<Record<string, unknown>>;
@@ -36,9 +36,15 @@ export interface ProxyOptions {
   /** Never close a connection for being idle. */
   readonly stayConnected?: boolean;
   readonly backlog?: number;
+  /** With a protocol's `reuse_socket`: most idle backend connections kept (default 100). */
+  readonly poolMaxSize?: number;
+  /** With `reuse_socket`: seconds an idle backend connection is kept (default 30). */
+  readonly poolTimeout?: number;
   /** Seed of the behavior selection; random (and readable on `proxy.seed`) when absent. */
   readonly seed?: number;
   readonly log?: Logger;
+  /** Called for every exchange with the behavior it got (off the hot path when absent). */
+  readonly onExchange?: (event: ExchangeEvent) => void;
 }
 
 export interface BehaviorSetting {
@@ -67,6 +73,7 @@ export class VaurienProxy {
   private plan = new BehaviorPlan([]);
   private connectionCount = 0;
   private listening: HostPort | undefined;
+  private readonly onExchange: ((event: ExchangeEvent) => void) | undefined;
 
   constructor(options: ProxyOptions) {
     this.log = options.log ?? silentLogger;
@@ -84,6 +91,7 @@ export class VaurienProxy {
     this.timeoutMs = timeout * 1000;
     this.stayConnected = options.stayConnected ?? false;
     this.backlog = options.backlog ?? 8192;
+    this.onExchange = options.onExchange;
     for (const [name, raw] of Object.entries(options.behaviorOptions ?? {})) {
       const definition = Behavior.require(name, `--behavior-${name}`);
       this.configuredOptions.set(
@@ -198,6 +206,7 @@ export class VaurienProxy {
         log: this.log,
         stats: this.statsCounters,
         choose: (connectionRng) => this.choose(connectionRng),
+        onExchange: this.onExchange,
       });
       this.connections.add(connection);
       void connection.closed.then(() => this.connections.delete(connection));

@@ -1,0 +1,48 @@
+// The proxy's own settings, as one typed table: it generates the command-line flags
+// (`http_port` → `--http-port`), names the `[vaurien]` keys of the config file, and holds the
+// defaults of the original Vaurien.
+import type { OptionTable } from '../contract/options.js';
+import { LOG_LEVELS } from '../log.js';
+
+export type CoreOptions = {
+  proxy: string;
+  backend: string;
+  protocol: string;
+  behavior: string;
+  http: boolean;
+  http_host: string;
+  http_port: number;
+  http_token: string;
+  stay_connected: boolean;
+  timeout: number;
+  backlog: number;
+  pool_max_size: number;
+  pool_timeout: number;
+  log_level: string;
+  log_output: string;
+  grace: number;
+  seed: number;
+};
+
+/** `seed`'s default: no seed given, one is drawn at random and printed. */
+export const RANDOM_SEED = -1;
+
+export const coreOptions: OptionTable<CoreOptions> = {
+  proxy: { type: 'string', default: 'localhost:8000', description: 'Address to listen on (HOST:PORT, [IPv6]:PORT)' },
+  backend: { type: 'string', default: 'localhost:80', description: 'Address to forward to (HOST:PORT)' },
+  protocol: { type: 'string', default: 'tcp', description: 'Protocol: a built-in name or a plugin (./file.js, package#export)' },
+  behavior: { type: 'string', default: '100:dummy', description: 'Weighted behaviors, PERCENT:NAME[,PERCENT:NAME...]; the rest is dummy' },
+  http: { type: 'bool', default: false, description: 'Start the control API' },
+  http_host: { type: 'string', default: 'localhost', description: 'Host of the control API' },
+  http_port: { type: 'int', default: 8080, description: 'Port of the control API', max: 65535 },
+  http_token: { type: 'string', default: '', description: 'Bearer token the control API requires (or VAURIEN_HTTP_TOKEN)' },
+  stay_connected: { type: 'bool', default: false, description: 'Never close a connection for being idle' },
+  timeout: { type: 'float', default: 30, description: 'Backend connect timeout and idle timeout, in seconds', min: 0.001, max: 2_147_483 },
+  backlog: { type: 'int', default: 8192, description: 'Listen backlog', min: 1 },
+  pool_max_size: { type: 'int', default: 100, description: 'Most idle backend connections kept for reuse (with reuse_socket)', min: 1 },
+  pool_timeout: { type: 'float', default: 30, description: 'How long an idle pooled backend connection is kept, in seconds', min: 0.001, max: 2_147_483 },
+  log_level: { type: 'string', default: 'info', description: `Log level: ${LOG_LEVELS.join(', ')}` },
+  log_output: { type: 'string', default: '-', description: 'Log file, or - for stderr' },
+  grace: { type: 'float', default: 5, description: 'On SIGINT/SIGTERM, seconds open exchanges may take to finish', max: 2_147_483 },
+  seed: { type: 'int', default: RANDOM_SEED, description: 'Seed of the behavior selection (printed at start; replays a run)', max: 0xffffffff },
+};

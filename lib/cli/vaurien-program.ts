@@ -1,0 +1,199 @@
+// The `vaurien` command line: every flag of the original (generated from the option tables,
+// so a plugin's options get flags and --help lines too), the config file, the `demo` command.
+// Thin: it parses, then hands over to lib/ (run-proxy.ts, demo/). User mistakes throw UsageError.
+import { dirname, resolve } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { readConfigFile, type ConfigFile } from '../config/ini-file.js';
+import type { OptionSpec, OptionTable } from '../contract/options.js';
+import { Behavior } from '../registry/behaviors.js';
+import { isPluginReference, loadBehaviorPlugin, loadProtocolPlugin, resolveBehaviorSpecPlugins } from '../registry/load-plugin.js';
+import { Protocol } from '../registry/protocols.js';
+import { VERSION } from '../version.js';
+import { coreOptions, type CoreOptions } from './core-options.js';
+import { describePlugins } from './plugin-help.js';
+import { prescanArguments } from './prescan.js';
+import { resolveSettings, type CommandLineValues, type RawSetting, type RunSettings } from './settings.js';
+import { ReportedUsageError, UsageError } from './usage-error.js';
+
+export interface ProgramIo {
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+}
+
+/** What to do once the command line is understood. */
+export type Invocation =
+  | { readonly command: 'proxy'; readonly settings: RunSettings }
+  | { readonly command: 'demo'; readonly settings: RunSettings; readonly durationSeconds: number; readonly concurrency: number }
+  | { readonly command: 'exit'; readonly code: number };
+
+export const DEMO_BEHAVIOR = '20:delay,10:error';
+
+/** Parses `argv` (without node and script): loads the config file and plugins it names. */
+export async function parseCommandLine(argv: readonly string[], io: ProgramIo): Promise<Invocation> {
+  const early = prescanArguments(argv);
+  const config = early.config !== undefined ? readConfigFile(early.config) : undefined;
+  await loadNamedPlugins(early, config);
+
+  const generated: GeneratedFlag[] = [];
+  let invocation: Invocation | undefined;
+  const program = new Command('vaurien')
+    .description('A chaos TCP proxy: forwards --proxy to --backend and, on a weighted share of the traffic, delays, errors, hangs or cuts it.')
+    .version(VERSION, '--version', 'Print the version and exit')
+    .helpOption('-h, --help', 'Show this help')
+    .allowExcessArguments(false)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+      // One line, no usage dump: "vaurien: unknown option '--nope'".
+      outputError: (text, write) => write(`vaurien: ${text.replace(/^error: /, '').trim()}\n`),
+    });
+  addCoreFlags(program);
+  addPluginFlags(program, generated);
+  program.addHelpText('after', () => `\n${describePlugins()}`);
+
+  program.action(() => {
+    invocation = { command: 'proxy', settings: resolveSettings(collect(program, generated), config) };
+  });
+  program
+    .command('demo')
+    .description(`Start a built-in HTTP backend with the proxy in front of it (${DEMO_BEHAVIOR} unless --behavior), send traffic and print what the client saw`)
+    .addOption(new Option('--duration <seconds>', 'How long to send traffic').default('10'))
+    .addOption(new Option('--concurrency <n>', 'Clients sending at once').default('8'))
+    .action((options: { duration: string; concurrency: string }) => {
+      const values = collect(program, generated);
+      const behaviorGiven = values.core.behavior !== undefined || config?.vaurien['behavior'] !== undefined;
+      const core = behaviorGiven ? values.core : { ...values.core, behavior: { value: DEMO_BEHAVIOR, where: 'demo' } };
+      invocation = {
+        command: 'demo',
+        settings: resolveSettings({ ...values, core }, config),
+        durationSeconds: positiveNumber(options.duration, '--duration'),
+        concurrency: Math.floor(positiveNumber(options.concurrency, '--concurrency')),
+      };
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) return { command: 'exit', code: 0 };
+      throw new ReportedUsageError(error.message.replace(/^error: /, ''));
+    }
+    throw error;
+  }
+  return invocation ?? { command: 'exit', code: 0 };
+}
+
+/** Loads what the protocol, the behavior spec and `callable` keys name before flags are built. */
+async function loadNamedPlugins(early: ReturnType<typeof prescanArguments>, config: ConfigFile | undefined): Promise<void> {
+  const configDir = config !== undefined ? dirname(resolve(config.path)) : process.cwd();
+  for (const [name, section] of Object.entries(config?.behaviors ?? {})) {
+    const callable = section['callable'];
+    if (typeof callable === 'string') await loadBehaviorPlugin(callable, configDir, name);
+  }
+  const protocols: Array<[string, string]> = [];
+  if (typeof config?.vaurien['protocol'] === 'string') protocols.push([config.vaurien['protocol'], configDir]);
+  if (early.protocol !== undefined) protocols.push([early.protocol, process.cwd()]);
+  for (const [reference, baseDir] of protocols) if (isPluginReference(reference)) await loadProtocolPlugin(reference, baseDir);
+  const specs: Array<[string, string]> = [];
+  const fileBehavior = config?.vaurien['behavior'];
+  if (fileBehavior !== undefined && typeof fileBehavior !== 'boolean') {
+    specs.push([typeof fileBehavior === 'string' ? fileBehavior : fileBehavior.join(','), configDir]);
+  }
+  if (early.behavior !== undefined) specs.push([early.behavior, process.cwd()]);
+  for (const [spec, baseDir] of specs) await resolveBehaviorSpecPlugins(spec, baseDir);
+}
+
+function addCoreFlags(program: Command): void {
+  for (const [key, spec] of Object.entries(coreOptions) as Array<[keyof CoreOptions, OptionSpec]>) {
+    const flag = `--${key.replaceAll('_', '-')}`;
+    const shown = key === 'seed' ? 'random' : JSON.stringify(spec.default);
+    const option =
+      spec.type === 'bool'
+        ? new Option(`${flag} [true|false]`, `${spec.description} (default: ${shown})`)
+        : new Option(`${flag} <${CORE_VALUE_NAMES[key] ?? valueName(spec)}>`, `${spec.description} (default: ${shown})`);
+    program.addOption(option);
+  }
+  program.addOption(new Option('--config <file>', 'INI config file; command-line flags override it'));
+}
+
+interface GeneratedFlag {
+  readonly option: Option;
+  readonly kind: 'behavior' | 'protocol';
+  readonly name: string;
+  readonly key: string;
+}
+
+/** `--behavior-NAME-OPTION`, `--handler-NAME-OPTION`, `--protocol-NAME-OPTION` for every plugin. */
+function addPluginFlags(program: Command, generated: GeneratedFlag[]): void {
+  const plugins: Array<['behavior' | 'protocol', string, OptionTable]> = [
+    ...Behavior.all().map((definition): ['behavior', string, OptionTable] => ['behavior', definition.name, definition.options as OptionTable]),
+    ...Protocol.all().map((definition): ['protocol', string, OptionTable] => ['protocol', definition.name, definition.options as OptionTable]),
+  ];
+  const seen = new Set<string>();
+  for (const [kind, name, table] of plugins) {
+    for (const [key, spec] of Object.entries(table) as Array<[string, OptionSpec]>) {
+      const prefixes = kind === 'behavior' ? ['behavior', 'handler'] : ['protocol'];
+      const spellings = new Set([key.replaceAll('_', '-'), key]);
+      for (const prefix of prefixes) {
+        for (const spelling of spellings) {
+          const flag = `--${prefix}-${name}-${spelling}`;
+          if (seen.has(flag)) continue;
+          seen.add(flag);
+          const option =
+            spec.type === 'bool'
+              ? new Option(`${flag} [true|false]`, spec.description)
+              : new Option(`${flag} <${valueName(spec)}>`, spec.description);
+          // Listed per plugin at the end of --help instead of in the long flag list.
+          program.addOption(option.hideHelp());
+          generated.push({ option, kind, name, key });
+        }
+      }
+    }
+  }
+}
+
+const CORE_VALUE_NAMES: Partial<Record<keyof CoreOptions, string>> = {
+  proxy: 'host:port',
+  backend: 'host:port',
+  protocol: 'name',
+  behavior: 'spec',
+  http_host: 'host',
+  http_token: 'token',
+  log_level: 'level',
+  log_output: 'path',
+};
+
+function valueName(spec: OptionSpec): string {
+  return spec.type === 'int' ? 'n' : spec.type === 'float' ? 'seconds' : 'value';
+}
+
+/** The values actually given on the command line, each with the flag that gave it. */
+function collect(program: Command, generated: readonly GeneratedFlag[]): CommandLineValues {
+  const opts = program.opts<Record<string, unknown>>();
+  const core: Partial<Record<keyof CoreOptions, RawSetting>> = {};
+  for (const key of Object.keys(coreOptions) as Array<keyof CoreOptions>) {
+    const flag = `--${key.replaceAll('_', '-')}`;
+    const value = opts[camel(flag)];
+    if (value !== undefined) core[key] = { value, where: flag };
+  }
+  const behaviors: Record<string, Record<string, RawSetting>> = {};
+  const protocols: Record<string, Record<string, RawSetting>> = {};
+  for (const { option, kind, name, key } of generated) {
+    const value = opts[option.attributeName()];
+    if (value === undefined) continue;
+    const target = kind === 'behavior' ? behaviors : protocols;
+    (target[name] ??= {})[key] = { value, where: option.long ?? option.flags };
+  }
+  return { core, behaviors, protocols };
+}
+
+function camel(flag: string): string {
+  return flag.replace(/^--/, '').replace(/-([a-z])/g, (_match, letter: string) => letter.toUpperCase());
+}
+
+function positiveNumber(text: string, where: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new UsageError(`${where}: expected a positive number, got "${text}"`);
+  return value;
+}

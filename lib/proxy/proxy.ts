@@ -102,7 +102,6 @@ export class VaurienProxy {
     this.statsCounters = new ProxyStats(this.protocol.name);
     this.setBehavior(options.behavior ?? '100:dummy');
     this.server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket));
-    this.server.on('error', (error) => this.log.error(`proxy socket: ${error.message}`));
   }
 
   /** Starts accepting on `host:port` (port 0: any free port) and resolves with the address. */
@@ -118,6 +117,8 @@ export class VaurienProxy {
       this.server.once('error', onError);
       this.server.listen({ port, host, backlog: this.backlog }, () => {
         this.server.off('error', onError);
+        // Listen failures are reported by the promise; later ones only get logged.
+        this.server.on('error', (error) => this.log.error(`proxy socket: ${error.message}`));
         const address = this.server.address();
         if (address === null || typeof address === 'string') return reject(new Error('unexpected listen address'));
         this.listening = { host: address.address, port: address.port };

@@ -17,7 +17,7 @@ import { ExchangeLedger, type ExchangePick } from '../pipeline/exchanges.js';
 import { CLOSE_BOTH, isMarker, type Outgoing } from '../pipeline/outgoing.js';
 import { ResponseOrder } from '../pipeline/response-order.js';
 import type { HostPort } from './address.js';
-import { corkForTick, writeWithBackpressure } from './socket-write.js';
+import { writeTo } from './socket-write.js';
 
 /** What a connection needs from its proxy; read once, when the connection is accepted. */
 export interface ConnectionEnvironment {
@@ -121,13 +121,14 @@ export class Connection implements StageHost {
       framer: protocol.createFramer('request', protocolOptions, this.ledger.framerContext('request'), shared),
       behavior: createBehaviorStage('request', this, this.runs),
       writer: (item) => this.writeRequest(item),
+      target: this.backend,
       onChunk: () => this.onClientChunk(),
     });
     this.responsePipeline = createDirection({
       framer: protocol.createFramer('response', protocolOptions, this.ledger.framerContext('response'), shared),
       behavior: createBehaviorStage('response', this, this.runs),
       writer: (item) => this.writeResponse(item),
-      onChunk: () => corkForTick(client),
+      target: client,
     });
 
     client.pipe(this.requestPipeline);
@@ -165,7 +166,7 @@ export class Connection implements StageHost {
     this.destroy();
   }
 
-  private writeRequest(item: Outgoing): void | Promise<void> {
+  private writeRequest(item: Outgoing): void {
     if (isMarker(item)) {
       if (item.kind === 'side-done') this.ledger.sideDone(item.exchange, 'request');
       else this.endThenClose(this.backend);
@@ -181,10 +182,10 @@ export class Connection implements StageHost {
     }
     this.env.stats.bytes.request += item.bytes.length;
     if (item.last) this.ledger.sideDone(exchange, 'request');
-    return writeWithBackpressure(this.backend, item.bytes);
+    writeTo(this.backend, item.bytes);
   }
 
-  private writeResponse(item: Outgoing): void | Promise<void> {
+  private writeResponse(item: Outgoing): void {
     if (isMarker(item)) {
       if (item.kind === 'side-done') this.responseDone(item.exchange);
       else this.endThenClose(this.client);
@@ -193,9 +194,8 @@ export class Connection implements StageHost {
     const { exchange } = item;
     if (this.ordered && exchange !== 0) this.order.beforeBackendWrite(exchange);
     this.env.stats.bytes.response += item.bytes.length;
-    const written = writeWithBackpressure(this.client, item.bytes);
+    writeTo(this.client, item.bytes);
     if (item.last && exchange !== 0) this.responseDone(exchange);
-    return written;
   }
 
   private responseDone(exchange: number): void {
@@ -240,7 +240,6 @@ export class Connection implements StageHost {
 
   private onClientChunk(): void {
     this.lastActivity = performance.now();
-    corkForTick(this.backend);
     if (!this.clientSpoke) {
       this.clientSpoke = true;
       if (this.pendingUnavailable !== undefined) this.sendUnavailable(this.pendingUnavailable);

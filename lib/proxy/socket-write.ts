@@ -1,10 +1,16 @@
-// Writing to a socket with backpressure: a write the socket cannot take at once returns a
-// promise that settles on 'drain' (or 'close'), which the pipeline turns into a paused source.
+// Writing to a socket the way `pipe` does: every write is accepted, and the source waits for
+// 'drain' before its *next* chunk when the socket is over its high-water mark. Waiting after
+// each small message instead would stall a chunk framed into many messages on every drain.
 import type { Socket } from 'node:net';
 
-export function writeWithBackpressure(socket: Socket, bytes: Buffer): void | Promise<void> {
+export function writeTo(socket: Socket, bytes: Buffer): void {
   if (socket.destroyed || socket.writableEnded) return;
-  if (socket.write(bytes)) return;
+  socket.write(bytes);
+}
+
+/** Resolves when `socket` can take more (or is gone); undefined when it can already. */
+export function drained(socket: Socket): Promise<void> | undefined {
+  if (!socket.writableNeedDrain || socket.destroyed) return undefined;
   return new Promise((resolve) => {
     const settle = (): void => {
       socket.off('drain', settle);

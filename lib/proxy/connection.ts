@@ -17,6 +17,7 @@ import { ExchangeLedger, type ExchangePick } from '../pipeline/exchanges.js';
 import { CLOSE_BOTH, isMarker, type Outgoing } from '../pipeline/outgoing.js';
 import { ResponseOrder } from '../pipeline/response-order.js';
 import type { HostPort } from './address.js';
+import type { BackendPool } from './backend-pool.js';
 import { writeTo } from './socket-write.js';
 
 /** What a connection needs from its proxy; read once, when the connection is accepted. */
@@ -34,6 +35,8 @@ export interface ConnectionEnvironment {
   readonly stats: ProxyStats;
   /** Draws the behavior of the next exchange (undefined: dummy). */
   choose(rng: Rng): ExchangePick | undefined;
+  /** Idle backend connections to reuse (a protocol's `reuse_socket`); absent: one per client. */
+  readonly pool?: BackendPool | undefined;
   /** Told of every exchange and its behavior (the demo uses it to attribute outcomes). */
   readonly onExchange?: ((event: ExchangeEvent) => void) | undefined;
 }
@@ -73,6 +76,14 @@ export class Connection implements StageHost {
   private lastForwarded = 0;
   private lastActivity = performance.now();
   private socketsOpen = 2;
+  /** The backend connection went back to the pool: it is no longer this connection's to close. */
+  private backendDetached = false;
+  private releaseWhenIdle = false;
+  private readonly onBackendErrorEvent = (error: NodeJS.ErrnoException): void => this.onBackendError(error);
+  private readonly onBackendEndEvent = (): void => {
+    this.backendEnded = true;
+  };
+  private readonly onBackendCloseEvent = (): void => this.onSocketClosed(this.backend);
   private finished = false;
   private problemLogged = false;
 
@@ -107,13 +118,18 @@ export class Connection implements StageHost {
     });
 
     client.setNoDelay(true);
-    this.backend = connect({ host: env.backend.host, port: env.backend.port, allowHalfOpen: true });
-    this.backend.setNoDelay(true);
-    this.connectTimer = setTimeout(() => this.backendUnavailable('connect timeout'), env.timeoutMs);
-    this.backend.once('connect', () => {
+    const pooled = env.pool?.acquire(env.backend);
+    this.backend = pooled ?? connect({ host: env.backend.host, port: env.backend.port, allowHalfOpen: true });
+    if (pooled !== undefined) {
       this.backendConnected = true;
-      clearTimeout(this.connectTimer);
-    });
+    } else {
+      this.backend.setNoDelay(true);
+      this.connectTimer = setTimeout(() => this.backendUnavailable('connect timeout'), env.timeoutMs);
+      this.backend.once('connect', () => {
+        this.backendConnected = true;
+        clearTimeout(this.connectTimer);
+      });
+    }
 
     const shared: Record<string, unknown> = {};
     const { protocol, protocolOptions } = env;
@@ -134,16 +150,16 @@ export class Connection implements StageHost {
     client.pipe(this.requestPipeline);
     this.backend.pipe(this.responsePipeline);
     // Half-close travels: when one side is done sending, the other side's socket is ended.
-    this.requestPipeline.on('finish', () => this.backend.end());
+    this.requestPipeline.on('finish', () => this.onClientFinished());
     this.responsePipeline.on('finish', () => client.end());
     this.requestPipeline.on('error', (error: unknown) => this.fail('request', error));
     this.responsePipeline.on('error', (error: unknown) => this.fail('response', error));
 
     client.on('error', (error) => this.onClientError(error));
-    this.backend.on('error', (error) => this.onBackendError(error));
-    this.backend.on('end', () => (this.backendEnded = true));
+    this.backend.on('error', this.onBackendErrorEvent);
+    this.backend.on('end', this.onBackendEndEvent);
+    this.backend.on('close', this.onBackendCloseEvent);
     client.on('close', () => this.onSocketClosed(client));
-    this.backend.on('close', () => this.onSocketClosed(this.backend));
     if (!env.stayConnected) client.setTimeout(env.timeoutMs, () => this.onIdle());
     if (protocol.serverFirst === true) this.clientSpoke = true;
   }
@@ -158,7 +174,7 @@ export class Connection implements StageHost {
   /** Ends the connection now. */
   destroy(): void {
     this.client.destroy();
-    this.backend.destroy();
+    if (!this.backendDetached) this.backend.destroy();
   }
 
   fail(direction: Direction, error: unknown): void {
@@ -201,6 +217,33 @@ export class Connection implements StageHost {
   private responseDone(exchange: number): void {
     if (this.ordered) this.order.backendDone(exchange);
     this.ledger.sideDone(exchange, 'response');
+    if (this.releaseWhenIdle) this.releaseBackend();
+  }
+
+  /** The client is done sending: half-close the backend, or give it back to the pool. */
+  private onClientFinished(): void {
+    if (this.env.pool === undefined) {
+      this.backend.end();
+      return;
+    }
+    this.releaseWhenIdle = true;
+    this.releaseBackend();
+  }
+
+  /** Hands a backend connection that sits between exchanges to the pool, then ends the client. */
+  private releaseBackend(): void {
+    const backend = this.backend;
+    const between = this.order.pending === 0 && this.runs.request === undefined && this.runs.response === undefined;
+    if (!between || this.finished || !this.backendConnected || this.backendEnded || backend.destroyed) return;
+    this.releaseWhenIdle = false;
+    backend.unpipe(this.responsePipeline);
+    backend.off('error', this.onBackendErrorEvent);
+    backend.off('end', this.onBackendEndEvent);
+    backend.off('close', this.onBackendCloseEvent);
+    this.backendDetached = true;
+    if (this.env.pool?.release(this.env.backend, backend) !== true) backend.destroy();
+    this.client.end();
+    if (--this.socketsOpen === 0) this.finish();
   }
 
   private contextFor(exchange: number, direction: Direction, pick: ExchangePick, opener: Direction): BehaviorContext {
@@ -286,8 +329,8 @@ export class Connection implements StageHost {
 
   private onSocketClosed(socket: Socket): void {
     if (socket === this.client) {
-      // Nobody left to answer: the backend connection goes too.
-      this.backend.destroy();
+      // Nobody left to answer: the backend connection goes too (unless it went to the pool).
+      if (!this.backendDetached) this.backend.destroy();
     } else if (!this.backendEnded && this.pendingUnavailable === undefined && !this.client.writableEnded) {
       // The backend went away without a clean end (reset, destroyed): so does the client,
       // unless the client is already being answered and closed (a 502, an error reply).

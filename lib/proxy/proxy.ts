@@ -16,6 +16,7 @@ import { Behavior } from '../registry/behaviors.js';
 import { Protocol } from '../registry/protocols.js';
 import { createRng, deriveSeed, randomSeed, type Rng } from '../rng.js';
 import { formatHostPort, parseHostPort, type HostPort } from './address.js';
+import { BackendPool } from './backend-pool.js';
 import { Connection, type ExchangeEvent } from './connection.js';
 
 /** Options of a behavior or protocol as given by a user: raw values, checked against the option table. */
@@ -74,6 +75,7 @@ export class VaurienProxy {
   private connectionCount = 0;
   private listening: HostPort | undefined;
   private readonly onExchange: ((event: ExchangeEvent) => void) | undefined;
+  private readonly pool: BackendPool | undefined;
 
   constructor(options: ProxyOptions) {
     this.log = options.log ?? silentLogger;
@@ -92,6 +94,7 @@ export class VaurienProxy {
     this.stayConnected = options.stayConnected ?? false;
     this.backlog = options.backlog ?? 8192;
     this.onExchange = options.onExchange;
+    this.pool = this.createPool(options);
     for (const [name, raw] of Object.entries(options.behaviorOptions ?? {})) {
       const definition = Behavior.require(name, `--behavior-${name}`);
       this.configuredOptions.set(
@@ -149,6 +152,7 @@ export class VaurienProxy {
       return connection.closed;
     });
     await Promise.all([stopped, ...closing]);
+    this.pool?.closeAll();
   }
 
   /**
@@ -192,6 +196,20 @@ export class VaurienProxy {
     return this.statsCounters.snapshot();
   }
 
+  /** A pool of backend connections when the protocol's `reuse_socket` asks for it and can use one. */
+  private createPool(options: ProxyOptions): BackendPool | undefined {
+    if (this.protocolOptions['reuse_socket'] !== true) return undefined;
+    if (this.protocol.pairing !== 'ordered' || this.protocol.serverFirst === true) {
+      this.log.warning(`reuse_socket is ignored for ${this.protocol.name}: its connections cannot be handed from one client to another`);
+      return undefined;
+    }
+    const maxSize = options.poolMaxSize ?? 100;
+    const idleSeconds = options.poolTimeout ?? 30;
+    if (!(maxSize >= 1)) throw new UsageError(`--pool-max-size: must be at least 1, got ${maxSize}`);
+    if (!(idleSeconds > 0)) throw new UsageError(`--pool-timeout: must be more than 0 seconds, got ${idleSeconds}`);
+    return new BackendPool(maxSize, idleSeconds * 1000);
+  }
+
   private accept(socket: Socket): void {
     const index = ++this.connectionCount;
     const rng = createRng(deriveSeed(this.seed, index));
@@ -208,6 +226,7 @@ export class VaurienProxy {
         stats: this.statsCounters,
         choose: (connectionRng) => this.choose(connectionRng),
         onExchange: this.onExchange,
+        pool: this.pool,
       });
       this.connections.add(connection);
       void connection.closed.then(() => this.connections.delete(connection));

@@ -5,7 +5,12 @@
 /** `request` is client → backend, `response` is backend → client. */
 export type Direction = 'request' | 'response';
 
-/** Extra facts a framer learned about a message, e.g. `{ command: 'GET' }`, `{ method: 'HEAD' }`. */
+/**
+ * Extra facts a framer learned about a message, e.g. `{ command: 'GET' }`, `{ method: 'HEAD' }`.
+ * One key is shared by all protocols: `awaitsAnswer: true` on a request's first message means
+ * the client waits for an answer before sending the rest (HTTP `Expect: 100-continue`), so a
+ * behavior that answers instead of the backend answers at once.
+ */
 export type MessageInfo = Readonly<Record<string, string | number | boolean>>;
 
 /**

@@ -24,9 +24,12 @@ export function errorOperator(context: BehaviorContext<ErrorOptions>): MonoTypeO
   // greeting of a server that speaks first (answered by the protocol's greeting error).
   if (direction !== opener) return identity;
   let request: Message | undefined;
+  let answered = false;
   return mergeMap((message) => {
     if (message.first) request = message;
-    if (message.last) {
+    // Answer once the request is read, or at once when the client waits for it (100-continue).
+    if (!answered && (message.last || request?.info?.['awaitsAnswer'] === true)) {
+      answered = true;
       const reply = protocol.errorReply(opener === 'request' ? request : undefined, rng);
       connection.reply(reply.bytes, { close: reply.close });
     }

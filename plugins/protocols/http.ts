@@ -1,14 +1,42 @@
-// PLACEHOLDER: being written; replaced by the real http framer.
+// HTTP/1.1: a request (or response) head is one message carrying `{ method, target }` (or
+// `{ status }`); its body follows in slices of at most `buffer` bytes. Responses pair with
+// requests in order (keep-alive, pipelining, 100 Continue); after a 101 or a CONNECT tunnel
+// both directions pass through raw. `error` answers a random 501/502/503 and closes.
 import { defineProtocol } from '../../lib/contract/protocol.js';
+import type { OptionTable } from '../../lib/contract/options.js';
 import { connectionOptions, type ConnectionOptions } from './framing/connection-options.js';
+import { ERROR_STATUSES, httpErrorPage } from './framing/http-error-page.js';
+import { createHttpRequestFramer } from './framing/http-request-framer.js';
+import { createHttpResponseFramer } from './framing/http-response-framer.js';
+import { httpUpgradeStateOf } from './framing/http-upgrade-state.js';
 
-export const http = defineProtocol<ConnectionOptions>({
-  name: 'http',
-  description: 'http protocol (not implemented yet)',
-  options: connectionOptions,
-  pairing: 'ordered',
-  createFramer() {
-    throw new Error('the http protocol is not implemented yet');
+export type HttpOptions = ConnectionOptions;
+
+// Vaurien's options, with what each means here. keep_alive and reuse_socket are accepted so
+// existing command lines and config files keep working: the client's own keep-alive is
+// honoured as it is, and each client connection always has a backend connection of its own.
+const httpOptions: OptionTable<HttpOptions> = {
+  ...connectionOptions,
+  buffer: { ...connectionOptions.buffer, description: 'Buffer size: the most body bytes one message carries (a bigger body streams as several)' },
+  keep_alive: { ...connectionOptions.keep_alive, description: "Keep the connection alive (accepted for compatibility: the client's own keep-alive is honoured)" },
+  reuse_socket: {
+    ...connectionOptions.reuse_socket,
+    description: 'If True, the socket is reused (accepted for compatibility: each client connection has its own backend connection)',
   },
-  errorReply: () => ({ bytes: Buffer.alloc(0), close: true }),
+};
+
+export const http = defineProtocol<HttpOptions>({
+  name: 'http',
+  description: 'HTTP/1.1: requests and responses framed by head and body, keep-alive and pipelining followed, errors are 501/502/503 pages',
+  options: httpOptions,
+  pairing: 'ordered',
+  createFramer(direction, options, context, shared) {
+    const state = httpUpgradeStateOf(shared);
+    return direction === 'request'
+      ? createHttpRequestFramer(options.buffer, context, state)
+      : createHttpResponseFramer(options.buffer, context, state);
+  },
+  // No `corrupt`: as in the original, `inject` is ignored for http and `error` answers a 50x.
+  errorReply: (request, rng) => ({ bytes: httpErrorPage(rng.pick(ERROR_STATUSES), request?.info?.['method'] === 'HEAD'), close: true }),
+  unavailableReply: (request) => ({ bytes: httpErrorPage(502, request?.info?.['method'] === 'HEAD'), close: true }),
 });

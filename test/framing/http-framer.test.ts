@@ -249,7 +249,9 @@ function conversation(exchanges: readonly Exchange[], end: Ending): Conversation
   exchanges.forEach((x, i) => {
     requests.push(x.request);
     responses.push(x.response);
-    expectedRequests.push({ exchange: i + 1, bytes: x.request, heads: [x.requestHead], info: { method: x.method, target: x.target } });
+    const expects = x.requestHead.includes('\r\nExpect: 100-continue\r\n');
+    const info = expects ? { method: x.method, target: x.target, awaitsAnswer: true } : { method: x.method, target: x.target };
+    expectedRequests.push({ exchange: i + 1, bytes: x.request, heads: [x.requestHead], info });
     expectedResponses.push({ exchange: i + 1, bytes: x.response, heads: x.responseHeads, info: { status: x.firstStatus } });
   });
   const next = exchanges.length + 1;

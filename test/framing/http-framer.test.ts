@@ -73,7 +73,7 @@ interface ExpectedSide {
   readonly bytes: Buffer;
   /** Heads in order, each exactly one message carrying `info`. */
   readonly heads: Buffer[];
-  readonly info?: Record<string, string | number>;
+  readonly info?: Record<string, string | number | boolean>;
 }
 
 function assertFramed(framed: Framed, expected: readonly ExpectedSide[], buffer: number): void {

@@ -1,0 +1,145 @@
+// Frames what an SMTP client sends: each command line is an exchange (pipelined commands too),
+// a DATA body up to its `<CRLF>.<CRLF>` is an exchange of its own, `BDAT n` with its n bytes is
+// one exchange, each SASL answer after a 334 is one. Bodies and chunks stream as they arrive.
+// After an accepted STARTTLS, or on malformed data (one warning), the rest passes as exchange 0.
+import type { Message, MessageInfo } from '../../../lib/contract/message.js';
+import type { Framer, FramerContext } from '../../../lib/contract/protocol.js';
+import { LineReader } from './line-reader.js';
+import { DataEndFinder } from './smtp-data-end.js';
+import { nextClientUnit, type SmtpSession } from './smtp-session.js';
+
+/** Longest command line accepted (RFC 5321 says 512, RFC 4954 lets AUTH lines reach 12288). */
+export const MAX_COMMAND_LINE_BYTES = 64 * 1024;
+
+const BODY_INFO: MessageInfo = Object.freeze({ command: 'DATA', body: true });
+const CONTINUATION_INFO: MessageInfo = Object.freeze({ command: 'AUTH', continuation: true });
+/** `BDAT <size> [LAST]` (RFC 3030); 15 digits stay exact as a JS number. */
+const BDAT_LINE = /^BDAT[ \t]+(\d{1,15})(?:[ \t]+LAST)?[ \t]*\r?\n$/i;
+/** SMTP verbs are letters (a few have digits or a hyphen: XCLIENT, X-EXPS). */
+const VERB = /^[A-Za-z][A-Za-z0-9-]{0,31}/;
+
+type Mode = 'command' | 'body' | 'chunk' | 'raw';
+
+/** The upper-case verb of a command line ('' when it has none). */
+export function verbOf(line: Buffer): string {
+  return VERB.exec(line.toString('latin1', 0, Math.min(line.length, 40)))?.[0].toUpperCase() ?? '';
+}
+
+export function createSmtpRequestFramer(context: FramerContext, session: SmtpSession): Framer {
+  const lines = new LineReader();
+  const dataEnd = new DataEndFinder();
+  let mode: Mode = 'command';
+  /** The newest exchange this side opened: the reply to it decides how to read what follows. */
+  let latest = 0;
+  /** The exchange a body or chunk being read belongs to, and what its messages carry. */
+  let current = 0;
+  let currentInfo: MessageInfo = BODY_INFO;
+  let currentStarted = false;
+  let chunkRemaining = 0;
+  /** The line being read answers a 334 challenge. */
+  let continuation = false;
+
+  const message = (bytes: Buffer, exchange: number, first: boolean, last: boolean, info?: MessageInfo): Message =>
+    info === undefined ? { bytes, direction: 'request', exchange, first, last } : { bytes, direction: 'request', exchange, first, last, info };
+  const raw = (bytes: Buffer): Message => message(bytes, 0, true, false);
+
+  /** A new unit starts: the reply to the newest request says whether it is a command, a body, TLS. */
+  function startUnit(): void {
+    if (session.raw) {
+      mode = 'raw';
+      return;
+    }
+    const unit = nextClientUnit(session, latest);
+    continuation = unit === 'continuation';
+    if (unit === 'tls') mode = 'raw';
+    else if (unit === 'body') {
+      current = latest = context.openExchange();
+      currentInfo = BODY_INFO;
+      currentStarted = false;
+      dataEnd.reset();
+      mode = 'body';
+    }
+  }
+
+  function commandLine(line: Buffer): Message {
+    const info: MessageInfo = continuation ? CONTINUATION_INFO : { command: verbOf(line) };
+    continuation = false;
+    const exchange = (latest = context.openExchange());
+    const bdat = info['command'] === 'BDAT' ? BDAT_LINE.exec(line.toString('latin1')) : null;
+    const size = bdat === null ? 0 : Number(bdat[1]);
+    if (size === 0) return message(line, exchange, true, true, info);
+    // The chunk's bytes follow at once (no reply in between): one request with the line.
+    current = exchange;
+    currentInfo = info;
+    currentStarted = true;
+    chunkRemaining = size;
+    mode = 'chunk';
+    return message(line, exchange, true, false, info);
+  }
+
+  /** Reads DATA body bytes from `at`; returns where the chunk continues. */
+  function* body(chunk: Buffer, at: number): Generator<Message, number> {
+    const end = dataEnd.find(chunk, at);
+    const to = end === -1 ? chunk.length : end;
+    const first = !currentStarted;
+    currentStarted = true;
+    if (end !== -1) mode = 'command';
+    yield message(chunk.subarray(at, to), current, first, end !== -1, currentInfo);
+    return to;
+  }
+
+  /** Reads BDAT chunk bytes from `at`; returns where the chunk continues. */
+  function* bdatData(chunk: Buffer, at: number): Generator<Message, number> {
+    const to = Math.min(chunk.length, at + chunkRemaining);
+    chunkRemaining -= to - at;
+    if (chunkRemaining === 0) mode = 'command';
+    yield message(chunk.subarray(at, to), current, false, chunkRemaining === 0, currentInfo);
+    return to;
+  }
+
+  function malformed(problem: string): void {
+    if (!session.warned) {
+      session.warned = true;
+      context.log.warning(`smtp: ${problem}; passing the rest of the connection through unframed`);
+    }
+    session.raw = true;
+    mode = 'raw';
+  }
+
+  return {
+    *push(chunk) {
+      let at = 0;
+      while (at < chunk.length) {
+        if (mode === 'command' && lines.pendingBytes === 0) startUnit();
+        if (mode === 'raw') {
+          yield raw(at === 0 ? chunk : chunk.subarray(at));
+          return;
+        }
+        if (mode === 'body') {
+          at = yield* body(chunk, at);
+          continue;
+        }
+        if (mode === 'chunk') {
+          at = yield* bdatData(chunk, at);
+          continue;
+        }
+        const line = lines.read(chunk, at);
+        if (line === undefined) {
+          if (lines.pendingBytes > MAX_COMMAND_LINE_BYTES) {
+            malformed(`a client line longer than ${MAX_COMMAND_LINE_BYTES} bytes`);
+            yield raw(lines.takePending());
+          }
+          return;
+        }
+        at = lines.next;
+        yield commandLine(line);
+      }
+    },
+    *end() {
+      // An unfinished last line still goes out: the server reads it as a command at close.
+      if (lines.pendingBytes === 0) return;
+      const line = lines.takePending();
+      yield mode === 'command' ? commandLine(line) : raw(line);
+    },
+  };
+}

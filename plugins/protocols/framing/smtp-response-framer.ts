@@ -1,0 +1,140 @@
+// Frames what an SMTP server sends: one message per reply line, a reply (`NNN-...` lines up to
+// `NNN ...`) being the response of the oldest unanswered request; the greeting opens an
+// exchange of its own. Each completed reply is recorded in the session before it is yielded.
+// After a 220 to STARTTLS, or on malformed data (one warning), the rest passes as exchange 0.
+import type { Message, MessageInfo } from '../../../lib/contract/message.js';
+import type { Framer, FramerContext } from '../../../lib/contract/protocol.js';
+import { LineReader } from './line-reader.js';
+import { recordReply, type SmtpSession } from './smtp-session.js';
+
+/** Longest reply line accepted (RFC 5321 says 512; servers stay far below this). */
+export const MAX_REPLY_LINE_BYTES = 64 * 1024;
+
+const DASH = 0x2d;
+const SPACE = 0x20;
+const CR = 0x0d;
+const LF = 0x0a;
+const EMPTY = Buffer.alloc(0);
+
+interface ReplyLine {
+  readonly code: number;
+  /** The last line of its reply (a space, or nothing, after the code). */
+  readonly final: boolean;
+}
+
+const isDigit = (byte: number | undefined, max = 0x39): boolean => byte !== undefined && byte >= 0x30 && byte <= max;
+
+/** `NNN-text`, `NNN text` or `NNN`; undefined when the line is not a reply line. */
+export function parseReplyLine(line: Buffer): ReplyLine | undefined {
+  if (!isDigit(line[0], 0x35) || !isDigit(line[1], 0x35) || !isDigit(line[2])) return undefined;
+  const separator = line[3];
+  if (separator !== DASH && separator !== SPACE && separator !== CR && separator !== LF) return undefined;
+  const code = ((line[0] as number) - 0x30) * 100 + ((line[1] as number) - 0x30) * 10 + ((line[2] as number) - 0x30);
+  return { code, final: separator !== DASH };
+}
+
+interface Reply {
+  readonly exchange: number;
+  readonly info: MessageInfo | undefined;
+  started: boolean;
+}
+
+export function createSmtpResponseFramer(context: FramerContext, session: SmtpSession): Framer {
+  const lines = new LineReader();
+  let raw = false;
+  let greeted = false;
+  let reply: Reply | undefined;
+
+  const message = (bytes: Buffer, exchange: number, first: boolean, last: boolean): Message => ({ bytes, direction: 'response', exchange, first, last });
+
+  /** A reply begins: the first one is the greeting, each later one answers the oldest request. */
+  function begin(): Reply {
+    if (!greeted) {
+      greeted = true;
+      return { exchange: context.openExchange(), info: undefined, started: false };
+    }
+    const request = context.nextForwarded();
+    return { exchange: request?.exchange ?? 0, info: request?.info, started: false };
+  }
+
+  /** Requests forwarded that will get no framed reply now: each gets an empty last message. */
+  function* settle(): Generator<Message> {
+    for (let request = context.nextForwarded(); request !== undefined; request = context.nextForwarded()) {
+      yield message(EMPTY, request.exchange, true, true);
+    }
+  }
+
+  function* line(bytes: Buffer): Generator<Message> {
+    const parsed = parseReplyLine(bytes);
+    if (parsed === undefined) {
+      yield* malformed(bytes, 'a server line that is not an SMTP reply');
+      return;
+    }
+    const current = (reply ??= begin());
+    const first = !current.started;
+    current.started = true;
+    if (!parsed.final) {
+      yield message(bytes, current.exchange, first, false);
+      return;
+    }
+    reply = undefined;
+    // Recorded before the reply goes on: the client answers it only once it has it.
+    if (current.exchange !== 0) recordReply(session, current.exchange, parsed.code, current.info);
+    const tls = parsed.code === 220 && current.info?.['command'] === 'STARTTLS';
+    yield message(bytes, current.exchange, first, true);
+    if (tls) {
+      raw = true;
+      yield* settle();
+    }
+  }
+
+  /** The bytes end the reply under way (or answer the oldest request); the rest is raw. */
+  function* malformed(bytes: Buffer, problem: string): Generator<Message> {
+    if (!session.warned) {
+      session.warned = true;
+      context.log.warning(`smtp: ${problem}; passing the rest of the connection through unframed`);
+    }
+    session.raw = true;
+    raw = true;
+    const current = (reply ??= begin());
+    reply = undefined;
+    yield message(bytes, current.exchange, !current.started, true);
+    yield* settle();
+  }
+
+  return {
+    *push(chunk) {
+      let at = 0;
+      while (at < chunk.length) {
+        // The request side gave up on framing: this side follows at the next reply.
+        if (!raw && reply === undefined && lines.pendingBytes === 0 && session.raw) {
+          raw = true;
+          yield* settle();
+        }
+        if (raw) {
+          yield message(at === 0 ? chunk : chunk.subarray(at), 0, true, false);
+          return;
+        }
+        const bytes = lines.read(chunk, at);
+        if (bytes === undefined) {
+          if (lines.pendingBytes > MAX_REPLY_LINE_BYTES) yield* malformed(lines.takePending(), `a reply line longer than ${MAX_REPLY_LINE_BYTES} bytes`);
+          return;
+        }
+        at = lines.next;
+        yield* line(bytes);
+      }
+    },
+    *end() {
+      if (lines.pendingBytes === 0) return;
+      const bytes = lines.takePending();
+      if (raw) {
+        yield message(bytes, 0, true, false);
+        return;
+      }
+      // An unfinished last line: it still completes the reply it belongs to.
+      const current = (reply ??= begin());
+      reply = undefined;
+      yield message(bytes, current.exchange, !current.started, true);
+    },
+  };
+}

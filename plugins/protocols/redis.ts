@@ -1,14 +1,35 @@
-// PLACEHOLDER: being written; replaced by the real redis framer.
+// Redis (RESP2 and RESP3): one message per command and per reply (several for big values, which
+// stream), replies paired with commands in order, pushes outside any exchange (exchange 0); a
+// k-channel (un)subscribe is one exchange answered by k confirmations (see resp-response-side).
+// Errors are real `-ERR` replies; `inject` puts random bytes inside a reply.
+// Not followed: CLIENT REPLY OFF/SKIP (the replies it suppresses shift the pairing of later
+// exchanges), and commands sent while in MONITOR mode (monitor lines pair with them).
+import type { Message } from '../../lib/contract/message.js';
 import { defineProtocol } from '../../lib/contract/protocol.js';
 import { connectionOptions, type ConnectionOptions } from './framing/connection-options.js';
+import { createRespFramer } from './framing/resp-framer.js';
+import { createRespRequestSide } from './framing/resp-request-side.js';
+import { createRespResponseSide } from './framing/resp-response-side.js';
+
+/** What a client gets for `error`: a simple error, which RESP2 and RESP3 clients both read. */
+const ERROR_REPLY = '-ERR vaurien injected error\r\n';
+/** Random bytes `inject` puts in the middle of a reply (as Vaurien did). */
+const INJECTED_BYTES = 100;
 
 export const redis = defineProtocol<ConnectionOptions>({
   name: 'redis',
-  description: 'redis protocol (not implemented yet)',
+  description: 'Redis protocol (RESP2 and RESP3)',
+  // `buffer` is Vaurien's read size, kept for compatibility: messages follow the socket's chunks.
   options: connectionOptions,
   pairing: 'ordered',
-  createFramer() {
-    throw new Error('the redis protocol is not implemented yet');
+  createFramer(direction, _options, context) {
+    const side = direction === 'request' ? createRespRequestSide(context) : createRespResponseSide(context);
+    return createRespFramer(direction, context, side);
   },
-  errorReply: () => ({ bytes: Buffer.alloc(0), close: true }),
+  errorReply: () => ({ bytes: Buffer.from(ERROR_REPLY), close: false }),
+  corrupt(message, rng): Message {
+    const middle = message.bytes.length >> 1;
+    const bytes = Buffer.concat([message.bytes.subarray(0, middle), rng.bytes(INJECTED_BYTES), message.bytes.subarray(middle)]);
+    return { ...message, bytes };
+  },
 });

@@ -1,0 +1,180 @@
+// Turns a RESP byte stream into messages: one message per top-level value when it fits in a
+// chunk, else several (first/last mark the edges), so values of any size stream. A message is
+// a view of its chunk; only the few bytes a side needs to decide a value's exchange are held
+// (copied) across chunks. Bad bytes: one warning, then raw passthrough as exchange 0.
+import type { Direction, Message, MessageInfo } from '../../../lib/contract/message.js';
+import type { Framer, FramerContext } from '../../../lib/contract/protocol.js';
+import { RespEvent, RespScanner } from './resp-scanner.js';
+
+/** Where a value goes: its exchange, whether it opens that exchange's side, what it says. */
+export interface Stamp {
+  readonly exchange: number;
+  readonly first: boolean;
+  readonly info?: MessageInfo;
+  /** An exchange left open (a pub/sub answer cut short) that this value closes first. */
+  readonly closes?: number;
+}
+
+/** The direction-specific half of a RESP framer: which exchange each value belongs to. */
+export interface RespSide {
+  /**
+   * The stamp of the value being scanned, or undefined to read further (more of its first
+   * elements). With `forced`, decide now with what is known.
+   */
+  decide(scanner: RespScanner, forced: boolean): Stamp | undefined;
+  /** The value is complete: whether it completes its exchange's side (`last`). */
+  complete(scanner: RespScanner, stamp: Stamp): boolean;
+  /** Requests only: the stamp of a whole inline command line (`PING\r\n`). */
+  inline?(line: Buffer): Stamp;
+  /** After a switch to raw passthrough: exchanges to close with an empty last message, as nothing will answer them. */
+  settle?(current: Stamp | undefined): Stamp[];
+}
+
+/** Redis's own limit for an inline command (PROTO_INLINE_MAX_SIZE). */
+const INLINE_MAX = 64 * 1024;
+/** Most bytes held while a value's exchange is undecided; beyond, the side decides with what it knows. */
+const LOOKAHEAD_MAX = 64 * 1024;
+const LF = 0x0a;
+const STAR = 0x2a;
+const EMPTY = Buffer.alloc(0);
+export const OUTSIDE: Stamp = { exchange: 0, first: true };
+
+/** Bytes kept across chunks while undecided: copies, so the chunk they came in can go. */
+class HeldBytes {
+  private parts: Buffer[] = [];
+  size = 0;
+
+  hold(view: Buffer): void {
+    if (view.length === 0) return;
+    this.parts.push(Buffer.from(view));
+    this.size += view.length;
+  }
+
+  /** Everything held followed by `view`, and nothing held any more. */
+  take(view: Buffer): Buffer {
+    if (this.size === 0) return view;
+    const bytes = Buffer.concat([...this.parts, view]);
+    this.parts = [];
+    this.size = 0;
+    return bytes;
+  }
+}
+
+export function createRespFramer(direction: Direction, context: FramerContext, side: RespSide): Framer {
+  const scanner = new RespScanner();
+  const held = new HeldBytes();
+  let raw = false;
+  let inValue = false;
+  let inline = false;
+  let stamp: Stamp | undefined;
+  let first = true;
+
+  const message = (bytes: Buffer, at: Stamp, isFirst: boolean, last: boolean): Message =>
+    at.info === undefined
+      ? { bytes, direction, exchange: at.exchange, first: isFirst, last }
+      : { bytes, direction, exchange: at.exchange, first: isFirst, last, info: at.info };
+
+  /** Decides the current value's stamp; returns the empty message closing an exchange it ends, if any. */
+  const decide = (forced: boolean): Message | undefined => {
+    const decided = side.decide(scanner, forced);
+    if (decided === undefined) return undefined;
+    stamp = decided;
+    first = decided.first;
+    return decided.closes === undefined ? undefined : message(EMPTY, { exchange: decided.closes, first: false }, false, true);
+  };
+
+  /** The next piece of the current (decided) value. */
+  const piece = (bytes: Buffer, last: boolean): Message => {
+    const out = message(bytes, stamp as Stamp, first, last);
+    first = false;
+    return out;
+  };
+
+  function* settle(): Generator<Message> {
+    for (const open of side.settle?.(stamp) ?? []) yield message(EMPTY, open, open.first, true);
+  }
+
+  function* goRaw(rest: Buffer, problem: string): Generator<Message> {
+    raw = true;
+    context.log.warning(`${direction === 'request' ? 'client' : 'server'} sent bytes that are not RESP (${problem}); passing the rest of this connection through unframed`);
+    // The value in progress ends with what could not be framed: its exchange is not left open.
+    if (stamp !== undefined && inValue) yield piece(rest, true);
+    else if (rest.length > 0) yield message(rest, OUTSIDE, true, true);
+    yield* settle();
+    inValue = false;
+    stamp = undefined;
+  }
+
+  function* push(chunk: Buffer): Generator<Message> {
+    if (raw) {
+      yield* settle();
+      yield message(chunk, OUTSIDE, true, true);
+      return;
+    }
+    let pos = 0;
+    let start = 0; // where the current value's unemitted bytes begin in this chunk
+    while (pos < chunk.length) {
+      if (!inValue) {
+        inValue = true;
+        start = pos;
+        stamp = undefined;
+        inline = side.inline !== undefined && chunk[pos] !== STAR;
+      }
+      if (inline) {
+        const lf = chunk.indexOf(LF, pos);
+        if (lf === -1) {
+          held.hold(chunk.subarray(start));
+          pos = start = chunk.length;
+          if (held.size > INLINE_MAX) yield* goRaw(held.take(EMPTY), 'an inline command longer than 64 KiB');
+          break;
+        }
+        const line = held.take(chunk.subarray(start, lf + 1));
+        const at = (side.inline as NonNullable<RespSide['inline']>)(line);
+        yield message(line, at, at.first, true);
+        inValue = false;
+        pos = start = lf + 1;
+        continue;
+      }
+      pos = scanner.scan(chunk, pos);
+      const event = scanner.event;
+      if (event === RespEvent.Malformed) {
+        yield* goRaw(held.take(chunk.subarray(start)), scanner.problem);
+        return;
+      }
+      if (event === RespEvent.End) {
+        const closing = stamp === undefined ? decide(true) : undefined;
+        if (closing !== undefined) yield closing;
+        const last = side.complete(scanner, stamp as Stamp);
+        yield piece(held.take(chunk.subarray(start, pos)), last);
+        inValue = false;
+        start = pos;
+      } else if (event !== RespEvent.None && stamp === undefined) {
+        const closing = decide(false);
+        if (closing !== undefined) yield closing;
+      }
+    }
+    if (!inValue || inline || start >= chunk.length) return;
+    // The chunk ends inside a value: its bytes go on now if its exchange is known.
+    if (stamp === undefined) {
+      const closing = decide(false);
+      if (closing !== undefined) yield closing;
+    }
+    if (stamp === undefined) {
+      held.hold(chunk.subarray(start));
+      if (held.size <= LOOKAHEAD_MAX) return;
+      const closing = decide(true);
+      if (closing !== undefined) yield closing;
+      yield piece(held.take(EMPTY), false);
+      return;
+    }
+    yield piece(held.take(chunk.subarray(start)), false);
+  }
+
+  return {
+    push,
+    *end() {
+      // Leftovers still go through: an undecided partial value goes as exchange 0.
+      if (!raw && held.size > 0) yield message(held.take(EMPTY), OUTSIDE, true, true);
+    },
+  };
+}

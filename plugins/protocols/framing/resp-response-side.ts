@@ -1,0 +1,108 @@
+// The response half of the redis framer: pairs each reply with the oldest forwarded command.
+// Pushes are nobody's answer and go as exchange 0: RESP3 `>` frames, and in RESP2, while
+// subscribed, arrays shaped like pub/sub messages. An (un)subscribe with k channels is answered
+// by k confirmations (one per channel, as redis sends them): one exchange, `last` on the k-th;
+// an unsubscribe without channels gets one per current subscription of its kind (at least one).
+// A confirmation no request waits for (SUBSCRIBE inside MULTI) is exchange 0.
+import type { ForwardedRequest, FramerContext } from '../../../lib/contract/protocol.js';
+import { OUTSIDE, type RespSide, type Stamp } from './resp-framer.js';
+import { confirmedCommand, isMessageShape, Subscriptions } from './resp-pubsub.js';
+import { RespType, type RespScanner } from './resp-scanner.js';
+
+/** An (un)subscribe request being answered by its confirmations. */
+interface Answering {
+  readonly exchange: number;
+  readonly command: string;
+  remaining: number;
+}
+
+/** What the value being framed turned out to be. */
+interface Current {
+  readonly request: ForwardedRequest | undefined;
+  /** The (un)subscribe command it confirms, if it is a confirmation. */
+  readonly confirms: string | undefined;
+}
+
+const NOTHING: Current = { request: undefined, confirms: undefined };
+
+export function createRespResponseSide(context: FramerContext): RespSide {
+  const subscriptions = new Subscriptions();
+  let resp3 = false;
+  /** Taken from the ledger to look at, not answered yet (a push came instead). */
+  let peeked: ForwardedRequest | undefined;
+  let answering: Answering | undefined;
+  let current: Current = NOTHING;
+
+  const peek = (): ForwardedRequest | undefined => (peeked ??= context.nextForwarded());
+  const take = (): ForwardedRequest | undefined => {
+    const request = peek();
+    peeked = undefined;
+    return request;
+  };
+
+  function decide(scanner: RespScanner, forced: boolean): Stamp | undefined {
+    const type = scanner.topType;
+    if (type === 0 && !forced) return undefined; // attributes still coming
+    const length = scanner.topLength;
+    const known = scanner.knownElements;
+    const aggregate = type === RespType.array || type === RespType.push;
+    if (aggregate && length > 0 && known < 1 && !forced) return undefined;
+    const headType = scanner.elementTypes[0];
+    const kind = aggregate && known > 0 && (headType === RespType.bulk || headType === RespType.simple) ? scanner.elementTexts[0] : undefined;
+    let confirms = length === 3 ? confirmedCommand(kind) : undefined;
+    if (confirms !== undefined && known < 3 && !forced) return undefined; // a confirmation ends with its count
+    if (known < 3 || scanner.elementTypes[2] !== RespType.integer) confirms = undefined;
+    current = { request: undefined, confirms };
+
+    if (confirms !== undefined && answering?.command === confirms) return { exchange: answering.exchange, first: false };
+    // Anything else ends an answer still open (fewer confirmations came than expected).
+    const closes = answering?.exchange;
+    answering = undefined;
+    const stamp = (exchange: number): Stamp => (closes === undefined ? (exchange === 0 ? OUTSIDE : { exchange, first: true }) : { exchange, first: true, closes });
+
+    if (confirms !== undefined) {
+      const request = peek();
+      // A confirmation nobody is waiting for (e.g. the second one of a SUBSCRIBE inside MULTI).
+      if (request?.info?.['command'] !== confirms) return stamp(0);
+      take();
+      current = { request, confirms };
+      const channels = request.info['channels'];
+      answering = { exchange: request.exchange, command: confirms, remaining: subscriptions.expectedReplies(confirms, typeof channels === 'number' ? channels : 0) };
+      return stamp(request.exchange);
+    }
+    if (type === RespType.push) return stamp(0);
+    if (type === RespType.array && !resp3 && subscriptions.active && isMessageShape(kind, length)) return stamp(0);
+    const request = take();
+    current = { request, confirms: undefined };
+    return stamp(request?.exchange ?? 0);
+  }
+
+  function complete(scanner: RespScanner, stamp: Stamp): boolean {
+    const { request, confirms } = current;
+    current = NOTHING;
+    if (confirms !== undefined) subscriptions.confirm(confirms, Number(scanner.elementTexts[2]));
+    const command = request?.info?.['command'];
+    const type = scanner.topType;
+    // HELLO answers with a map in RESP3 and an array in RESP2; an error changes nothing.
+    if (command === 'HELLO' && (type === RespType.map || type === RespType.array)) resp3 = type === RespType.map;
+    if (command === 'RESET' && type === RespType.simple) {
+      subscriptions.reset();
+      resp3 = false;
+    }
+    if (answering !== undefined && stamp.exchange === answering.exchange) {
+      if (--answering.remaining > 0) return false;
+      answering = undefined;
+    }
+    return true;
+  }
+
+  function settle(inProgress: Stamp | undefined): Stamp[] {
+    const open: Stamp[] = [];
+    if (answering !== undefined && answering.exchange !== inProgress?.exchange) open.push({ exchange: answering.exchange, first: false });
+    answering = undefined;
+    for (let request = take(); request !== undefined; request = take()) open.push({ exchange: request.exchange, first: true });
+    return open;
+  }
+
+  return { decide, complete, settle };
+}

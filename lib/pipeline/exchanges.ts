@@ -2,6 +2,7 @@
 // framers open them, draws each one's behavior (in opening order, so a seed replays), pairs
 // backend responses with forwarded requests, and builds each side's operator once.
 // Dummy exchanges leave no trace here: the fast path allocates nothing.
+import Denque from 'denque';
 import { identity, type MonoTypeOperatorFunction } from 'rxjs';
 import type { BehaviorContext } from '../contract/behavior.js';
 import type { Direction, Message, MessageInfo } from '../contract/message.js';
@@ -42,7 +43,7 @@ const LATEST_WINDOW = 64;
 
 export class ExchangeLedger {
   latestExchange = 0;
-  private readonly forwarded: ForwardedRequest[] = [];
+  private readonly forwarded = new Denque<ForwardedRequest>();
   private readonly entries = new Map<number, Entry>();
 
   constructor(

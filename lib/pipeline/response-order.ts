@@ -1,7 +1,9 @@
 // Keeps answers in request order on `ordered` protocols. A slot is taken per exchange that
 // will be answered: by the backend (its request was forwarded) or by the proxy (an error
 // reply). Replies wait until the backend's answers to earlier exchanges have been written,
-// so a pipelining client never gets its answers swapped.
+// so a pipelining client never gets its answers swapped. Slots live in a deque: a pipeline of
+// 300 000 commands must not pay an array shift per answer.
+import Denque from 'denque';
 
 interface BackendSlot {
   readonly exchange: number;
@@ -22,7 +24,7 @@ export interface ReplyTarget {
 }
 
 export class ResponseOrder {
-  private readonly slots: Slot[] = [];
+  private readonly slots = new Denque<Slot>();
   private closed = false;
 
   constructor(private readonly target: ReplyTarget) {}
@@ -39,7 +41,7 @@ export class ResponseOrder {
 
   /** The proxy answers `exchange` itself. */
   reply(exchange: number, bytes: Buffer, close: boolean): void {
-    const head = this.slots[0];
+    const head = this.slots.peekFront();
     if (head !== undefined && head.exchange === exchange && head.reply === undefined) {
       // A response-side behavior replacing the backend's answer: it is this exchange's turn.
       this.send(bytes, close);
@@ -51,20 +53,26 @@ export class ResponseOrder {
 
   /** The backend's answer to `exchange` is about to be written: earlier replies go first. */
   beforeBackendWrite(exchange: number): void {
-    const head = this.slots[0];
+    const head = this.slots.peekFront();
     if (head !== undefined && head.exchange !== exchange) this.flushReplies();
   }
 
   /** The backend's answer to `exchange` is complete (or was dropped): the next turn begins. */
   backendDone(exchange: number): void {
-    const at = this.slots.findIndex((slot) => slot.exchange === exchange && slot.reply === undefined);
-    if (at === -1) return;
-    this.slots.splice(at, 1);
+    const head = this.slots.peekFront();
+    if (head !== undefined && head.exchange === exchange && head.reply === undefined) {
+      this.slots.shift();
+    } else {
+      // Not the head: replies for earlier exchanges are still queued (rare); search for it.
+      const at = this.slots.toArray().findIndex((slot) => slot.exchange === exchange && slot.reply === undefined);
+      if (at === -1) return;
+      this.slots.removeOne(at);
+    }
     this.flushReplies();
   }
 
   private flushReplies(): void {
-    for (let head = this.slots[0]; head !== undefined && head.reply !== undefined; head = this.slots[0]) {
+    for (let head = this.slots.peekFront(); head !== undefined && head.reply !== undefined; head = this.slots.peekFront()) {
       this.slots.shift();
       this.send(head.reply, head.close);
     }
@@ -75,7 +83,7 @@ export class ResponseOrder {
     this.target.write(bytes);
     if (close) {
       this.closed = true;
-      this.slots.length = 0;
+      this.slots.clear();
       this.target.closeAfterReply();
     }
   }

@@ -51,6 +51,9 @@ export interface ExchangeEvent {
   readonly behavior: string;
 }
 
+/** Longest a closing side waits for its peer to close after our FIN. */
+const LINGER_MS = 2000;
+
 /** How long a `latest` (tcp) connection must be quiet to count as between exchanges. */
 const QUIET_MS = 100;
 
@@ -79,6 +82,8 @@ export class Connection implements StageHost {
   /** The backend connection went back to the pool: it is no longer this connection's to close. */
   private backendDetached = false;
   private releaseWhenIdle = false;
+  /** The side being closed gracefully (see endThenClose): the other side's close must not cut it. */
+  private lingering: Socket | undefined;
   private readonly onBackendErrorEvent = (error: NodeJS.ErrnoException): void => this.onBackendError(error);
   private readonly onBackendEndEvent = (): void => {
     this.backendEnded = true;
@@ -272,13 +277,26 @@ export class Connection implements StageHost {
     };
   }
 
-  /** Flushes what was written to `socket`, sends FIN, then closes both connections. */
+  /**
+   * Closes the connection from one side: `socket` gets FIN after what was written to it, the
+   * other side closes now. `socket` lingers (still read, its bytes dropped) until its peer
+   * closes: a reset could make the peer discard what it has not read yet — the error reply, or
+   * the request `abort` forwarded. A peer that never closes is cut after LINGER_MS.
+   */
   private endThenClose(socket: Socket): void {
     if (socket.destroyed || socket.writableEnded) {
       this.destroy();
       return;
     }
-    socket.end(() => this.destroy());
+    this.lingering = socket;
+    if (socket === this.client) {
+      if (!this.backendDetached) this.backend.destroy();
+    } else {
+      this.client.destroy();
+    }
+    socket.end();
+    const cut = setTimeout(() => socket.destroy(), Math.min(this.env.timeoutMs, LINGER_MS));
+    socket.once('close', () => clearTimeout(cut));
   }
 
   private onClientChunk(): void {
@@ -304,7 +322,8 @@ export class Connection implements StageHost {
     this.pendingUnavailable = undefined;
     this.client.unpipe(this.requestPipeline);
     if (this.client.destroyed || this.client.writableEnded) return;
-    this.client.end(reply.bytes, () => this.client.destroy());
+    this.client.write(reply.bytes);
+    this.endThenClose(this.client);
   }
 
   private onClientError(error: NodeJS.ErrnoException): void {
@@ -330,7 +349,7 @@ export class Connection implements StageHost {
   private onSocketClosed(socket: Socket): void {
     if (socket === this.client) {
       // Nobody left to answer: the backend connection goes too (unless it went to the pool).
-      if (!this.backendDetached) this.backend.destroy();
+      if (!this.backendDetached && this.lingering !== this.backend) this.backend.destroy();
     } else if (!this.backendEnded && this.pendingUnavailable === undefined && !this.client.writableEnded) {
       // The backend went away without a clean end (reset, destroyed): so does the client,
       // unless the client is already being answered and closed (a 502, an error reply).

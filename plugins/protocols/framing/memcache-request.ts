@@ -1,0 +1,81 @@
+// Frames memcached client traffic: each command line opens an exchange and is one message; a
+// storage command's data block follows as views of at most `buffer` bytes, counted down (never
+// buffered whole), the last one closing the request. Bytes are never changed; a client that
+// opens with the binary protocol (0x80) is passed through raw, as are the bytes after a line
+// too long to be a command (one warning).
+import type { Message, MessageInfo } from '../../../lib/contract/message.js';
+import type { Framer, FramerContext } from '../../../lib/contract/protocol.js';
+import { LineReader } from './line-reader.js';
+import { parseRequestLine } from './memcache-commands.js';
+import { memcacheSharedOf, rememberQuiet } from './memcache-pairing.js';
+
+/** First byte of a binary-protocol request. */
+const BINARY_MAGIC = 0x80;
+/**
+ * Longest command line waited for. memcached reads multi-get lines of any length, so this is
+ * generous (thousands of keys); past it the stream cannot be memcached text, and goes raw.
+ */
+export const MAX_REQUEST_LINE_BYTES = 8 * 1024 * 1024;
+
+type Mode = 'start' | 'line' | 'data' | 'raw';
+
+export function createMemcacheRequestFramer(context: FramerContext, shared: Record<string, unknown>, bufferBytes: number): Framer {
+  const state = memcacheSharedOf(shared);
+  const lines = new LineReader();
+  let mode: Mode = 'start';
+  let exchange = 0;
+  let noReply = false;
+  let remaining = 0; // data block bytes still to come, CRLF included
+
+  function* raw(chunk: Buffer, from: number): Generator<Message> {
+    for (let at = from; at < chunk.length; at += bufferBytes) {
+      yield { bytes: chunk.subarray(at, at + bufferBytes), direction: 'request', exchange: 0, first: true, last: true };
+    }
+  }
+
+  return {
+    *push(chunk) {
+      if (mode === 'start' && chunk.length > 0) {
+        mode = chunk[0] === BINARY_MAGIC ? 'raw' : 'line';
+        if (mode === 'raw') state.binary = true;
+      }
+      let at = 0;
+      while (at < chunk.length) {
+        if (mode === 'raw') return yield* raw(chunk, at);
+        if (mode === 'data') {
+          const size = Math.min(remaining, chunk.length - at, bufferBytes);
+          remaining -= size;
+          yield { bytes: chunk.subarray(at, at + size), direction: 'request', exchange, first: false, last: remaining === 0, noReply };
+          at += size;
+          if (remaining === 0) mode = 'line';
+          continue;
+        }
+        const line = lines.read(chunk, at);
+        if (line === undefined) {
+          if (lines.pendingBytes > MAX_REQUEST_LINE_BYTES) {
+            context.log.warning(`memcache: a request line is longer than ${MAX_REQUEST_LINE_BYTES} bytes; passing the rest through raw`);
+            mode = 'raw';
+            yield* raw(lines.takePending(), 0);
+          }
+          return;
+        }
+        at = lines.next;
+        exchange = context.openExchange();
+        const request = parseRequestLine(line, exchange);
+        if (request.quiet !== undefined) rememberQuiet(state, request.quiet);
+        noReply = request.noReply;
+        remaining = request.dataBytes;
+        if (remaining > 0) mode = 'data';
+        yield requestHead(line, exchange, remaining === 0, noReply, request.info);
+      }
+    },
+    *end() {
+      // An unfinished command line is still delivered, outside any exchange: no answer comes.
+      if (lines.pendingBytes > 0) yield { bytes: lines.takePending(), direction: 'request', exchange: 0, first: true, last: true };
+    },
+  };
+}
+
+function requestHead(bytes: Buffer, exchange: number, last: boolean, noReply: boolean, info: MessageInfo): Message {
+  return { bytes, direction: 'request', exchange, first: true, last, noReply, info };
+}

@@ -1,0 +1,129 @@
+// Frames memcached answers: each line is one message, each data block (after `VALUE` or `VA`)
+// follows as views of at most `buffer` bytes, counted down, never buffered whole. A retrieval's
+// answer runs to its `END` (or an error line), a `stats` answer over its STAT lines: `last`
+// marks the message that completes an answer. Pairing with requests is memcache-pairing's job.
+// Bytes are never changed; malformed answers are passed through raw after one warning.
+import type { Message } from '../../../lib/contract/message.js';
+import type { Framer, FramerContext } from '../../../lib/contract/protocol.js';
+import { LineReader } from './line-reader.js';
+import { firstToken, tokensOf } from './memcache-commands.js';
+import { memcacheSharedOf, ResponsePairing } from './memcache-pairing.js';
+
+/** memcached's answer lines are short (a VALUE line is at most ~300 bytes); longer is not memcached. */
+export const MAX_RESPONSE_LINE_BYTES = 64 * 1024;
+const MAX_DATA_LENGTH = 2 ** 31 - 1;
+const EMPTY = Buffer.alloc(0);
+
+/** How an answer goes on after its first line. */
+type Shape = 'single' | 'items' | 'stats' | 'crawler';
+type Mode = 'start' | 'more' | 'data' | 'raw';
+
+function shapeOf(command: string | undefined): Shape {
+  switch (command) {
+    case 'get':
+    case 'gets':
+    case 'gat':
+    case 'gats':
+      return 'items';
+    case 'stats':
+      return 'stats';
+    case 'lru_crawler':
+      return 'crawler';
+    default:
+      return 'single';
+  }
+}
+
+/** A line that does not end the answer it is part of (any other line, END or an error, does). */
+function continues(shape: Shape, head: string, line: Buffer): boolean {
+  if (shape === 'stats') return head === 'STAT' || head === 'ITEM' || head === 'PREFIX';
+  // lru_crawler metadump lists `key=…` lines, mgdump `mg <key>` lines, until END / EN.
+  if (shape === 'crawler') return head === 'mg' || (line.length > 4 && line.toString('latin1', 0, 4) === 'key=');
+  return false;
+}
+
+/** The data block size announced by a `VALUE <key> <flags> <bytes> [<cas>]` or `VA <size> <flags>*` line. */
+function dataLengthOf(head: string, line: Buffer): number | undefined {
+  const token = tokensOf(line)[head === 'VA' ? 1 : 3];
+  if (token === undefined || !/^\d{1,10}$/.test(token)) return undefined;
+  const length = Number(token);
+  return length <= MAX_DATA_LENGTH ? length : undefined;
+}
+
+export function createMemcacheResponseFramer(context: FramerContext, shared: Record<string, unknown>, bufferBytes: number): Framer {
+  const state = memcacheSharedOf(shared);
+  const pairing = new ResponsePairing(context, state);
+  const lines = new LineReader();
+  const closed: number[] = [];
+  let mode: Mode = 'start';
+  let exchange = 0;
+  let shape: Shape = 'single';
+  let remaining = 0; // data block bytes still to come, CRLF included
+  let moreAfterData = false; // a VALUE's block is followed by more of the answer (up to END)
+
+  function* raw(chunk: Buffer, from: number): Generator<Message> {
+    for (let at = from; at < chunk.length; at += bufferBytes) {
+      yield { bytes: chunk.subarray(at, at + bufferBytes), direction: 'response', exchange: 0, first: true, last: true };
+    }
+  }
+
+  return {
+    *push(chunk) {
+      if (state.binary) mode = 'raw';
+      let at = 0;
+      while (at < chunk.length) {
+        if (mode === 'raw') return yield* raw(chunk, at);
+        if (mode === 'data') {
+          const size = Math.min(remaining, chunk.length - at, bufferBytes);
+          remaining -= size;
+          const done = remaining === 0;
+          yield { bytes: chunk.subarray(at, at + size), direction: 'response', exchange, first: false, last: done && !moreAfterData };
+          at += size;
+          if (done) mode = moreAfterData ? 'more' : 'start';
+          continue;
+        }
+        const line = lines.read(chunk, at);
+        if (line === undefined) {
+          if (lines.pendingBytes > MAX_RESPONSE_LINE_BYTES) {
+            context.log.warning(`memcache: an answer line is longer than ${MAX_RESPONSE_LINE_BYTES} bytes; passing the rest through raw`);
+            mode = 'raw';
+            yield* raw(lines.takePending(), 0);
+          }
+          return;
+        }
+        at = lines.next;
+        const head = firstToken(line);
+        const first = mode === 'start';
+        if (first) {
+          pairing.match(line, head, closed);
+          for (const done of closed) yield { bytes: EMPTY, direction: 'response', exchange: done, first: true, last: true };
+          closed.length = 0;
+          exchange = pairing.exchange;
+          shape = shapeOf(pairing.command);
+        }
+        if (head === 'VALUE' || head === 'VA') {
+          const length = dataLengthOf(head, line);
+          if (length === undefined) {
+            context.log.warning(`memcache: malformed ${head} line from the backend; passing the rest through raw`);
+            mode = 'raw';
+            // The line still closes the answer it began, so nothing waits for that answer.
+            yield { bytes: line, direction: 'response', exchange, first, last: true };
+            continue;
+          }
+          moreAfterData = head === 'VALUE';
+          remaining = length + 2;
+          mode = 'data';
+          yield { bytes: line, direction: 'response', exchange, first, last: false };
+          continue;
+        }
+        const more = continues(shape, head, line);
+        mode = more ? 'more' : 'start';
+        yield { bytes: line, direction: 'response', exchange, first, last: !more };
+      }
+    },
+    *end() {
+      // A cut answer's tail still goes through, outside any exchange.
+      if (lines.pendingBytes > 0) yield { bytes: lines.takePending(), direction: 'response', exchange: 0, first: true, last: true };
+    },
+  };
+}

@@ -22,3 +22,40 @@ export { createLogger, type Logger, type LogLevel } from './log.js';
 export { UsageError } from './cli/usage-error.js';
 export type { StatsSnapshot } from './control/stats.js';
 export type { HostPort } from './proxy/address.js';
+
+// Control from code (SPEC sections 5–8): the control API, its client, a proxy in a child
+// process, hook-style plugins, plugin loading, and the pieces to compose a pipeline by hand.
+export { startControlApi, ApiListenError, type ControlApi, type ControlApiOptions } from './control/http-api.js';
+export type { FieldError, ErrorBody } from './control/api-errors.js';
+export { createProxyMetrics, type ProxyMetrics } from './control/metrics.js';
+export {
+  Client,
+  ControlApiError,
+  ControlApiUnreachableError,
+  type ClientOptions,
+  type BehaviorState,
+  type BehaviorDescription,
+  type ClientOptionValues,
+} from './control/client.js';
+export { startProxy, stopProxy, ProxyStartError, type StartProxyOptions } from './control/start-proxy.js';
+export {
+  defineHookBehavior,
+  isHookBehavior,
+  type HookBehavior,
+  type HookContext,
+  type HookVerdict,
+  type OptionTuple,
+} from './contract/hook-behavior.js';
+export { loadBehaviorPlugin, loadProtocolPlugin, resolveBehaviorSpecPlugins, isPluginReference } from './registry/load-plugin.js';
+export {
+  createFramerPair,
+  framerStage,
+  operatorStage,
+  behaviorOperators,
+  bytesStage,
+  socketControl,
+  type FramerPair,
+  type BehaviorOperatorsOptions,
+} from './pipeline/compose.js';
+export { parseHostPort, formatHostPort } from './proxy/address.js';
+export { parseWeightedSpec, formatWeightedSpec, type WeightedSpec, type WeightedEntry } from './choose/weighted-spec.js';

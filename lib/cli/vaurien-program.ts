@@ -31,8 +31,9 @@ export const DEMO_BEHAVIOR = '20:delay,10:error';
 /** Parses `argv` (without node and script): loads the config file and plugins it names. */
 export async function parseCommandLine(argv: readonly string[], io: ProgramIo): Promise<Invocation> {
   const early = prescanArguments(argv);
-  const config = early.config !== undefined ? readConfigFile(early.config) : undefined;
-  await loadNamedPlugins(early, config);
+  const loaded = early.config !== undefined ? readConfigFile(early.config) : undefined;
+  const renamed = await loadNamedPlugins(early, loaded);
+  const config = loaded !== undefined ? renameConfigPlugins(loaded, renamed) : undefined;
 
   const generated: GeneratedFlag[] = [];
   let invocation: Invocation | undefined;
@@ -53,7 +54,7 @@ export async function parseCommandLine(argv: readonly string[], io: ProgramIo): 
   program.addHelpText('after', () => `\n${describePlugins()}`);
 
   program.action(() => {
-    invocation = { command: 'proxy', settings: resolveSettings(collect(program, generated), config) };
+    invocation = { command: 'proxy', settings: resolveSettings(renamePlugins(collect(program, generated), renamed), config) };
   });
   program
     .command('demo')
@@ -61,7 +62,7 @@ export async function parseCommandLine(argv: readonly string[], io: ProgramIo): 
     .addOption(new Option('--duration <seconds>', 'How long to send traffic').default('10'))
     .addOption(new Option('--concurrency <n>', 'Clients sending at once').default('8'))
     .action((options: { duration: string; concurrency: string }) => {
-      const values = collect(program, generated);
+      const values = renamePlugins(collect(program, generated), renamed);
       const behaviorGiven = values.core.behavior !== undefined || config?.vaurien['behavior'] !== undefined;
       const core = behaviorGiven ? values.core : { ...values.core, behavior: { value: DEMO_BEHAVIOR, where: 'demo' } };
       invocation = {
@@ -84,8 +85,12 @@ export async function parseCommandLine(argv: readonly string[], io: ProgramIo): 
   return invocation ?? { command: 'exit', code: 0 };
 }
 
-/** Loads what the protocol, the behavior spec and `callable` keys name before flags are built. */
-async function loadNamedPlugins(early: ReturnType<typeof prescanArguments>, config: ConfigFile | undefined): Promise<void> {
+/**
+ * Loads what the protocol, the behavior spec and `callable` keys name before flags are built;
+ * returns each --protocol/--behavior value that named plugins → the same with registered names.
+ */
+async function loadNamedPlugins(early: ReturnType<typeof prescanArguments>, config: ConfigFile | undefined): Promise<Map<string, string>> {
+  const renamed = new Map<string, string>();
   const configDir = config !== undefined ? dirname(resolve(config.path)) : process.cwd();
   for (const [name, section] of Object.entries(config?.behaviors ?? {})) {
     const callable = section['callable'];
@@ -94,14 +99,36 @@ async function loadNamedPlugins(early: ReturnType<typeof prescanArguments>, conf
   const protocols: Array<[string, string]> = [];
   if (typeof config?.vaurien['protocol'] === 'string') protocols.push([config.vaurien['protocol'], configDir]);
   if (early.protocol !== undefined) protocols.push([early.protocol, process.cwd()]);
-  for (const [reference, baseDir] of protocols) if (isPluginReference(reference)) await loadProtocolPlugin(reference, baseDir);
+  for (const [reference, baseDir] of protocols) if (isPluginReference(reference)) renamed.set(reference, await loadProtocolPlugin(reference, baseDir));
   const specs: Array<[string, string]> = [];
   const fileBehavior = config?.vaurien['behavior'];
   if (fileBehavior !== undefined && typeof fileBehavior !== 'boolean') {
     specs.push([typeof fileBehavior === 'string' ? fileBehavior : fileBehavior.join(','), configDir]);
   }
   if (early.behavior !== undefined) specs.push([early.behavior, process.cwd()]);
-  for (const [spec, baseDir] of specs) await resolveBehaviorSpecPlugins(spec, baseDir);
+  for (const [spec, baseDir] of specs) renamed.set(spec, await resolveBehaviorSpecPlugins(spec, baseDir));
+  return renamed;
+}
+
+/** `--behavior 20:./mine.js` → `20:mine`: the proxy knows plugins by their registered names. */
+function renamePlugins(values: CommandLineValues, renamed: ReadonlyMap<string, string>): CommandLineValues {
+  const core = { ...values.core };
+  for (const key of ['behavior', 'protocol'] as const) {
+    const given = core[key];
+    const name = given !== undefined ? renamed.get(String(given.value)) : undefined;
+    if (given !== undefined && name !== undefined) core[key] = { ...given, value: name };
+  }
+  return { ...values, core };
+}
+
+function renameConfigPlugins(config: ConfigFile, renamed: ReadonlyMap<string, string>): ConfigFile {
+  const vaurien = { ...config.vaurien };
+  for (const key of ['behavior', 'protocol']) {
+    const value = vaurien[key];
+    const name = typeof value === 'string' ? renamed.get(value) : Array.isArray(value) ? renamed.get(value.join(',')) : undefined;
+    if (name !== undefined) vaurien[key] = name;
+  }
+  return { ...config, vaurien };
 }
 
 function addCoreFlags(program: Command): void {

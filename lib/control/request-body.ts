@@ -1,0 +1,32 @@
+// Reads a request body as JSON, refusing (413) more than `limitBytes`: a declared
+// Content-Length over the limit is refused before a byte is read, and a body that grows past
+// it stops being read at once, so a client cannot make the API buffer without bound.
+import type { IncomingMessage } from 'node:http';
+import { ApiError, badRequest } from './api-errors.js';
+
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+export function tooLarge(limitBytes: number): ApiError {
+  return new ApiError(413, [{ location: 'body', name: 'body', description: `request body over ${limitBytes} bytes` }]);
+}
+
+/** The parsed JSON body (undefined when empty); throws ApiError 400 or 413. */
+export async function readJsonBody(request: IncomingMessage, limitBytes = BODY_LIMIT_BYTES): Promise<unknown> {
+  const declared = Number(request.headers['content-length'] ?? 0);
+  if (declared > limitBytes) throw tooLarge(limitBytes);
+  const parts: Buffer[] = [];
+  let total = 0;
+  // Not destroyed on an early exit: the socket must live to carry the 413 answer.
+  for await (const chunk of request.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total > limitBytes) throw tooLarge(limitBytes); // leaving the loop stops reading
+    parts.push(chunk);
+  }
+  const text = Buffer.concat(parts).toString('utf8');
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw badRequest('body', 'body', `invalid JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}

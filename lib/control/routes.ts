@@ -1,0 +1,203 @@
+// The control API's endpoints (SPEC section 5) as plain functions of the proxy: each takes the
+// parsed request and returns the JSON answer, or throws ApiError. Every value a client sends is
+// checked here, against the same option tables as the CLI, before the proxy sees it.
+import { parseWeightedSpec } from '../choose/weighted-spec.js';
+import { isUsageError } from '../cli/usage-error.js';
+import type { BehaviorDefinition } from '../contract/behavior.js';
+import type { OptionSpec, OptionValues } from '../contract/options.js';
+import { parseOptionValue } from '../options/option-types.js';
+import { formatHostPort, parseHostPort } from '../proxy/address.js';
+import type { RawOptions, VaurienProxy } from '../proxy/proxy.js';
+import { Behavior } from '../registry/behaviors.js';
+import { ApiError, badRequest } from './api-errors.js';
+import type { ProxyMetrics } from './metrics.js';
+
+/** What the API drives: the proxy's live settings and counters. */
+export type ControlledProxy = Pick<VaurienProxy, 'getBehavior' | 'setBehavior' | 'getBackend' | 'setBackend' | 'stats'>;
+
+export interface RouteRequest {
+  readonly url: URL;
+  /** The parsed JSON body (read only for methods that take one). */
+  readonly body: unknown;
+}
+
+/** A JSON answer, or Prometheus text. */
+export type RouteAnswer = { readonly json: unknown; readonly status?: number } | { readonly text: string; readonly contentType: string };
+
+export type RouteHandler = (request: RouteRequest) => RouteAnswer | Promise<RouteAnswer>;
+
+export interface Route {
+  readonly methods: Readonly<Record<string, RouteHandler>>;
+  /** Methods whose body is read and parsed. */
+  readonly withBody?: boolean;
+}
+
+const OK = { json: { status: 'ok' } } as const;
+
+/** The routes of one proxy, by path. `/behaviors/NAME` is matched in `findRoute`. */
+export function createRoutes(proxy: ControlledProxy, metrics: ProxyMetrics, onChange: (what: string) => void): ReadonlyMap<string, Route> {
+  const setBehavior: RouteHandler = ({ body }) => {
+    const { spec, options, field } = behaviorChange(body);
+    applyBehavior(proxy, spec, options, field);
+    onChange(`behavior set to "${proxy.getBehavior().behavior}"`);
+    return OK;
+  };
+  const setBackend: RouteHandler = ({ body }) => {
+    const backend = objectBody(body, '{"backend": "host:port"}')['backend'];
+    if (typeof backend !== 'string') throw badRequest('body', 'backend', 'missing "backend": expected "host:port"');
+    try {
+      proxy.setBackend(parseHostPort(backend, 'backend'));
+    } catch (error) {
+      throw asBadRequest(error, 'backend');
+    }
+    onChange(`backend moved to ${formatHostPort(proxy.getBackend())}`);
+    return OK;
+  };
+  return new Map<string, Route>([
+    ['/behavior', { methods: { GET: () => ({ json: proxy.getBehavior() }), PUT: setBehavior, POST: setBehavior }, withBody: true }],
+    [
+      '/behaviors',
+      {
+        methods: {
+          GET: ({ url }) => ({
+            json: { behaviors: wantsDetails(url) ? Behavior.all().map(describeBehavior) : Behavior.names() },
+          }),
+        },
+      },
+    ],
+    ['/backend', { methods: { GET: () => ({ json: { backend: formatHostPort(proxy.getBackend()) } }), PUT: setBackend, POST: setBackend }, withBody: true }],
+    ['/stats', { methods: { GET: () => ({ json: proxy.stats() }) } }],
+    ['/metrics', { methods: { GET: async () => ({ text: await metrics.render(), contentType: metrics.contentType }) } }],
+  ]);
+}
+
+/** The route of `path`; `/behaviors/NAME` describes one behavior (404 when unknown). */
+export function findRoute(routes: ReadonlyMap<string, Route>, path: string): Route | undefined {
+  const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+  const route = routes.get(trimmed);
+  if (route !== undefined) return route;
+  const match = /^\/behaviors\/([^/]+)$/.exec(trimmed);
+  if (match === null) return undefined;
+  const definition = Behavior.get(decodeURIComponent(match[1] as string));
+  if (definition === undefined) return undefined;
+  return { methods: { GET: () => ({ json: describeBehavior(definition) }) } };
+}
+
+/** A behavior as `GET /behaviors?details` shows it: enough for a client to build a form or flags. */
+export function describeBehavior(definition: BehaviorDefinition): unknown {
+  const options: Record<string, OptionSpec> = {};
+  for (const [name, spec] of Object.entries(definition.options) as Array<[string, OptionSpec]>) {
+    options[name] = {
+      type: spec.type,
+      default: spec.default,
+      description: spec.description,
+      ...(spec.min !== undefined ? { min: spec.min } : {}),
+      ...(spec.max !== undefined ? { max: spec.max } : {}),
+    };
+  }
+  return { name: definition.name, description: definition.description, options };
+}
+
+function wantsDetails(url: URL): boolean {
+  const value = url.searchParams.get('details');
+  return value !== null && value !== 'false' && value !== '0';
+}
+
+interface BehaviorChange {
+  readonly spec: string;
+  readonly options: Record<string, RawOptions>;
+  /** The body field the spec came from, for error answers. */
+  readonly field: 'name' | 'behavior';
+}
+
+/**
+ * Reads both body forms: the original's `{"name": "delay", "sleep": 2}` (every other key is an
+ * option of that behavior) and `{"behavior": "20:delay,10:error", "options": {"delay": {...}}}`.
+ */
+function behaviorChange(body: unknown): BehaviorChange {
+  const fields = objectBody(body, '{"name": "delay", "sleep": 2}');
+  if ('behavior' in fields) {
+    if ('name' in fields) throw badRequest('body', 'name', 'give either "name" (one behavior) or "behavior" (a weighted set), not both');
+    const spec = fields['behavior'];
+    if (typeof spec !== 'string') throw badRequest('body', 'behavior', 'expected a string such as "20:delay,10:error"');
+    for (const key of Object.keys(fields)) {
+      if (key !== 'behavior' && key !== 'options') throw badRequest('body', key, 'unknown field (expected "behavior" and "options")');
+    }
+    const options = fields['options'] ?? {};
+    if (!isPlainObject(options)) throw badRequest('body', 'options', 'expected an object of options per behavior, e.g. {"delay": {"sleep": 2}}');
+    for (const [name, values] of Object.entries(options)) {
+      if (!isPlainObject(values)) throw badRequest('body', `options.${name}`, 'expected an object of option values, e.g. {"sleep": 2}');
+    }
+    return { spec, options: options as Record<string, RawOptions>, field: 'behavior' };
+  }
+  const { name, ...flat } = fields;
+  if (name === undefined) throw badRequest('body', 'name', 'missing "name": the behavior to use, e.g. {"name": "delay", "sleep": 2}');
+  if (typeof name !== 'string' || name.trim() === '') throw badRequest('body', 'name', 'expected a behavior name such as "delay"');
+  if (Object.keys(flat).length === 0) return { spec: name, options: {}, field: 'name' };
+  // Flat options belong to the one behavior named (a set with one entry, e.g. "50:delay", too).
+  const entries = parseSpec(name, 'name');
+  const only = entries.length === 1 ? entries[0] : undefined;
+  if (only === undefined) {
+    throw badRequest('body', 'name', 'options of a weighted set go in {"behavior": "...", "options": {"NAME": {...}}}');
+  }
+  return { spec: name, options: { [only]: flat }, field: 'name' };
+}
+
+/** Checks names and every option value with a precise error, then hands the set to the proxy. */
+function applyBehavior(proxy: ControlledProxy, spec: string, options: Record<string, RawOptions>, field: string): void {
+  const names = parseSpec(spec, field);
+  for (const name of names) {
+    if (Behavior.get(name) === undefined) {
+      throw badRequest('body', field, `unknown behavior "${name}" (known: ${Behavior.names().join(', ')})`);
+    }
+  }
+  const checked: Record<string, OptionValues> = {};
+  for (const [behavior, values] of Object.entries(options)) {
+    if (!names.includes(behavior)) throw badRequest('body', `options.${behavior}`, `"${behavior}" is not in "${spec}"`);
+    const table = (Behavior.get(behavior) as BehaviorDefinition).options as Readonly<Record<string, OptionSpec | undefined>>;
+    const parsed: Record<string, OptionValues[string]> = {};
+    for (const [option, raw] of Object.entries(values)) {
+      const where = field === 'name' ? option : `options.${behavior}.${option}`;
+      const optionSpec = table[option];
+      if (optionSpec === undefined) {
+        const known = Object.keys(table);
+        throw badRequest('body', where, `${behavior} has no option "${option}" (${known.length > 0 ? `known: ${known.join(', ')}` : 'it takes none'})`);
+      }
+      try {
+        parsed[option] = parseOptionValue(optionSpec, raw, `${behavior}.${option}`);
+      } catch (error) {
+        throw asBadRequest(error, where);
+      }
+    }
+    checked[behavior] = parsed;
+  }
+  try {
+    proxy.setBehavior(spec, checked, field);
+  } catch (error) {
+    throw asBadRequest(error, field);
+  }
+}
+
+function parseSpec(spec: string, field: string): string[] {
+  try {
+    return parseWeightedSpec(spec, field).map((entry) => entry.name);
+  } catch (error) {
+    throw asBadRequest(error, field);
+  }
+}
+
+function objectBody(body: unknown, example: string): Record<string, unknown> {
+  if (body === undefined) throw badRequest('body', 'body', `empty body: expected a JSON object such as ${example}`);
+  if (!isPlainObject(body)) throw badRequest('body', 'body', `expected a JSON object such as ${example}`);
+  return body;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A user mistake found by the engine (UsageError) becomes a 400; anything else is a bug. */
+function asBadRequest(error: unknown, field: string): unknown {
+  if (error instanceof ApiError || !isUsageError(error)) return error;
+  return badRequest('body', field, error.message);
+}

@@ -1,14 +1,56 @@
-// PLACEHOLDER: being written; replaced by the real mysql framer.
+// MySQL/MariaDB client-server protocol: a message is one packet (a big one streams as pieces
+// of at most `buffer` bytes). The greeting is an exchange of its own; each login packet and
+// each command is a request answered by the server's next answer, followed to its end through
+// result sets, prepared statements and auth switches. TLS or compression turn the connection
+// into raw passthrough. `error` answers an ERR packet (1105, HY000) with the right sequence id.
+import type { OptionTable } from '../../lib/contract/options.js';
 import { defineProtocol } from '../../lib/contract/protocol.js';
 import { connectionOptions, type ConnectionOptions } from './framing/connection-options.js';
+import { isLoginRequest } from './framing/mysql-commands.js';
+import { INJECTED_ERROR_CODE, INJECTED_ERROR_MESSAGE, INJECTED_SQL_STATE, corruptPacket, errPacket } from './framing/mysql-error-packet.js';
+import { createMysqlFramer } from './framing/mysql-framer.js';
+import { createMysqlRequestSide } from './framing/mysql-request-side.js';
+import { createMysqlResponseSide } from './framing/mysql-response-side.js';
+import { mysqlSessionOf } from './framing/mysql-session.js';
 
-export const mysql = defineProtocol<ConnectionOptions>({
-  name: 'mysql',
-  description: 'mysql protocol (not implemented yet)',
-  options: connectionOptions,
-  pairing: 'ordered',
-  createFramer() {
-    throw new Error('the mysql protocol is not implemented yet');
+export type MysqlOptions = ConnectionOptions;
+
+// Vaurien's options, with what each means here. keep_alive and reuse_socket are accepted so
+// existing command lines and config files keep working; a MySQL session (its login, its
+// prepared statements) belongs to one client, so each client gets its own backend connection.
+const mysqlOptions: OptionTable<MysqlOptions> = {
+  ...connectionOptions,
+  buffer: { ...connectionOptions.buffer, description: 'Buffer size: the most bytes one message carries (a bigger packet streams as several)' },
+  keep_alive: { ...connectionOptions.keep_alive, description: 'Keep the connection alive (accepted for compatibility: MySQL connections are persistent)' },
+  reuse_socket: {
+    ...connectionOptions.reuse_socket,
+    description: 'If True, the socket is reused (accepted for compatibility: a MySQL session belongs to its client connection)',
   },
-  errorReply: () => ({ bytes: Buffer.alloc(0), close: true }),
+};
+
+const NO_ANSWER = Buffer.alloc(0);
+
+export const mysql = defineProtocol<MysqlOptions>({
+  name: 'mysql',
+  description: 'MySQL/MariaDB: packets framed per command and answer (result sets, prepared statements, auth switch), errors are ERR packets',
+  options: mysqlOptions,
+  pairing: 'ordered',
+  serverFirst: true,
+  createFramer(direction, options, context, shared) {
+    const session = mysqlSessionOf(shared);
+    const side = direction === 'request' ? createMysqlRequestSide(context, session) : createMysqlResponseSide(context, session);
+    return createMysqlFramer(direction, options.buffer, session, side, context.log);
+  },
+  errorReply(request) {
+    // No request: the greeting is replaced by a refusal, as a server that will not talk sends.
+    if (request === undefined) return { bytes: errPacket(0, INJECTED_ERROR_CODE, undefined, INJECTED_ERROR_MESSAGE), close: true };
+    // A command the server never answers (COM_STMT_CLOSE…): swallowing it is the error, an answer would desync the client.
+    if (request.noReply === true) return { bytes: NO_ANSWER, close: false };
+    const command = request.info?.['command'];
+    const sent = request.info?.['sequence'];
+    const sequence = typeof sent === 'number' ? sent + 1 : 1;
+    // A failed login ends the connection, as a server's does.
+    return { bytes: errPacket(sequence, INJECTED_ERROR_CODE, INJECTED_SQL_STATE, INJECTED_ERROR_MESSAGE), close: isLoginRequest(command) };
+  },
+  corrupt: corruptPacket,
 });

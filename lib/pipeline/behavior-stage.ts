@@ -16,6 +16,8 @@ export interface StageHost {
   readonly subscriptions: Subscription;
   /** An operator failed (a plugin bug): the connection is closed and the failure logged once. */
   fail(direction: Direction, error: unknown): void;
+  /** Writes what `direction` has queued: a held message must not hold back those before it. */
+  flush(direction: Direction): void;
 }
 
 /** Output collected for the message being processed on each direction (see ConnectionControl.closeBoth). */
@@ -62,6 +64,7 @@ function runOperator(direction: Direction, operator: MessageOperator, message: M
       },
     });
   if (settled) return finish();
+  host.flush(direction);
   host.subscriptions.add(subscription);
   return new Promise((resolve) => {
     resolvePending = resolve;

@@ -1,24 +1,24 @@
 // One direction of a connection as a stream-chain pipeline: framer → behavior stage → writer.
-// The stages fuse into one Duplex and run synchronously on the dummy path. Backpressure: a
-// stage that returns a promise holds the write callback (a delayed message pauses the source
-// socket), and a new chunk waits until the target socket has drained, as `pipe` does.
-import type { Socket } from 'node:net';
+// The stages fuse into one Duplex and run synchronously on the dummy path; the writes of one
+// chunk are flushed together once its messages are all through. Backpressure: a stage that
+// returns a promise holds the write callback (a delayed message pauses the source socket), and
+// a new chunk waits until the target socket has drained, as `pipe` does.
 import type { Duplex } from 'node:stream';
 import { chainUnchecked } from 'stream-chain';
 import { flushable } from 'stream-chain/defs.js';
 import type { Message } from '../contract/message.js';
 import type { Framer } from '../contract/protocol.js';
-import { corkForTick, drained } from '../proxy/socket-write.js';
+import type { SocketWriter } from '../proxy/socket-write.js';
 import type { StageResult } from './behavior-stage.js';
 import type { Outgoing } from './outgoing.js';
 
 export interface DirectionStages {
   readonly framer: Framer;
   readonly behavior: (message: Message) => StageResult;
-  /** Writes to `target` (without waiting: the next chunk waits for drain instead). */
+  /** Queues each item's bytes on `target` (flushed at the end of each chunk). */
   readonly writer: (item: Outgoing) => void | Promise<void>;
-  /** The socket this direction writes to. */
-  readonly target: Socket;
+  /** Where this direction writes. */
+  readonly target: SocketWriter;
   /** Sees each raw chunk before framing. */
   readonly onChunk?: (chunk: Buffer) => void;
 }
@@ -29,20 +29,36 @@ const WRITABLE_HIGH_WATER_MARK = 2;
 export function createDirection({ framer, behavior, writer, target, onChunk }: DirectionStages): Duplex {
   const frame = (chunk: Buffer): Iterator<Message> => {
     onChunk?.(chunk);
-    // The messages of one chunk leave in one syscall.
-    corkForTick(target);
-    return framer.push(chunk)[Symbol.iterator]();
+    return flushingWhenDone(framer.push(chunk)[Symbol.iterator](), target);
   };
   const stage = flushable(
     (chunk: Buffer): Iterator<Message> | Promise<Iterator<Message>> => {
-      const wait = drained(target);
+      const wait = target.drained();
       return wait === undefined ? frame(chunk) : wait.then(() => frame(chunk));
     },
-    (): Iterator<Message> => framer.end()[Symbol.iterator](),
+    (): Iterator<Message> => flushingWhenDone(framer.end()[Symbol.iterator](), target),
   );
   // Unchecked: stream-chain's types do not follow a stage that returns an iterator; each
   // stage above is typed on its own, and Iterator<Message> feeds Message to the next.
   const pipeline = chainUnchecked([stage, behavior, writer], { writableHighWaterMark: WRITABLE_HIGH_WATER_MARK });
   pipeline.resume(); // the writer emits nothing; keep the readable side flowing so it can end
   return pipeline;
+}
+
+/**
+ * The framer's messages, flushing `target` once the last one has gone through the stages:
+ * stream-chain asks for the next message only after the previous one reached the writer.
+ */
+function flushingWhenDone(messages: Iterator<Message>, target: SocketWriter): Iterator<Message> {
+  return {
+    next() {
+      const result = messages.next();
+      if (result.done === true) target.flush();
+      return result;
+    },
+    return(value?: unknown) {
+      target.flush();
+      return messages.return?.(value) ?? { done: true, value: undefined };
+    },
+  };
 }

@@ -18,7 +18,7 @@ import { CLOSE_BOTH, isMarker, type Outgoing } from '../pipeline/outgoing.js';
 import { ResponseOrder } from '../pipeline/response-order.js';
 import type { HostPort } from './address.js';
 import type { BackendPool } from './backend-pool.js';
-import { writeTo } from './socket-write.js';
+import { SocketWriter } from './socket-write.js';
 
 /** What a connection needs from its proxy; read once, when the connection is accepted. */
 export interface ConnectionEnvironment {
@@ -64,6 +64,8 @@ export class Connection implements StageHost {
   readonly closed: Promise<void>;
 
   private readonly backend: Socket;
+  private readonly toClient: SocketWriter;
+  private readonly toBackend: SocketWriter;
   private readonly order: ResponseOrder;
   private readonly runs: ActiveRuns = { request: undefined, response: undefined };
   private readonly requestPipeline: Duplex;
@@ -117,7 +119,8 @@ export class Connection implements StageHost {
     );
     this.order = new ResponseOrder({
       write: (bytes) => {
-        if (!client.destroyed && !client.writableEnded) client.write(bytes);
+        this.toClient.write(bytes);
+        this.toClient.flush();
       },
       closeAfterReply: () => this.endThenClose(client),
     });
@@ -136,27 +139,29 @@ export class Connection implements StageHost {
       });
     }
 
+    this.toClient = new SocketWriter(client);
+    this.toBackend = new SocketWriter(this.backend);
     const shared: Record<string, unknown> = {};
     const { protocol, protocolOptions } = env;
     this.requestPipeline = createDirection({
       framer: protocol.createFramer('request', protocolOptions, this.ledger.framerContext('request'), shared),
       behavior: createBehaviorStage('request', this, this.runs),
       writer: (item) => this.writeRequest(item),
-      target: this.backend,
+      target: this.toBackend,
       onChunk: () => this.onClientChunk(),
     });
     this.responsePipeline = createDirection({
       framer: protocol.createFramer('response', protocolOptions, this.ledger.framerContext('response'), shared),
       behavior: createBehaviorStage('response', this, this.runs),
       writer: (item) => this.writeResponse(item),
-      target: client,
+      target: this.toClient,
     });
 
     client.pipe(this.requestPipeline);
     this.backend.pipe(this.responsePipeline);
     // Half-close travels: when one side is done sending, the other side's socket is ended.
     this.requestPipeline.on('finish', () => this.onClientFinished());
-    this.responsePipeline.on('finish', () => client.end());
+    this.responsePipeline.on('finish', () => this.toClient.end());
     this.requestPipeline.on('error', (error: unknown) => this.fail('request', error));
     this.responsePipeline.on('error', (error: unknown) => this.fail('response', error));
 
@@ -182,6 +187,10 @@ export class Connection implements StageHost {
     if (!this.backendDetached) this.backend.destroy();
   }
 
+  flush(direction: Direction): void {
+    (direction === 'request' ? this.toBackend : this.toClient).flush();
+  }
+
   fail(direction: Direction, error: unknown): void {
     this.logProblem('warning', `${direction} side failed: ${error instanceof Error ? error.message : String(error)}`);
     this.destroy();
@@ -203,7 +212,7 @@ export class Connection implements StageHost {
     }
     this.env.stats.bytes.request += item.bytes.length;
     if (item.last) this.ledger.sideDone(exchange, 'request');
-    writeTo(this.backend, item.bytes);
+    this.toBackend.write(item.bytes);
   }
 
   private writeResponse(item: Outgoing): void {
@@ -215,7 +224,7 @@ export class Connection implements StageHost {
     const { exchange } = item;
     if (this.ordered && exchange !== 0) this.order.beforeBackendWrite(exchange);
     this.env.stats.bytes.response += item.bytes.length;
-    writeTo(this.client, item.bytes);
+    this.toClient.write(item.bytes);
     if (item.last && exchange !== 0) this.responseDone(exchange);
   }
 
@@ -228,7 +237,7 @@ export class Connection implements StageHost {
   /** The client is done sending: half-close the backend, or give it back to the pool. */
   private onClientFinished(): void {
     if (this.env.pool === undefined) {
-      this.backend.end();
+      this.toBackend.end();
       return;
     }
     this.releaseWhenIdle = true;
@@ -247,7 +256,7 @@ export class Connection implements StageHost {
     backend.off('close', this.onBackendCloseEvent);
     this.backendDetached = true;
     if (this.env.pool?.release(this.env.backend, backend) !== true) backend.destroy();
-    this.client.end();
+    this.toClient.end();
     if (--this.socketsOpen === 0) this.finish();
   }
 
@@ -294,7 +303,7 @@ export class Connection implements StageHost {
     } else {
       this.client.destroy();
     }
-    socket.end();
+    (socket === this.client ? this.toClient : this.toBackend).end();
     const cut = setTimeout(() => socket.destroy(), Math.min(this.env.timeoutMs, LINGER_MS));
     socket.once('close', () => clearTimeout(cut));
   }
@@ -322,7 +331,7 @@ export class Connection implements StageHost {
     this.pendingUnavailable = undefined;
     this.client.unpipe(this.requestPipeline);
     if (this.client.destroyed || this.client.writableEnded) return;
-    this.client.write(reply.bytes);
+    this.toClient.write(reply.bytes);
     this.endThenClose(this.client);
   }
 

@@ -3,9 +3,9 @@
 // chunk are flushed together once its messages are all through. Backpressure: a stage that
 // returns a promise holds the write callback (a delayed message pauses the source socket), and
 // a new chunk waits until the target socket has drained, as `pipe` does.
-import type { Duplex } from 'node:stream';
-import { chainUnchecked } from 'stream-chain';
-import { flushable } from 'stream-chain/defs.js';
+import type { Duplex, Readable } from 'node:stream';
+import asStream from 'stream-chain/asStream.js';
+import { flushable, setFunctionList } from 'stream-chain/defs.js';
 import type { Message } from '../contract/message.js';
 import type { Framer } from '../contract/protocol.js';
 import type { SocketWriter } from '../proxy/socket-write.js';
@@ -23,6 +23,27 @@ export interface DirectionStages {
   readonly onChunk?: (chunk: Buffer) => void;
 }
 
+/**
+ * Feeds `source`'s chunks to `pipeline` with backpressure, as `pipe` does with less per
+ * connection; the returned function detaches it (a backend connection going back to the pool).
+ */
+export function feed(source: Readable, pipeline: Duplex): () => void {
+  const onData = (chunk: Buffer): void => {
+    if (!pipeline.write(chunk)) source.pause();
+  };
+  const onDrain = (): void => void source.resume();
+  const onEnd = (): void => void pipeline.end();
+  source.on('data', onData);
+  source.on('end', onEnd);
+  pipeline.on('drain', onDrain);
+  return () => {
+    source.off('data', onData);
+    source.off('end', onEnd);
+    pipeline.off('drain', onDrain);
+    source.pause();
+  };
+}
+
 /** Objects buffered on the writable side: tiny, so a held message pauses the socket at once. */
 const WRITABLE_HIGH_WATER_MARK = 2;
 
@@ -38,11 +59,18 @@ export function createDirection({ framer, behavior, writer, target, onChunk }: D
     },
     (): Iterator<Message> => flushingWhenDone(framer.end()[Symbol.iterator](), target),
   );
-  // Unchecked: stream-chain's types do not follow a stage that returns an iterator; each
-  // stage above is typed on its own, and Iterator<Message> feeds Message to the next.
-  const pipeline = chainUnchecked([stage, behavior, writer], { writableHighWaterMark: WRITABLE_HIGH_WATER_MARK });
+  // What chain() builds for a list of functions, minus the outer Duplex chain() wraps it in and
+  // gen()'s async bridge, which asStream does not use for a function list: one stream per
+  // direction, ~3 KiB less per connection. The stages are typed one by one above.
+  const fused = setFunctionList(unusedEntry, [stage, behavior, writer] as Array<(value: never) => unknown>);
+  const pipeline = asStream(fused, { writableHighWaterMark: WRITABLE_HIGH_WATER_MARK });
   pipeline.resume(); // the writer emits nothing; keep the readable side flowing so it can end
   return pipeline;
+}
+
+/** asStream runs a function list's stages itself and never calls the list's own function. */
+function unusedEntry(): never {
+  throw new Error('stream-chain called a function list directly');
 }
 
 /**

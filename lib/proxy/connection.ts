@@ -12,7 +12,7 @@ import type { ProxyStats } from '../control/stats.js';
 import type { Logger } from '../log.js';
 import type { Rng } from '../rng.js';
 import { createBehaviorStage, type ActiveRuns, type StageHost } from '../pipeline/behavior-stage.js';
-import { createDirection } from '../pipeline/direction.js';
+import { createDirection, feed } from '../pipeline/direction.js';
 import { ExchangeLedger, type ExchangePick } from '../pipeline/exchanges.js';
 import { CLOSE_BOTH, isMarker, type Outgoing } from '../pipeline/outgoing.js';
 import { ResponseOrder } from '../pipeline/response-order.js';
@@ -66,6 +66,7 @@ export class Connection implements StageHost {
   private readonly backend: Socket;
   private readonly toClient: SocketWriter;
   private readonly toBackend: SocketWriter;
+  private readonly detachBackend: () => void;
   private readonly order: ResponseOrder;
   private readonly runs: ActiveRuns = { request: undefined, response: undefined };
   private readonly requestPipeline: Duplex;
@@ -136,6 +137,7 @@ export class Connection implements StageHost {
       this.backend.once('connect', () => {
         this.backendConnected = true;
         clearTimeout(this.connectTimer);
+        this.connectTimer = undefined;
       });
     }
 
@@ -157,8 +159,8 @@ export class Connection implements StageHost {
       target: this.toClient,
     });
 
-    client.pipe(this.requestPipeline);
-    this.backend.pipe(this.responsePipeline);
+    feed(client, this.requestPipeline);
+    this.detachBackend = feed(this.backend, this.responsePipeline);
     // Half-close travels: when one side is done sending, the other side's socket is ended.
     this.requestPipeline.on('finish', () => this.onClientFinished());
     this.responsePipeline.on('finish', () => this.toClient.end());
@@ -250,7 +252,7 @@ export class Connection implements StageHost {
     const between = this.order.pending === 0 && this.runs.request === undefined && this.runs.response === undefined;
     if (!between || this.finished || !this.backendConnected || this.backendEnded || backend.destroyed) return;
     this.releaseWhenIdle = false;
-    backend.unpipe(this.responsePipeline);
+    this.detachBackend();
     backend.off('error', this.onBackendErrorEvent);
     backend.off('end', this.onBackendEndEvent);
     backend.off('close', this.onBackendCloseEvent);

@@ -5,66 +5,20 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { Direction, Message } from '../../lib/contract/message.js';
-import type { ForwardedRequest, FramerContext } from '../../lib/contract/protocol.js';
+import type { OptionValues } from '../../lib/contract/options.js';
+import type { FramerContext } from '../../lib/contract/protocol.js';
 import { silentLogger, type Logger } from '../../lib/log.js';
 import { http } from '../../plugins/protocols/http.js';
+import { frameChunks, frameConnection as frameConnectionOf, framingHarness, splitAt, type Framed, type FramingHarness } from '../helpers/framing.js';
 
 // ---------- a connection's two framers, driven by hand ----------
 
-interface Framed {
-  readonly messages: Message[];
-  readonly warnings: string[];
-}
-
-interface Harness {
-  readonly shared: Record<string, unknown>;
-  readonly forwarded: ForwardedRequest[];
-  opened: number;
-}
-
-function harness(): Harness {
-  return { shared: {}, forwarded: [], opened: 0 };
-}
-
-function frame(h: Harness, direction: Direction, chunks: readonly Buffer[], buffer: number): Framed {
-  const warnings: string[] = [];
-  const log: Logger = { ...silentLogger, warning: (line) => warnings.push(line) };
-  const context: FramerContext = {
-    openExchange: () => ++h.opened,
-    nextForwarded: () => h.forwarded.shift(),
-    get latestExchange() {
-      return h.opened;
-    },
-    log,
-  };
-  const framer = http.createFramer(direction, { buffer, keep_alive: false, reuse_socket: false }, context, h.shared);
-  const messages: Message[] = [];
-  for (const chunk of chunks) messages.push(...framer.push(chunk));
-  messages.push(...framer.end());
-  return { messages, warnings };
-}
-
-/** Frames the requests, "forwards" every request it opened, then frames the responses. */
-function frameConnection(requests: readonly Buffer[], responses: readonly Buffer[], buffer: number): { request: Framed; response: Framed } {
-  const h = harness();
-  const request = frame(h, 'request', requests, buffer);
-  for (const message of request.messages) {
-    if (message.first && message.exchange !== 0) h.forwarded.push({ exchange: message.exchange, info: message.info });
-  }
-  return { request, response: frame(h, 'response', responses, buffer) };
-}
-
-function split(data: Buffer, points: readonly number[]): Buffer[] {
-  if (data.length === 0) return [];
-  const cuts = [...new Set(points.map((p) => p % data.length).filter((p) => p > 0))].sort((a, b) => a - b);
-  const chunks: Buffer[] = [];
-  let start = 0;
-  for (const cut of [...cuts, data.length]) {
-    chunks.push(Buffer.from(data.subarray(start, cut))); // a copy: each chunk is its own buffer, as from a socket
-    start = cut;
-  }
-  return chunks;
-}
+const options = (buffer: number): OptionValues => ({ buffer, keep_alive: false, reuse_socket: false });
+const harness = framingHarness;
+const frame = (h: FramingHarness, direction: Direction, chunks: readonly Buffer[], buffer: number): Framed => frameChunks(http, h, direction, chunks, options(buffer));
+const frameConnection = (requests: readonly Buffer[], responses: readonly Buffer[], buffer: number): { request: Framed; response: Framed } =>
+  frameConnectionOf(http, requests, responses, options(buffer));
+const split = splitAt;
 
 // ---------- what a valid stream must frame into ----------
 

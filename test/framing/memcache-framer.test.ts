@@ -6,54 +6,20 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { Direction, Message } from '../../lib/contract/message.js';
-import type { ForwardedRequest, FramerContext } from '../../lib/contract/protocol.js';
-import { createRng } from '../../lib/rng.js';
+import type { OptionValues } from '../../lib/contract/options.js';
+import type { FramerContext } from '../../lib/contract/protocol.js';
 import { silentLogger, type Logger } from '../../lib/log.js';
+import { createRng } from '../../lib/rng.js';
 import { memcache } from '../../plugins/protocols/memcache.js';
-import { splitAt } from '../helpers/framing.js';
+import { frameChunks, frameConnection as frameConnectionOf, framingHarness, splitAt, type Framed, type FramingHarness } from '../helpers/framing.js';
 
 // ---------- a connection's two framers, driven by hand ----------
 
-interface Framed {
-  readonly messages: Message[];
-  readonly warnings: string[];
-}
-
-interface Harness {
-  readonly shared: Record<string, unknown>;
-  readonly forwarded: ForwardedRequest[];
-  opened: number;
-}
-
-const harness = (): Harness => ({ shared: {}, forwarded: [], opened: 0 });
-
-function frame(h: Harness, direction: Direction, chunks: readonly Buffer[], buffer: number): Framed {
-  const warnings: string[] = [];
-  const log: Logger = { ...silentLogger, warning: (line) => warnings.push(line) };
-  const context: FramerContext = {
-    openExchange: () => ++h.opened,
-    nextForwarded: () => h.forwarded.shift(),
-    get latestExchange() {
-      return h.opened;
-    },
-    log,
-  };
-  const framer = memcache.createFramer(direction, { buffer, keep_alive: false, reuse_socket: false }, context, h.shared);
-  const messages: Message[] = [];
-  for (const chunk of chunks) messages.push(...framer.push(chunk));
-  messages.push(...framer.end());
-  return { messages, warnings };
-}
-
-/** Frames the requests, "forwards" those expecting an answer as a connection does, then frames the answers. */
-function frameConnection(requests: readonly Buffer[], responses: readonly Buffer[], buffer: number): { request: Framed; response: Framed } {
-  const h = harness();
-  const request = frame(h, 'request', requests, buffer);
-  for (const message of request.messages) {
-    if (message.first && message.exchange !== 0 && message.noReply !== true) h.forwarded.push({ exchange: message.exchange, info: message.info });
-  }
-  return { request, response: frame(h, 'response', responses, buffer) };
-}
+const options = (buffer: number): OptionValues => ({ buffer, keep_alive: false, reuse_socket: false });
+const harness = framingHarness;
+const frame = (h: FramingHarness, direction: Direction, chunks: readonly Buffer[], buffer: number): Framed => frameChunks(memcache, h, direction, chunks, options(buffer));
+const frameConnection = (requests: readonly Buffer[], responses: readonly Buffer[], buffer: number): { request: Framed; response: Framed } =>
+  frameConnectionOf(memcache, requests, responses, options(buffer));
 
 const concat = (messages: readonly Message[]): Buffer => Buffer.concat(messages.map((message) => message.bytes));
 const text = (line: string): Buffer => Buffer.from(`${line}\r\n`, 'latin1');

@@ -48,7 +48,7 @@ export async function startControlApi(proxy: ControlledProxy, options: ControlAp
 
   const dispatch = (request: IncomingMessage, response: ServerResponse): void => {
     void handle(request, response).catch((error: unknown) => {
-      log.error(`control API: ${request.method} ${request.url}: ${error instanceof Error ? error.message : String(error)}`);
+      log.error(`control API: ${request.method} ${pathOf(request)}: ${error instanceof Error ? error.message : String(error)}`);
       if (!response.headersSent) send(response, 500, { status: 'error', errors: [{ location: 'server', name: 'internal', description: 'internal error' }] });
       else response.destroy();
     });
@@ -76,7 +76,7 @@ export async function startControlApi(proxy: ControlledProxy, options: ControlAp
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const method = request.method ?? 'GET';
-    log.debug(`control API: ${method} ${request.url ?? '/'}`);
+    log.debug(`control API: ${method} ${pathOf(request)}`);
     try {
       if (!authorized(request.headers.authorization)) {
         throw new ApiError(401, [{ location: 'header', name: 'Authorization', description: 'missing or wrong bearer token' }], {
@@ -95,7 +95,7 @@ export async function startControlApi(proxy: ControlledProxy, options: ControlAp
       answer(response, await handler({ url, body }));
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
-      log.debug(`control API: ${method} ${request.url ?? '/'} -> ${error.status} ${error.message}`);
+      log.debug(`control API: ${method} ${pathOf(request)} -> ${error.status} ${error.message}`);
       refuse(request, response, error);
     }
   }
@@ -122,6 +122,13 @@ export async function startControlApi(proxy: ControlledProxy, options: ControlAp
     metrics,
     close: () => closeServer(server),
   };
+}
+
+/** The request's path for the log, without its query string: a token put there by mistake stays out of the log. */
+function pathOf(request: IncomingMessage): string {
+  const url = request.url ?? '/';
+  const query = url.indexOf('?');
+  return query === -1 ? url : `${url.slice(0, query)}?…`;
 }
 
 /** The API could not listen: a user mistake (exit 2), like the proxy's own listen errors. */

@@ -27,6 +27,9 @@ export async function readJsonBody(request: IncomingMessage, limitBytes = BODY_L
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw badRequest('body', 'body', `invalid JSON: ${error instanceof Error ? error.message : String(error)}`);
+    // V8's message quotes the body ("Bearer s3cr"... is not valid JSON): only the position is
+    // given back, so nothing a client sent (a token pasted by mistake) is echoed or logged.
+    const position = /at position (\d+)/.exec(error instanceof Error ? error.message : '')?.[1];
+    throw badRequest('body', 'body', position === undefined ? 'invalid JSON' : `invalid JSON at character ${position}`);
   }
 }

@@ -78,7 +78,13 @@ export function findRoute(routes: ReadonlyMap<string, Route>, path: string): Rou
   if (route !== undefined) return route;
   const match = /^\/behaviors\/([^/]+)$/.exec(trimmed);
   if (match === null) return undefined;
-  const definition = Behavior.get(decodeURIComponent(match[1] as string));
+  let name: string;
+  try {
+    name = decodeURIComponent(match[1] as string);
+  } catch {
+    return undefined; // malformed %-escapes name no behavior: a 404, not a 500
+  }
+  const definition = Behavior.get(name);
   if (definition === undefined) return undefined;
   return { methods: { GET: () => ({ json: describeBehavior(definition) }) } };
 }
@@ -158,7 +164,7 @@ function applyBehavior(proxy: ControlledProxy, spec: string, options: Record<str
     const parsed: Record<string, OptionValues[string]> = {};
     for (const [option, raw] of Object.entries(values)) {
       const where = field === 'name' ? option : `options.${behavior}.${option}`;
-      const optionSpec = table[option];
+      const optionSpec = Object.hasOwn(table, option) ? table[option] : undefined; // not `constructor`, `__proto__`…
       if (optionSpec === undefined) {
         const known = Object.keys(table);
         throw badRequest('body', where, `${behavior} has no option "${option}" (${known.length > 0 ? `known: ${known.join(', ')}` : 'it takes none'})`);

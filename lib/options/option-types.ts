@@ -19,7 +19,8 @@ export function parseOptionValue(spec: OptionSpec, raw: unknown, where: string):
 }
 
 function convert(spec: OptionSpec, raw: unknown, where: string): OptionValue {
-  const shown = typeof raw === 'string' ? `"${raw}"` : JSON.stringify(raw) ?? String(raw);
+  // Numbers as they are: JSON.stringify would show Infinity (JSON's 1e309) and NaN as "null".
+  const shown = typeof raw === 'string' ? `"${raw}"` : typeof raw === 'number' ? String(raw) : JSON.stringify(raw) ?? String(raw);
   switch (spec.type) {
     case 'bool': {
       if (typeof raw === 'boolean') return raw;
@@ -64,7 +65,7 @@ export function mergeOptions<O extends OptionValues>(
 ): O {
   const merged: Record<string, OptionValue> = { ...base };
   for (const [name, raw] of Object.entries(given)) {
-    const spec = (table as Record<string, OptionSpec | undefined>)[name];
+    const spec = Object.hasOwn(table, name) ? (table as Record<string, OptionSpec | undefined>)[name] : undefined; // not `constructor`…
     if (spec === undefined) {
       const known = Object.keys(table);
       throw new UsageError(`${where(name)}: unknown option${known.length ? ` (known: ${known.join(', ')})` : ' (it takes none)'}`);

@@ -55,6 +55,9 @@ export interface BehaviorSetting {
   readonly options: Readonly<Record<string, OptionValues>>;
 }
 
+/** setTimeout's ceiling (~24.8 days): a longer timeout (or Infinity) would fire after 1 ms. */
+const MAX_TIMER_SECONDS = 2_147_483;
+
 export class VaurienProxy {
   readonly seed: number;
   readonly protocol: ProtocolDefinition;
@@ -89,7 +92,7 @@ export class VaurienProxy {
       (name) => `--protocol-${this.protocol.name}-${name.replaceAll('_', '-')}`,
     );
     const timeout = options.timeout ?? 30;
-    if (!(timeout > 0)) throw new UsageError(`--timeout: must be more than 0 seconds, got ${timeout}`);
+    if (!(timeout > 0 && timeout <= MAX_TIMER_SECONDS)) throw new UsageError(`--timeout: must be more than 0 and at most ${MAX_TIMER_SECONDS} seconds, got ${timeout}`);
     this.timeoutMs = timeout * 1000;
     this.stayConnected = options.stayConnected ?? false;
     this.backlog = options.backlog ?? 8192;
@@ -206,7 +209,9 @@ export class VaurienProxy {
     const maxSize = options.poolMaxSize ?? 100;
     const idleSeconds = options.poolTimeout ?? 30;
     if (!(maxSize >= 1)) throw new UsageError(`--pool-max-size: must be at least 1, got ${maxSize}`);
-    if (!(idleSeconds > 0)) throw new UsageError(`--pool-timeout: must be more than 0 seconds, got ${idleSeconds}`);
+    if (!(idleSeconds > 0 && idleSeconds <= MAX_TIMER_SECONDS)) {
+      throw new UsageError(`--pool-timeout: must be more than 0 and at most ${MAX_TIMER_SECONDS} seconds, got ${idleSeconds}`);
+    }
     return new BackendPool(maxSize, idleSeconds * 1000);
   }
 

@@ -69,7 +69,11 @@ export function createMemcacheResponseFramer(context: FramerContext, shared: Rec
 
   return {
     *push(chunk) {
-      if (state.binary) mode = 'raw';
+      if (state.binary && mode !== 'raw') {
+        mode = 'raw';
+        // A partial line read before the client turned out binary goes first: bytes keep their order.
+        if (lines.pendingBytes > 0) yield* raw(lines.takePending(), 0);
+      }
       let at = 0;
       while (at < chunk.length) {
         if (mode === 'raw') return yield* raw(chunk, at);

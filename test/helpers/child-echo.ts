@@ -1,0 +1,37 @@
+// An echo server in a child process, for tests that need more sockets than one process may
+// open (the proxy's peers under 10 000 connections): it echoes every byte, half-closes with
+// its client, and is killed when the test ends.
+import { spawn } from 'node:child_process';
+import type { TestContext } from 'node:test';
+
+const SCRIPT = `
+const net = require('node:net');
+const server = net.createServer({ allowHalfOpen: true }, (socket) => {
+  socket.on('error', () => {});
+  socket.pipe(socket);
+});
+server.maxConnections = 1e6;
+server.listen({ port: 0, host: '127.0.0.1', backlog: 65535 }, () => process.stdout.write('port ' + server.address().port + '\\n'));
+`;
+
+export interface ChildEcho {
+  readonly pid: number;
+  /** \`127.0.0.1:port\`, for the proxy's --backend. */
+  readonly address: string;
+}
+
+export function startChildEcho(t: TestContext): Promise<ChildEcho> {
+  const child = spawn(process.execPath, ['-e', SCRIPT], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.after(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (data: Buffer) => {
+      out += data.toString();
+      const port = /port (\d+)/.exec(out)?.[1];
+      if (port !== undefined && child.pid !== undefined) resolve({ pid: child.pid, address: `127.0.0.1:${port}` });
+    });
+    child.once('exit', (code) => reject(new Error(`the echo child exited with ${code}`)));
+  });
+}

@@ -1,0 +1,67 @@
+// What a process holds, read from /proc (Linux): resident memory and open file descriptors.
+// Reliability tests read them from a proxy running as a child, so the test's own allocations
+// never blur the figure.
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** Resident set size of `pid` in bytes (VmRSS of /proc/<pid>/status). */
+export function rssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const match = /^VmRSS:\s+(\d+) kB$/m.exec(status);
+  if (match === null) throw new Error(`no VmRSS in /proc/${pid}/status (has the process exited?)`);
+  return Number(match[1]) * 1024;
+}
+
+/** How many file descriptors `pid` has open (entries of /proc/<pid>/fd). */
+export function openFds(pid: number): number {
+  return readdirSync(`/proc/${pid}/fd`).length;
+}
+
+/** Samples `pid`'s RSS every `everyMs` until stopped; `peak` is the highest seen. */
+export function watchRss(pid: number, everyMs = 50): { readonly peak: () => number; stop(): number } {
+  let peak = rssBytes(pid);
+  const sample = (): void => {
+    try {
+      peak = Math.max(peak, rssBytes(pid));
+    } catch {
+      // the process ended: keep the last peak
+    }
+  };
+  const timer = setInterval(sample, everyMs);
+  return {
+    peak: () => peak,
+    stop() {
+      clearInterval(timer);
+      sample();
+      return peak;
+    },
+  };
+}
+
+/** Polls `read` until it returns a value `accept`s, or `timeoutMs` passes; returns the last value. */
+export async function settle<T>(read: () => T, accept: (value: T) => boolean, timeoutMs = 5000, everyMs = 50): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  let value = read();
+  while (!accept(value) && performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+    value = read();
+  }
+  return value;
+}
+
+/** Polls `read` until its value has not changed for `quietMs` (or `timeoutMs` passes), and returns it. */
+export async function steady<T>(read: () => T, quietMs = 500, timeoutMs = 10_000, everyMs = 50): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  let value = read();
+  let since = performance.now();
+  while (performance.now() - since < quietMs && performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+    const now = read();
+    if (now !== value) {
+      value = now;
+      since = performance.now();
+    }
+  }
+  return value;
+}
+
+export const MiB = 1024 * 1024;

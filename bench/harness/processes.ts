@@ -1,48 +1,204 @@
-// Child processes of a bench run: backends, the bare pipe proxy, vaurien. Each prints its
-// ports on stdout; we wait for them, and kill everything at the end.
+// Child processes of a bench run: the bench's backends, redis-server, memcached, the bare pipe
+// proxy, vaurien. Each runs in its own process so the load generator (this process) never
+// shares an event loop with what it measures. Every child is stopped when the run ends.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { connect, createServer, type AddressInfo } from 'node:net';
+import { resolve as resolvePath } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
+export interface Child {
+  readonly process: ChildProcess;
+  readonly pid: number;
+  readonly port: number;
+  /** Stops it (SIGINT and a wait when it writes a CPU profile, else SIGKILL). */
+  stop(): Promise<void>;
+}
+
 const children = new Set<ChildProcess>();
+const profiled = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const child of children) child.kill('SIGKILL');
 });
 
-/** Spawns `args` and resolves with the lines it printed once `ready` matches the output. */
-export function spawnAndWait(command: string, args: readonly string[], ready: RegExp): Promise<{ child: ChildProcess; output: string }> {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+function track(child: ChildProcess): void {
   children.add(child);
-  child.on('exit', () => children.delete(child));
+  child.on('exit', () => {
+    children.delete(child);
+    profiled.delete(child);
+  });
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  if (profiled.has(child)) {
+    // The profile is written on a clean exit only: ask nicely, then insist.
+    child.kill('SIGINT');
+    const done = await Promise.race([exited(child).then(() => true), sleep(15_000).then(() => false)]);
+    if (done) return;
+  }
+  child.kill('SIGKILL');
+  await exited(child);
+}
+
+/** Stops every child still running. */
+export async function stopAll(): Promise<void> {
+  await Promise.all([...children].map(stopProcess));
+}
+
+/** Spawns a child and resolves once its stdout matches `ready`, with what it printed so far. */
+function spawnAndWait(command: string, args: readonly string[], ready: RegExp, profile = false): Promise<{ child: ChildProcess; output: string }> {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  track(child);
+  if (profile) profiled.add(child);
   return new Promise((resolve, reject) => {
     let output = '';
+    let done = false;
     child.stdout?.on('data', (data: Buffer) => {
+      if (done) return; // keep draining, so a chatty child never blocks on a full pipe
       output += data.toString();
-      if (ready.test(output)) resolve({ child, output });
+      if (ready.test(output)) {
+        done = true;
+        resolve({ child, output });
+      }
     });
-    child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code} before being ready`)));
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      if (!done) reject(new Error(`${command} ${args.join(' ')} exited (${code ?? signal}) before being ready:\n${output}`));
+    });
   });
+}
+
+function asChild(child: ChildProcess, port: number): Child {
+  return { process: child, pid: child.pid ?? 0, port, stop: () => stopProcess(child) };
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, child: ChildProcess, what: string): Promise<void> {
+  const deadline = performance.now() + 10_000;
+  while (performance.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect({ port, host: '127.0.0.1' });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    await sleep(50);
+  }
+  throw new Error(`${what} did not listen on ${port} within 10 s`);
 }
 
 const tsx = ['--import', 'tsx'];
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
-export async function startBackends(): Promise<{ echoPort: number; httpPort: number }> {
-  const { output } = await spawnAndWait(process.execPath, [...tsx, here('../servers/backends.ts')], /http \d+/);
-  return { echoPort: Number(/echo (\d+)/.exec(output)?.[1]), httpPort: Number(/http (\d+)/.exec(output)?.[1]) };
+/** The bench's own backends: a tcp echo and a keep-alive HTTP server, in one child. */
+export async function startBenchBackends(): Promise<{ echo: Child; http: Child }> {
+  const { child, output } = await spawnAndWait(process.execPath, [...tsx, here('../servers/backends.ts')], /http \d+/);
+  return { echo: asChild(child, Number(/echo (\d+)/.exec(output)?.[1])), http: asChild(child, Number(/http (\d+)/.exec(output)?.[1])) };
 }
 
-export async function startPipeProxy(backendPort: number): Promise<number> {
-  const { output } = await spawnAndWait(process.execPath, [...tsx, here('../servers/pipe-proxy.ts'), String(backendPort)], /listening \d+/);
-  return Number(/listening (\d+)/.exec(output)?.[1]);
-}
-
-/** vaurien from dist/ (run `npm run build` first), dummy unless `args` say otherwise. */
-export async function startVaurien(backendPort: number, args: readonly string[] = []): Promise<number> {
-  const bin = here('../../dist/bin/vaurien.js');
-  const { output } = await spawnAndWait(
-    process.execPath,
-    [bin, '--proxy', '127.0.0.1:0', '--backend', `127.0.0.1:${backendPort}`, '--log-level', 'error', '--seed', '1', ...args],
-    /proxying \S+:\d+ ->/,
+export async function startRedis(binary: string, maxClients: number): Promise<Child> {
+  const port = await freePort();
+  const { child } = await spawnAndWait(
+    binary,
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no', '--maxclients', String(maxClients), '--loglevel', 'notice'],
+    /[Rr]eady to accept connections/,
   );
-  return Number(/proxying \S+:(\d+) ->/.exec(output)?.[1]);
+  return asChild(child, port);
+}
+
+export async function startMemcached(binary: string, maxConnections: number): Promise<Child> {
+  const port = await freePort();
+  const args = ['-p', String(port), '-l', '127.0.0.1', '-U', '0', '-c', String(maxConnections), '-m', '64', '-t', '2'];
+  if (process.getuid?.() === 0) args.push('-u', 'root');
+  const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  track(child);
+  await waitForPort(port, child, 'memcached');
+  return asChild(child, port);
+}
+
+export interface ProxyLaunch {
+  /** vaurien's build (bin/vaurien.js inside). */
+  readonly distDir: string;
+  /** Where proxies write CPU profiles (--cpu-prof); undefined: no profiling. */
+  readonly profileDir?: string | undefined;
+}
+
+let profiles = 0;
+
+/**
+ * node flags that write CPU profiles into a directory named after `label` (e.g.
+ * DIR/vaurien-redis-3/): a directory, not a file name, because a process running through tsx
+ * has a second thread (the module loader) that writes a profile of its own.
+ */
+function profileFlags(launch: ProxyLaunch, label: string): string[] {
+  if (launch.profileDir === undefined) return [];
+  return ['--cpu-prof', `--cpu-prof-dir=${resolvePath(launch.profileDir, `${label}-${++profiles}`)}`];
+}
+
+/** The baseline: the plainest Node TCP proxy (socket.pipe both ways). `label` names its profile. */
+export async function startPipeProxy(launch: ProxyLaunch, backendPort: number, label: string): Promise<Child> {
+  const { child, output } = await spawnAndWait(
+    process.execPath,
+    [...profileFlags(launch, label), ...tsx, here('../servers/pipe-proxy.ts'), String(backendPort)],
+    /listening \d+/,
+    launch.profileDir !== undefined,
+  );
+  return asChild(child, Number(/listening (\d+)/.exec(output)?.[1]));
+}
+
+/** vaurien from its build, in front of `backendPort`, with `args` (protocol, behavior…). */
+export async function startVaurien(launch: ProxyLaunch, backendPort: number, args: readonly string[], label: string): Promise<Child> {
+  const bin = resolvePath(launch.distDir, 'bin/vaurien.js');
+  const { child, output } = await spawnAndWait(
+    process.execPath,
+    [...profileFlags(launch, label), bin, '--proxy', '127.0.0.1:0', '--backend', `127.0.0.1:${backendPort}`, '--log-level', 'error', '--seed', '1', '--grace', '1', ...args],
+    /proxying \S+:\d+ ->/,
+    launch.profileDir !== undefined,
+  );
+  return asChild(child, Number(/proxying \S+:(\d+) ->/.exec(output)?.[1]));
+}
+
+/**
+ * CPU time a process has used so far, µs, all its threads (from schedstat: nanoseconds, where
+ * /proc/PID/stat only counts 10 ms ticks). Less disturbed by other load on the machine than a
+ * request rate (though not immune: a busy machine means fewer events per wake-up).
+ */
+export function cpuMicros(pid: number): number {
+  let nanos = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      nanos += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return nanos / 1000;
+}
+
+/** Resident set size of a process, KiB. */
+export function rssKiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const match = /VmRSS:\s+(\d+) kB/.exec(status);
+  if (match === null) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(match[1]);
 }

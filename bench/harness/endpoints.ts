@@ -1,0 +1,102 @@
+// The running backends and proxies of a bench run, started on first use and shared by the
+// scenarios. A backend whose binary is missing makes its protocol's scenarios skip loudly.
+// Every new proxy process is warmed up with the same load before use, so a process started for
+// a late scenario (chaos) is as warm (JIT, heap) as one that has served earlier scenarios.
+import { findBinary } from '../../test/helpers/backends.js';
+import { startBenchBackends, startMemcached, startPipeProxy, startRedis, startVaurien, type Child, type ProxyLaunch } from './processes.js';
+import type { TargetName } from './scenario.js';
+import { closedLoop } from '../load/closed-loop.js';
+import { exchangeOnce, prepareBackend, wires, type ProtocolName } from './wire.js';
+
+/** A protocol cannot run here (its backend binary is missing). */
+export class SkipProtocol extends Error {}
+
+const BINARIES: Readonly<Partial<Record<ProtocolName, string>>> = { redis: 'redis-server', memcache: 'memcached' };
+
+/** vaurien's flags for each target. */
+function vaurienArgs(protocol: ProtocolName, target: TargetName): string[] {
+  switch (target) {
+    case 'vaurien-tcp':
+      return ['--protocol', 'tcp'];
+    case 'vaurien':
+      return ['--protocol', protocol];
+    case 'vaurien-delay':
+      return ['--protocol', protocol, '--behavior', '10:delay', '--behavior-delay-sleep', '0.1'];
+    case 'vaurien-error':
+      return ['--protocol', protocol, '--behavior', '100:error'];
+    default:
+      throw new Error(`${target} is not a vaurien target`);
+  }
+}
+
+export class Endpoints {
+  private readonly started = new Map<string, Promise<Child>>();
+  private benchBackends: ReturnType<typeof startBenchBackends> | undefined;
+
+  constructor(
+    private readonly launch: ProxyLaunch,
+    /** The open-file limit children inherit: memcached refuses to start with -c above it. */
+    private readonly fdLimit: number,
+    /** How long each new proxy is warmed up (8 connections, 4 requests in flight each). */
+    private readonly warmSeconds: number,
+  ) {}
+
+  /** The binary a protocol's backend needs, or why it cannot run. */
+  missingBinary(protocol: ProtocolName): string | undefined {
+    const binary = BINARIES[protocol];
+    return binary === undefined || findBinary(binary) !== undefined ? undefined : binary;
+  }
+
+  backend(protocol: ProtocolName): Promise<Child> {
+    return this.once(`${protocol}:backend`, async () => {
+      const missing = this.missingBinary(protocol);
+      if (missing !== undefined) throw new SkipProtocol(`${missing} not found (apt-get install ${missing})`);
+      let child: Child;
+      const maxClients = Math.min(30_000, this.fdLimit - 256);
+      if (protocol === 'redis') child = await startRedis(findBinary('redis-server') as string, maxClients);
+      else if (protocol === 'memcache') child = await startMemcached(findBinary('memcached') as string, maxClients);
+      else {
+        this.benchBackends ??= startBenchBackends();
+        const { echo, http } = await this.benchBackends;
+        child = protocol === 'tcp' ? echo : http;
+      }
+      await prepareBackend(protocol, child.port);
+      return child;
+    });
+  }
+
+  /** The shared endpoint of `target` for `protocol`. */
+  get(protocol: ProtocolName, target: TargetName): Promise<Child> {
+    if (target === 'direct') return this.backend(protocol);
+    return this.once(`${protocol}:${target}`, () => this.fresh(protocol, target));
+  }
+
+  /** A new proxy process of `target` for `protocol`, the caller's to stop (memory scenarios). */
+  async fresh(protocol: ProtocolName, target: TargetName): Promise<Child> {
+    const backend = await this.backend(protocol);
+    const label = target === 'pipe' ? `pipe-${protocol}` : target === 'vaurien-tcp' ? `vaurien-tcp-on-${protocol}` : `${target}-${protocol}`;
+    const child =
+      target === 'pipe' ? await startPipeProxy(this.launch, backend.port, label) : await startVaurien(this.launch, backend.port, vaurienArgs(protocol, target), label);
+    await this.check(protocol, target, child.port);
+    await closedLoop({ port: child.port, connections: 8, pipeline: 4, seconds: this.warmSeconds, wire: wires[protocol] });
+    return child;
+  }
+
+  /** One request through a new endpoint: it answers, and as this target should. */
+  private async check(protocol: ProtocolName, target: TargetName, port: number): Promise<void> {
+    if (target === 'vaurien-delay') return;
+    const wire = wires[protocol];
+    const answer = (await exchangeOnce(port, wire.request, wire.createCounter())).toString('latin1');
+    const expected = target === 'vaurien-error' ? (protocol === 'redis' ? '-ERR' : '') : protocol === 'http' ? ' 200 ' : '0123456789abcdef';
+    if (!answer.includes(expected)) throw new Error(`${protocol} ${target} answered ${JSON.stringify(answer.slice(0, 200))}`);
+  }
+
+  private once(key: string, start: () => Promise<Child>): Promise<Child> {
+    let child = this.started.get(key);
+    if (child === undefined) {
+      child = start();
+      this.started.set(key, child);
+    }
+    return child;
+  }
+}

@@ -1,0 +1,146 @@
+// Turns scenario results into table rows (medians per target, vaurien's ratios to direct and
+// to the pipe proxy, each target of issue #5 with the measured figure and pass/fail) and
+// prints them as a fixed-width table.
+import type { Check, RowSpec, Scenario, TargetName } from './scenario.js';
+import type { ScenarioResult } from './runner.js';
+
+export interface CheckResult {
+  readonly target: string;
+  readonly got: string;
+  readonly pass: boolean;
+}
+
+export interface ReportRow {
+  readonly scenario: string;
+  readonly protocol: string;
+  /** Rows are shown by group: the protocol, or 'chaos'. */
+  readonly group: string;
+  readonly metric: string;
+  readonly label: string;
+  readonly unit: string;
+  readonly higherIsBetter: boolean;
+  readonly compareAs: 'relative' | 'absolute';
+  readonly medians: Partial<Record<TargetName, number>>;
+  readonly checks: readonly CheckResult[];
+}
+
+export function buildRows(scenarios: readonly Scenario[], results: readonly ScenarioResult[]): ReportRow[] {
+  const rows: ReportRow[] = [];
+  for (const result of results) {
+    const scenario = scenarios.find((candidate) => candidate.id === result.id);
+    if (scenario === undefined || result.skipped !== undefined) continue;
+    for (const spec of scenario.rows) {
+      const medians: Partial<Record<TargetName, number>> = {};
+      for (const target of result.targets) {
+        const value = result.medians[target]?.[spec.metric];
+        if (value !== undefined) medians[target] = value;
+      }
+      rows.push({
+        scenario: result.id,
+        protocol: result.protocol,
+        group: result.id.includes('chaos') ? 'chaos' : result.protocol,
+        metric: spec.metric,
+        label: spec.label,
+        unit: spec.unit,
+        higherIsBetter: spec.higherIsBetter,
+        compareAs: spec.compareAs ?? 'relative',
+        medians,
+        checks: (spec.checks ?? []).map((check) => evaluate(check, spec, medians)),
+      });
+    }
+  }
+  // Grouped by protocol (in order of first appearance), chaos last; run order within a group.
+  const groups = [...new Set(rows.map((row) => row.group).filter((group) => group !== 'chaos')), 'chaos'];
+  return rows.map((row, index) => ({ row, index })).sort((a, b) => groups.indexOf(a.row.group) - groups.indexOf(b.row.group) || a.index - b.index).map(({ row }) => row);
+}
+
+/** How many times better `target` is than `base` (> 1: better), whatever the row's direction. */
+export function betterRatio(higherIsBetter: boolean, target: number, base: number): number {
+  return higherIsBetter ? target / base : base / target;
+}
+
+function evaluate(check: Check, spec: RowSpec, medians: Partial<Record<TargetName, number>>): CheckResult {
+  const value = medians[check.target] ?? NaN;
+  switch (check.kind) {
+    case 'ratio': {
+      const ratio = betterRatio(spec.higherIsBetter, value, medians[check.base] ?? NaN);
+      return { target: `≥ ${check.min.toFixed(2)}× ${short(check.base)}`, got: `${ratio.toFixed(2)}×`, pass: ratio >= check.min };
+    }
+    case 'added': {
+      const added = value - (medians[check.base] ?? NaN);
+      return { target: `≤ +${check.max} ${spec.unit} vs ${short(check.base)}`, got: `${signed(added)} ${spec.unit}`, pass: added <= check.max };
+    }
+    case 'atMost':
+      return { target: `≤ ${check.max} ${spec.unit}`, got: `${format(value)} ${spec.unit}`, pass: value <= check.max };
+    case 'atLeast':
+      return { target: `≥ ${check.min} ${spec.unit}`, got: `${format(value)} ${spec.unit}`, pass: value >= check.min };
+  }
+}
+
+const SHORT: Readonly<Record<TargetName, string>> = {
+  direct: 'direct',
+  pipe: 'pipe',
+  'vaurien-tcp': 'v-tcp',
+  vaurien: 'vaurien',
+  'vaurien-delay': 'dummy+delay',
+  'vaurien-error': 'dummy+error',
+};
+
+function short(target: TargetName): string {
+  return target === 'vaurien' ? 'dummy' : SHORT[target];
+}
+
+export function format(value: number | undefined): string {
+  if (value === undefined || !Number.isFinite(value)) return '-';
+  const magnitude = Math.abs(value);
+  return magnitude >= 100 ? value.toFixed(0) : magnitude >= 10 ? value.toFixed(1) : value.toFixed(2);
+}
+
+function signed(value: number): string {
+  return Number.isFinite(value) ? `${value >= 0 ? '+' : ''}${format(value)}` : '-';
+}
+
+/** The table: one line per row, continuation lines for a row's further checks. */
+export function renderTable(rows: readonly ReportRow[]): string {
+  const header = ['scenario', 'unit', 'direct', 'pipe', 'v-tcp', 'vaurien', 'chaos', 'v/direct', 'v/pipe', 'target', 'got', 'ok'];
+  const lines: string[][] = [header];
+  let lastGroup = '';
+  for (const row of rows) {
+    if (row.group !== lastGroup && lines.length > 1) lines.push([]);
+    lastGroup = row.group;
+    const m = row.medians;
+    const vaurien = m.vaurien;
+    const chaos = m['vaurien-delay'] ?? m['vaurien-error'];
+    // Latency rows: the added µs vs direct is the figure people ask for; other rows: the ratio.
+    const versusDirect = m.direct === undefined || vaurien === undefined ? '' : row.unit === 'µs' ? signed(vaurien - m.direct) : betterRatio(row.higherIsBetter, vaurien, m.direct).toFixed(2);
+    const versusPipe = m.pipe === undefined || vaurien === undefined ? '' : betterRatio(row.higherIsBetter, vaurien, m.pipe).toFixed(2);
+    const [first, ...more] = row.checks;
+    lines.push([
+      `${row.protocol} ${row.label}`,
+      row.unit,
+      format(m.direct),
+      format(m.pipe),
+      format(m['vaurien-tcp']),
+      format(vaurien),
+      chaos === undefined ? '' : format(chaos),
+      versusDirect,
+      versusPipe,
+      first?.target ?? '',
+      first?.got ?? '',
+      first === undefined ? '' : first.pass ? 'pass' : 'FAIL',
+    ]);
+    for (const check of more) lines.push(['', '', '', '', '', '', '', '', '', check.target, check.got, check.pass ? 'pass' : 'FAIL']);
+  }
+  const widths = header.map((_, column) => Math.max(...lines.map((line) => (line[column] ?? '').length)));
+  const leftAligned = new Set([0, 1, 9, 11]);
+  return lines
+    .map((line) =>
+      line.length === 0
+        ? ''
+        : line
+            .map((cell, column) => (leftAligned.has(column) ? cell.padEnd(widths[column] as number) : cell.padStart(widths[column] as number)))
+            .join('  ')
+            .trimEnd(),
+    )
+    .join('\n');
+}

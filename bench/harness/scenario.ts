@@ -1,0 +1,60 @@
+// What a scenario is: a measurement run once per target and repetition, producing named
+// metrics, and the table rows (with their targets from issue #5) those metrics feed.
+import type { BenchOptions } from './options.js';
+import type { Endpoints } from './endpoints.js';
+import type { ProtocolName } from './wire.js';
+
+/**
+ * Where the traffic goes: straight to the backend, through the bare pipe proxy, through
+ * vaurien with `--protocol tcp`, with the protocol's own framing, or with chaos.
+ */
+export type TargetName = 'direct' | 'pipe' | 'vaurien-tcp' | 'vaurien' | 'vaurien-delay' | 'vaurien-error';
+
+export type Metrics = Readonly<Record<string, number>>;
+
+export interface RunContext {
+  readonly options: BenchOptions;
+  readonly endpoints: Endpoints;
+  /** How long this measurement runs (shorter for a warm-up). */
+  readonly seconds: number;
+  /** Most connections a scenario may hold open (from the fd limit). */
+  readonly connectionCap: number;
+  /** A line for the report's notes (printed once). */
+  note(message: string): void;
+}
+
+/** A pass/fail target, evaluated on medians. */
+export type Check =
+  /** target is at least `min` times as good as base (higher-is-better: t/b, else b/t). */
+  | { readonly kind: 'ratio'; readonly target: TargetName; readonly base: TargetName; readonly min: number }
+  /** target exceeds base by at most `max` (in the row's unit). */
+  | { readonly kind: 'added'; readonly target: TargetName; readonly base: TargetName; readonly max: number }
+  | { readonly kind: 'atMost'; readonly target: TargetName; readonly max: number }
+  | { readonly kind: 'atLeast'; readonly target: TargetName; readonly min: number };
+
+export interface RowSpec {
+  readonly metric: string;
+  readonly label: string;
+  readonly unit: string;
+  readonly higherIsBetter: boolean;
+  readonly checks?: readonly Check[];
+  /**
+   * How --compare judges the row: 'relative' (default) divides each repetition's value by the
+   * pipe proxy's (or direct's) in the same repetition; 'absolute' compares values as they are
+   * (memory, CPU time per request: figures other load barely moves).
+   */
+  readonly compareAs?: 'relative' | 'absolute';
+}
+
+export interface Scenario {
+  /** Stable id, `protocol/name`: what --only matches and --compare keys on. */
+  readonly id: string;
+  readonly protocol: ProtocolName;
+  readonly targets: readonly TargetName[];
+  /** Run each target once, unmeasured, before the repetitions. */
+  readonly warmup: boolean;
+  /** At most this many repetitions (slow scenarios). */
+  readonly maxReps?: number;
+  run(target: TargetName, context: RunContext): Promise<Metrics>;
+  readonly rows: readonly RowSpec[];
+}

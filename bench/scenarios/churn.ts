@@ -1,0 +1,34 @@
+// Connection churn: a new connection per request, 16 at a time. The issue's target for tcp:
+// ≥ 1.3× the bare pipe proxy; the framing protocols' rows are for information.
+import { churn } from '../load/churn.js';
+import { cpuMicros } from '../harness/processes.js';
+import type { Scenario } from '../harness/scenario.js';
+import { wires, type ProtocolName } from '../harness/wire.js';
+import { cpuRow } from './request-rate.js';
+
+const CONCURRENCY = 16;
+
+export function churnScenario(protocol: ProtocolName): Scenario {
+  return {
+    id: `${protocol}/churn`,
+    protocol,
+    targets: ['direct', 'pipe', 'vaurien'],
+    warmup: true,
+    async run(target, { endpoints, seconds }) {
+      const { port, pid } = await endpoints.get(protocol, target);
+      const result = await churn(port, CONCURRENCY, seconds, wires[protocol], () => cpuMicros(pid));
+      if (result.errors > 0) throw new Error(`${protocol}/churn ${target}: ${result.errors} failed connections`);
+      return { rate: result.connections / result.seconds, cpu: result.metered / result.connections };
+    },
+    rows: [
+      {
+        metric: 'rate',
+        label: `churn, ${CONCURRENCY} at a time`,
+        unit: 'conn/s',
+        higherIsBetter: true,
+        checks: protocol === 'tcp' ? [{ kind: 'ratio', target: 'vaurien', base: 'pipe', min: 1.3 }] : [],
+      },
+      cpuRow('CPU per conn, churn'),
+    ],
+  };
+}

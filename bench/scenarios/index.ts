@@ -1,0 +1,30 @@
+// Every scenario of a run, in the order they run: tcp bulk first, then per protocol the
+// request/response scenarios, chaos, and last the ones that open thousands of connections
+// (churn, idle memory, concurrent), so their leftovers (TIME_WAIT sockets, grown heaps) come
+// after the throughput measurements.
+import type { Scenario } from '../harness/scenario.js';
+import type { ProtocolName } from '../harness/wire.js';
+import { bulkScenarios } from './bulk.js';
+import { chaosDelayScenario, chaosErrorScenario } from './chaos.js';
+import { churnScenario } from './churn.js';
+import { concurrentScenario } from './concurrent.js';
+import { idleMemoryScenario } from './idle-memory.js';
+import { requestRateScenarios } from './request-rate.js';
+
+export const PROTOCOLS: readonly ProtocolName[] = ['tcp', 'http', 'redis', 'memcache'];
+
+export function allScenarios(quick: boolean, connectionCap: number): Scenario[] {
+  return [
+    ...bulkScenarios,
+    ...PROTOCOLS.flatMap((protocol) => requestRateScenarios(protocol)),
+    chaosDelayScenario('tcp'),
+    chaosDelayScenario('redis'),
+    chaosErrorScenario,
+    ...PROTOCOLS.map((protocol) => churnScenario(protocol)),
+    // Quick mode measures memory for tcp only (each protocol costs ~20 s of opening
+    // connections), and leaves out the concurrent scenario: tcp/idle-memory has just opened
+    // 10 000 connections through each proxy, each answering, all held open together.
+    ...PROTOCOLS.filter((protocol) => !quick || protocol === 'tcp').map((protocol) => idleMemoryScenario(protocol, quick, connectionCap)),
+    ...(quick ? [] : [concurrentScenario(connectionCap)]),
+  ];
+}

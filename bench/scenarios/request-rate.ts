@@ -1,0 +1,66 @@
+// Small requests, closed loop: 1 connection (with its latency percentiles), 50 connections,
+// and 50 connections pipelining 16 requests per batch. For a framing protocol vaurien runs
+// twice: with that protocol's framing and as plain tcp in front of the same backend, so the
+// row shows what framing costs (the issue's target: ≥ 0.9× the tcp figure).
+import { closedLoop } from '../load/closed-loop.js';
+import type { Check, RowSpec, Scenario, TargetName } from '../harness/scenario.js';
+import { cpuMicros } from '../harness/processes.js';
+import { percentile } from '../harness/stats.js';
+import { wires, type ProtocolName } from '../harness/wire.js';
+
+function targetsOf(protocol: ProtocolName): TargetName[] {
+  return protocol === 'tcp' ? ['direct', 'pipe', 'vaurien'] : ['direct', 'pipe', 'vaurien-tcp', 'vaurien'];
+}
+
+/** tcp: at least the pipe proxy (`min` times it); framing: ≥ 0.9× vaurien as plain tcp. */
+function rateChecks(protocol: ProtocolName, min: number): Check[] {
+  return protocol === 'tcp' ? [{ kind: 'ratio', target: 'vaurien', base: 'pipe', min }] : [{ kind: 'ratio', target: 'vaurien', base: 'vaurien-tcp', min: 0.9 }];
+}
+
+function requestRate(protocol: ProtocolName, name: string, connections: number, pipeline: number, rows: RowSpec[]): Scenario {
+  return {
+    id: `${protocol}/${name}`,
+    protocol,
+    targets: targetsOf(protocol),
+    warmup: true,
+    async run(target, { endpoints, seconds }) {
+      const { port, pid } = await endpoints.get(protocol, target);
+      const result = await closedLoop({ port, connections, pipeline, seconds, wire: wires[protocol], meter: () => cpuMicros(pid) });
+      if (result.errors > 0) throw new Error(`${protocol}/${name} ${target}: ${result.errors} connection errors`);
+      const rate = result.requests / result.seconds;
+      const cpu = result.metered / result.requests;
+      if (pipeline > 1) return { rate, cpu };
+      const sorted = result.latenciesUs.sort();
+      return { rate, cpu, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), p999: percentile(sorted, 0.999) };
+    },
+    rows,
+  };
+}
+
+/** CPU time the process behind the target (proxy, or backend for direct) spent per request. */
+export function cpuRow(label: string): RowSpec {
+  return { metric: 'cpu', label, unit: 'µs cpu', higherIsBetter: false, compareAs: 'absolute' };
+}
+
+export function requestRateScenarios(protocol: ProtocolName): Scenario[] {
+  const tcp = protocol === 'tcp';
+  const latency = (metric: string, label: string, checks: Check[]): RowSpec => ({ metric, label, unit: 'µs', higherIsBetter: false, checks });
+  const versusPipe: Check[] = tcp ? [{ kind: 'ratio', target: 'vaurien', base: 'pipe', min: 1 }] : [];
+  return [
+    requestRate(protocol, 'rr-1', 1, 1, [
+      { metric: 'rate', label: 'req/resp, 1 conn', unit: 'req/s', higherIsBetter: true, checks: rateChecks(protocol, 1) },
+      latency('p50', 'latency p50, 1 conn', tcp ? [{ kind: 'added', target: 'vaurien', base: 'direct', max: 35 }, ...versusPipe] : [{ kind: 'ratio', target: 'vaurien', base: 'vaurien-tcp', min: 0.9 }]),
+      latency('p99', 'latency p99, 1 conn', versusPipe),
+      latency('p999', 'latency p99.9, 1 conn', versusPipe),
+    ]),
+    requestRate(protocol, 'rr-50', 50, 1, [
+      { metric: 'rate', label: 'req/resp, 50 conns', unit: 'req/s', higherIsBetter: true, checks: rateChecks(protocol, 1.1) },
+      latency('p99', 'latency p99, 50 conns', versusPipe),
+      cpuRow('CPU per req, 50 conns'),
+    ]),
+    requestRate(protocol, 'pipelined', 50, 16, [
+      { metric: 'rate', label: 'pipelined -P 16, 50 conns', unit: 'req/s', higherIsBetter: true, checks: rateChecks(protocol, 1) },
+      cpuRow('CPU per req, pipelined'),
+    ]),
+  ];
+}

@@ -32,6 +32,12 @@ export interface FramerContext {
    * `undefined` when the backend speaks unasked.
    */
   nextForwarded(): ForwardedRequest | undefined;
+  /**
+   * True when `exchange` goes through unchanged (its behavior is dummy). A framer may then merge
+   * its message with the next pass-through one: tcp does, so a 64 KiB chunk of dummy exchanges
+   * is one message, not 32.
+   */
+  isPassThrough?(exchange: number): boolean;
   /** The newest exchange opened so far (0 if none): `latest` protocols pair backend bytes with it. */
   readonly latestExchange: number;
   /** For one line about malformed data; a framer never throws on bad input. */

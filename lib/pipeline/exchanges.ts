@@ -57,6 +57,7 @@ export class ExchangeLedger {
     const ledger = this;
     return {
       openExchange: () => this.openExchange(direction),
+      isPassThrough: (exchange) => !this.entries.has(exchange),
       nextForwarded: () => this.forwarded.shift(),
       get latestExchange() {
         return ledger.latestExchange;
@@ -72,7 +73,7 @@ export class ExchangeLedger {
     if (pick !== undefined) {
       this.entries.set(exchange, { pick, opener, forwarded: false, requestDone: false, responseDone: false, faultCounted: false });
     }
-    if (this.pairing === 'latest') this.entries.delete(exchange - LATEST_WINDOW);
+    if (this.pairing === 'latest' && this.entries.size > 0) this.entries.delete(exchange - LATEST_WINDOW);
     return exchange;
   }
 

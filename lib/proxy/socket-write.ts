@@ -1,12 +1,15 @@
-// Writing to a socket: the messages a chunk was framed into leave in one write when they are
-// still contiguous views of that chunk (a tcp chunk cut into 2 KiB messages is one write, not
-// 32), and every write to a socket goes through its SocketWriter, so order holds. Backpressure
-// works as with `pipe`: every write is accepted, and the source waits for 'drain' before its
-// next chunk when the socket is over its high-water mark.
+// Writing to a socket: what one chunk produced leaves in one system call. Messages that are
+// still contiguous views of their chunk are merged back into one buffer (a tcp chunk cut into
+// 2 KiB messages is one write, not 32); runs that are not (a reply that straddled two chunks
+// was copied) go out together in one writev. Every write to a socket goes through its
+// SocketWriter, so order holds. Backpressure works as with `pipe`: every write is accepted, and
+// the source waits for 'drain' before its next chunk when the socket is over its high-water mark.
 import type { Socket } from 'node:net';
 
 export class SocketWriter {
-  /** Bytes waiting to be written: `first`, or the span [start, end) of its memory once extended. */
+  /** Runs queued before the current one. */
+  private readonly earlier: Buffer[] = [];
+  /** The current run: `first`, or the span [spanStart, spanEnd) of its memory once extended. */
   private first: Buffer | undefined;
   private spanStart = 0;
   private spanEnd = 0;
@@ -22,21 +25,33 @@ export class SocketWriter {
         this.spanEnd += bytes.length;
         return;
       }
-      this.flush();
+      this.earlier.push(this.currentRun(first));
     }
     this.first = bytes;
     this.spanStart = bytes.byteOffset;
     this.spanEnd = bytes.byteOffset + bytes.length;
   }
 
-  /** Writes what is queued. */
+  /** Writes what is queued, in one system call. */
   flush(): void {
     const first = this.first;
     if (first === undefined) return;
     this.first = undefined;
     const socket = this.socket;
-    if (socket.destroyed || socket.writableEnded) return;
-    socket.write(this.spanEnd - this.spanStart === first.length ? first : Buffer.from(first.buffer, this.spanStart, this.spanEnd - this.spanStart));
+    const earlier = this.earlier;
+    if (socket.destroyed || socket.writableEnded) {
+      earlier.length = 0;
+      return;
+    }
+    if (earlier.length === 0) {
+      socket.write(this.currentRun(first));
+      return;
+    }
+    socket.cork();
+    for (const run of earlier) socket.write(run);
+    socket.write(this.currentRun(first));
+    earlier.length = 0;
+    socket.uncork();
   }
 
   /** Flushes, then sends FIN once written; `then` runs when the socket has finished. */
@@ -59,5 +74,10 @@ export class SocketWriter {
       socket.on('drain', settle);
       socket.on('close', settle);
     });
+  }
+
+  private currentRun(first: Buffer): Buffer {
+    const length = this.spanEnd - this.spanStart;
+    return length === first.length ? first : Buffer.from(first.buffer, this.spanStart, length);
   }
 }

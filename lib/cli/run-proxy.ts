@@ -82,18 +82,33 @@ export async function startFromSettings(settings: RunSettings, io: ProgramIo, ex
 
 /** The `vaurien` command: runs until a signal, resolves with the exit status. */
 export async function runProxy(settings: RunSettings, io: ProgramIo): Promise<number> {
-  const running = await startFromSettings(settings, io);
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  running.log.info(`${signal}: no new connections; open exchanges have ${settings.grace}s to finish`);
-  // A second signal does not wait for the grace period.
-  const hurry = (): void => void running.proxy.close(0);
-  process.once('SIGINT', hurry);
-  process.once('SIGTERM', hurry);
-  await running.stop(settings.grace);
-  return 0;
+  // The handlers go in before the banner is printed and stay until the end: a signal sent as
+  // soon as the banner is read, or a second one during shutdown, must never meet the default
+  // disposition (which kills the process at once, exit status lost).
+  let running: RunningProxy | undefined;
+  let received: NodeJS.Signals | undefined;
+  let onFirst: ((signal: NodeJS.Signals) => void) | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (received === undefined) {
+      received = signal;
+      onFirst?.(signal);
+    } else {
+      // A second signal does not wait for the grace period.
+      void running?.proxy.close(0);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    running = await startFromSettings(settings, io);
+    const signal = received ?? (await new Promise<NodeJS.Signals>((resolve) => (onFirst = resolve)));
+    running.log.info(`${signal}: no new connections; open exchanges have ${settings.grace}s to finish`);
+    await running.stop(settings.grace);
+    return 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }
 
 function isLoopback(host: string): boolean {

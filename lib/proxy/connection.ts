@@ -72,7 +72,6 @@ export class Connection implements StageHost {
   private readonly requestPipeline: Duplex;
   private readonly responsePipeline: Duplex;
   private readonly ordered: boolean;
-  private readonly label: string;
   private resolveClosed: () => void = () => {};
   private connectTimer: NodeJS.Timeout | undefined;
   private backendConnected = false;
@@ -100,7 +99,6 @@ export class Connection implements StageHost {
     private readonly env: ConnectionEnvironment,
   ) {
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
-    this.label = `#${env.index} ${client.remoteAddress ?? '?'}:${client.remotePort ?? '?'}`;
     this.ordered = env.protocol.pairing === 'ordered';
     env.stats.openConnections++;
     env.stats.totalConnections++;
@@ -383,6 +381,9 @@ export class Connection implements StageHost {
   private logProblem(level: 'warning' | 'info' | 'debug', message: string): void {
     if (this.problemLogged) return;
     this.problemLogged = true;
-    this.env.log[level](`${this.label}: ${message}`);
+    // The peer address is read here, not at accept: it costs a getpeername() per connection,
+    // and most connections never log (a socket already torn down shows `?`).
+    const { remoteAddress, remotePort } = this.client;
+    this.env.log[level](`#${this.env.index} ${remoteAddress ?? '?'}:${remotePort ?? '?'}: ${message}`);
   }
 }

@@ -7,6 +7,7 @@ import { connect, createServer, type AddressInfo } from 'node:net';
 import { resolve as resolvePath } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { VAURIEN_NODE_FLAGS } from '../../lib/cli/node-flags.js';
 
 export interface Child {
   readonly process: ChildProcess;
@@ -171,7 +172,7 @@ export async function startVaurien(launch: ProxyLaunch, backendPort: number, arg
   const bin = resolvePath(launch.distDir, 'bin/vaurien.js');
   const { child, output } = await spawnAndWait(
     process.execPath,
-    [...profileFlags(launch, label), bin, '--proxy', '127.0.0.1:0', '--backend', `127.0.0.1:${backendPort}`, '--log-level', 'error', '--seed', '1', '--grace', '1', ...args],
+    [...profileFlags(launch, label), ...VAURIEN_NODE_FLAGS, bin, '--proxy', '127.0.0.1:0', '--backend', `127.0.0.1:${backendPort}`, '--log-level', 'error', '--seed', '1', '--grace', '1', ...args],
     /proxying \S+:\d+ ->/,
     launch.profileDir !== undefined,
   );

@@ -8,6 +8,7 @@ import { connect, type Socket } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Readable } from 'node:stream';
+import { VAURIEN_NODE_FLAGS } from '../cli/node-flags.js';
 
 export interface StartProxyOptions {
   /** Where the proxy listens; default `localhost:8000`. */
@@ -174,10 +175,10 @@ export async function stopProxy(pid: number, { timeoutMs = 15_000 }: { readonly 
 export function vaurienCommand(): { command: string; prefix: string[] } {
   const here = fileURLToPath(import.meta.url);
   const root = resolve(dirname(here), '../..');
-  if (here.endsWith('.js')) return { command: process.execPath, prefix: [join(root, 'bin', 'vaurien.js')] };
+  if (here.endsWith('.js')) return { command: process.execPath, prefix: [...VAURIEN_NODE_FLAGS, join(root, 'bin', 'vaurien.js')] };
   const built = join(root, 'dist', 'bin', 'vaurien.js');
-  if (existsSync(built)) return { command: process.execPath, prefix: [built] };
-  return { command: process.execPath, prefix: ['--import', 'tsx', join(root, 'bin', 'vaurien.ts')] };
+  if (existsSync(built)) return { command: process.execPath, prefix: [...VAURIEN_NODE_FLAGS, built] };
+  return { command: process.execPath, prefix: [...VAURIEN_NODE_FLAGS, '--import', 'tsx', join(root, 'bin', 'vaurien.ts')] };
 }
 
 function cliArguments(options: StartProxyOptions, proxy: Target, api: Target): string[] {

@@ -1,11 +1,14 @@
 // The `vaurien` command as a user runs it: flags, --help, config files, usage errors, signals.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bannerPort, runVaurien, startVaurien } from '../helpers/cli.js';
+import { VAURIEN_NODE_FLAGS } from '../../lib/cli/node-flags.js';
+import { bannerPort, runVaurien, startVaurien, VAURIEN_BIN } from '../helpers/cli.js';
 import { rawClient, startEchoServer } from '../helpers/sockets.js';
 
 test('--help lists every flag, every behavior and protocol with their options', async () => {
@@ -19,6 +22,17 @@ test('--help lists every flag, every behavior and protocol with their options', 
   assert.ok(stdout.includes('--behavior-delay-sleep'));
   assert.ok(stdout.includes('--behavior-error-warmup'));
   assert.ok(stdout.includes('--protocol-http-keep-alive'));
+});
+
+test('the installed command and npm start run Node with the flags of VAURIEN_NODE_FLAGS (bench/RESULTS.md says why)', async () => {
+  const shebang = readFileSync(VAURIEN_BIN, 'utf8').split('\n')[0];
+  assert.equal(shebang, `#!/usr/bin/env -S node ${VAURIEN_NODE_FLAGS.join(' ')}`);
+  const scripts = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  assert.equal(scripts['start'], `node ${VAURIEN_NODE_FLAGS.join(' ')} dist/bin/vaurien.js demo`);
+  // Run through the shebang, as npm's link to the bin runs it.
+  chmodSync(VAURIEN_BIN, 0o755);
+  const { stdout } = await promisify(execFile)(VAURIEN_BIN, ['--version']);
+  assert.match(stdout, /^\d+\.\d+\.\d+/);
 });
 
 test('--version prints the version', async () => {

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
+import { VAURIEN_NODE_FLAGS } from '../../lib/cli/node-flags.js';
 
 export const VAURIEN_BIN = fileURLToPath(new URL('../../dist/bin/vaurien.js', import.meta.url));
 
@@ -20,7 +21,7 @@ export interface Finished {
 export function runVaurien(args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<Finished> {
   checkBuilt();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [VAURIEN_BIN, ...args], { env: { ...process.env, ...options.env }, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...VAURIEN_NODE_FLAGS, VAURIEN_BIN, ...args], { env: { ...process.env, ...options.env }, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
@@ -49,7 +50,7 @@ export interface RunningVaurien {
 /** Starts vaurien and resolves once it prints its start-up line (it is listening then). */
 export function startVaurien(t: TestContext, args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<RunningVaurien> {
   checkBuilt();
-  const child = spawn(process.execPath, [VAURIEN_BIN, ...args], { env: { ...process.env, ...options.env }, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...VAURIEN_NODE_FLAGS, VAURIEN_BIN, ...args], { env: { ...process.env, ...options.env }, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stderr?.on('data', (data: Buffer) => (stderr += data.toString()));

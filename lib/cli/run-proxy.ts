@@ -86,12 +86,13 @@ export async function runProxy(settings: RunSettings, io: ProgramIo): Promise<nu
   // soon as the banner is read, or a second one during shutdown, must never meet the default
   // disposition (which kills the process at once, exit status lost).
   let running: RunningProxy | undefined;
-  let received: NodeJS.Signals | undefined;
-  let onFirst: ((signal: NodeJS.Signals) => void) | undefined;
+  let signalled = false;
+  let resolveSignal: (signal: NodeJS.Signals) => void = () => {};
+  const firstSignal = new Promise<NodeJS.Signals>((resolve) => (resolveSignal = resolve));
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (received === undefined) {
-      received = signal;
-      onFirst?.(signal);
+    if (!signalled) {
+      signalled = true;
+      resolveSignal(signal);
     } else {
       // A second signal does not wait for the grace period.
       void running?.proxy.close(0);
@@ -101,7 +102,7 @@ export async function runProxy(settings: RunSettings, io: ProgramIo): Promise<nu
   process.on('SIGTERM', onSignal);
   try {
     running = await startFromSettings(settings, io);
-    const signal = received ?? (await new Promise<NodeJS.Signals>((resolve) => (onFirst = resolve)));
+    const signal = await firstSignal;
     running.log.info(`${signal}: no new connections; open exchanges have ${settings.grace}s to finish`);
     await running.stop(settings.grace);
     return 0;

@@ -1,7 +1,8 @@
 // A real memcached on a free port: one per test file (started by the first test that needs it,
 // stopped after the file) or one per test. A missing binary skips loudly, or fails in CI.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { connect, createServer, type AddressInfo } from 'node:net';
+import { connect } from 'node:net';
+import { freePort } from './sockets.js';
 import type { TestContext } from 'node:test';
 import { requireBinary } from './backends.js';
 
@@ -77,17 +78,6 @@ function stopChild(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     child.once('exit', () => resolve());
     child.kill('SIGTERM');
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
   });
 }
 

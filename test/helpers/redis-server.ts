@@ -2,7 +2,8 @@
 // handed out once it answers PING, stopped (with its direct client) when the file is done.
 // A missing binary skips loudly, or fails in CI (see requireBinary).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { connect, createServer, type AddressInfo } from 'node:net';
+import { connect } from 'node:net';
+import { freePort } from './sockets.js';
 import { tmpdir } from 'node:os';
 import { after, type TestContext } from 'node:test';
 import { Redis } from 'ioredis';
@@ -65,17 +66,6 @@ async function start(binary: string): Promise<{ server: RedisServer; child: Chil
     }
   }
   throw lastError ?? new Error('redis-server did not start');
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, HOST, () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitForPong(port: number, child: ChildProcess): Promise<void> {

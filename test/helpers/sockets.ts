@@ -11,6 +11,18 @@ export interface TestServer {
   readonly accepted: Socket[];
 }
 
+/** A port nothing listens on (it was free a moment ago): for a server a test starts itself, or a refused connect. */
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, host, () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
 /** A TCP server on a free port, closed (with its sockets) when the test ends. */
 export async function startTcpServer(t: TestContext, onSocket: (socket: Socket) => void): Promise<TestServer> {
   const accepted: Socket[] = [];
@@ -86,5 +98,20 @@ export function roundTrip(port: number, payload: Buffer): Promise<Buffer> {
     socket.on('data', (data: Buffer) => parts.push(data));
     socket.on('end', () => resolve(Buffer.concat(parts)));
     socket.on('error', reject);
+  });
+}
+
+/**
+ * Sends `bytes` without closing our side, and resolves with everything the peer answered until
+ * it closed (or 5 s passed): how a raw HTTP client sees a server that must close on its own.
+ */
+export function rawCall(port: number, bytes: string | Buffer): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' }, () => socket.write(bytes));
+    let answer = '';
+    socket.on('data', (data: Buffer) => (answer += data.toString('latin1')));
+    socket.on('close', () => resolve(answer));
+    socket.on('error', () => resolve(answer));
+    socket.setTimeout(5000, () => socket.destroy());
   });
 }

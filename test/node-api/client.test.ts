@@ -1,19 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { createServer, type AddressInfo } from 'node:net';
 import { Client, ControlApiError, ControlApiUnreachableError } from '../../lib/index.js';
-import { roundTrip, startEchoServer } from '../helpers/sockets.js';
+import { freePort, roundTrip, startEchoServer } from '../helpers/sockets.js';
 import { startApi } from '../api/harness.js';
-
-/** A port nothing listens on (it was free a moment ago). */
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 test('Client reads and sets behaviors, backends and stats of a running proxy', async (t) => {
   const echo = await startEchoServer(t);

@@ -2,17 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer, type AddressInfo } from 'node:net';
 import { Client, ControlApiError, ProxyStartError, startProxy, stopProxy } from '../../lib/index.js';
-import { roundTrip, startEchoServer } from '../helpers/sockets.js';
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { createServer, type AddressInfo } from 'node:net';
+import { freePort, roundTrip, startEchoServer } from '../helpers/sockets.js';
 
 function isAlive(pid: number): boolean {
   try {

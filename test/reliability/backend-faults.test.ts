@@ -4,14 +4,14 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { Redis } from 'ioredis';
 import { request } from 'undici';
 import { requireBinary } from '../helpers/backends.js';
 import { recordingLogger } from '../helpers/log-recorder.js';
 import { startTestProxy } from '../helpers/proxy.js';
-import { rawClient, startEchoServer, startTcpServer } from '../helpers/sockets.js';
+import { freePort, rawClient, startEchoServer, startTcpServer } from '../helpers/sockets.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -149,17 +149,6 @@ test('a backend that resets: the client sees its connection end at once, and a c
 });
 
 // ---------- a real redis-server, killed and restarted on the same port ----------
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 async function startRedisOn(binary: string, port: number): Promise<ChildProcess> {
   const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmpdir()], { stdio: 'ignore' });

@@ -19,7 +19,7 @@ import { runVaurien } from '../helpers/cli.js';
 import { settle } from '../helpers/process-stats.js';
 import { CORPUS, trafficOf } from '../helpers/protocol-corpus.js';
 import { startTestProxy } from '../helpers/proxy.js';
-import { startEchoServer, startTcpServer } from '../helpers/sockets.js';
+import { rawCall, startEchoServer, startTcpServer } from '../helpers/sockets.js';
 
 const SESSIONS = 40;
 
@@ -72,18 +72,6 @@ for (const protocol of Object.keys(CORPUS)) {
     }
     const hello = Buffer.from(protocol === 'mysql' ? '\x01\x00\x00\x00\x0e' : (CORPUS[protocol]?.request[0] as string), 'latin1');
     assert.deepEqual(await session(toEcho.port, hello, []), hello, 'the proxy stopped serving');
-  });
-}
-
-/** Sends raw bytes to the API and resolves with the answer (until the server closes). */
-function rawCall(port: number, text: string): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connect({ port, host: '127.0.0.1' }, () => socket.write(text));
-    let answer = '';
-    socket.on('data', (data: Buffer) => (answer += data.toString('latin1')));
-    socket.on('close', () => resolve(answer));
-    socket.on('error', () => resolve(answer));
-    socket.setTimeout(5000, () => socket.destroy());
   });
 }
 

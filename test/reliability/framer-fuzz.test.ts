@@ -7,11 +7,10 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { Direction, Message } from '../../lib/contract/message.js';
 import { defaultsOf } from '../../lib/contract/options.js';
-import type { ForwardedRequest, FramerContext, Framer } from '../../lib/contract/protocol.js';
-import { silentLogger } from '../../lib/log.js';
+import type { Framer } from '../../lib/contract/protocol.js';
 import { Protocol } from '../../lib/registry/protocols.js';
 import '../../plugins/index.js';
-import { splitAt } from '../helpers/framing.js';
+import { splitAt, testFramerContext } from '../helpers/framing.js';
 import { CORPUS, trafficOf, type Step } from '../helpers/protocol-corpus.js';
 
 const KiB = 1024;
@@ -24,16 +23,8 @@ const MiB = 1024 * KiB;
 function connectionFramers(protocolName: string): { push(direction: Direction, chunk: Buffer): Message[]; end(direction: Direction): Message[] } {
   const protocol = Protocol.require(protocolName, 'protocol');
   const options = defaultsOf(protocol.options);
-  const forwarded: ForwardedRequest[] = [];
-  let latest = 0;
-  const context: FramerContext = {
-    openExchange: () => ++latest,
-    nextForwarded: () => forwarded.shift(),
-    get latestExchange() {
-      return latest;
-    },
-    log: silentLogger,
-  };
+  const context = testFramerContext();
+  const { forwarded } = context;
   const shared: Record<string, unknown> = {};
   const framers: Record<Direction, Framer> = {
     request: protocol.createFramer('request', options, context, shared),

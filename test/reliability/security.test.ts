@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startVaurien, type RunningVaurien } from '../helpers/cli.js';
 import { MiB, rssBytes, watchRss } from '../helpers/process-stats.js';
-import { startEchoServer } from '../helpers/sockets.js';
+import { rawCall, startEchoServer } from '../helpers/sockets.js';
 
 const TOKEN = 's3cret-T0KEN-4242';
 const EXPOSED = /the control API listens on 0\.0\.0\.0 without --http-token: anyone who can reach it can steer the proxy/;
@@ -18,18 +18,6 @@ function apiPortOf(vaurien: RunningVaurien): { host: string; port: number } {
   const match = /control API on http:\/\/(\[[^\]]+\]|[^:]+):(\d+)/.exec(vaurien.banner);
   assert.ok(match !== null, `no control API in "${vaurien.banner}"`);
   return { host: (match[1] as string).replace(/^\[|\]$/g, ''), port: Number(match[2]) };
-}
-
-/** Sends raw HTTP and resolves with the whole answer (the request asks for Connection: close). */
-function rawCall(port: number, text: string | Buffer): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connect({ port, host: '127.0.0.1' }, () => socket.write(text));
-    let answer = '';
-    socket.on('data', (data: Buffer) => (answer += data.toString('latin1')));
-    socket.on('close', () => resolve(answer));
-    socket.on('error', () => resolve(answer));
-    socket.setTimeout(5000, () => socket.destroy());
-  });
 }
 
 test('the control API listens on localhost by default, without a warning', async (t) => {

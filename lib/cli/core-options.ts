@@ -1,7 +1,7 @@
 // The proxy's own settings, as one typed table: it generates the command-line flags
 // (`http_port` → `--http-port`), names the `[vaurien]` keys of the config file, and holds the
 // defaults of the original Vaurien.
-import type { OptionTable } from '../contract/options.js';
+import { MAX_TIMER_SECONDS, type OptionTable } from '../contract/options.js';
 import { LOG_LEVELS } from '../log.js';
 
 export type CoreOptions = {
@@ -37,12 +37,12 @@ export const coreOptions: OptionTable<CoreOptions> = {
   http_port: { type: 'int', default: 8080, description: 'Port of the control API', max: 65535 },
   http_token: { type: 'string', default: '', description: 'Bearer token the control API requires (or VAURIEN_HTTP_TOKEN)' },
   stay_connected: { type: 'bool', default: false, description: 'Never close a connection for being idle' },
-  timeout: { type: 'float', default: 30, description: 'Backend connect timeout and idle timeout, in seconds', min: 0.001, max: 2_147_483 },
+  timeout: { type: 'float', default: 30, description: 'Backend connect timeout and idle timeout, in seconds', min: 0.001, max: MAX_TIMER_SECONDS },
   backlog: { type: 'int', default: 8192, description: 'Listen backlog', min: 1 },
   pool_max_size: { type: 'int', default: 100, description: 'Most idle backend connections kept for reuse (with reuse_socket)', min: 1 },
-  pool_timeout: { type: 'float', default: 30, description: 'How long an idle pooled backend connection is kept, in seconds', min: 0.001, max: 2_147_483 },
+  pool_timeout: { type: 'float', default: 30, description: 'How long an idle pooled backend connection is kept, in seconds', min: 0.001, max: MAX_TIMER_SECONDS },
   log_level: { type: 'string', default: 'info', description: `Log level: ${LOG_LEVELS.join(', ')}` },
   log_output: { type: 'string', default: '-', description: 'Log file, or - for stderr' },
-  grace: { type: 'float', default: 5, description: 'On SIGINT/SIGTERM, seconds open exchanges may take to finish', max: 2_147_483 },
+  grace: { type: 'float', default: 5, description: 'On SIGINT/SIGTERM, seconds open exchanges may take to finish', max: MAX_TIMER_SECONDS },
   seed: { type: 'int', default: RANDOM_SEED, description: 'Seed of the behavior selection (printed at start; replays a run)', max: 0xffffffff },
 };

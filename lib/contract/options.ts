@@ -4,6 +4,9 @@
 /** The four types an option can have; they map to Vaurien's bool/int/float/str. */
 export type OptionType = 'bool' | 'int' | 'float' | 'string';
 
+/** setTimeout's ceiling (~24.8 days) in seconds: a longer timer (or Infinity) would fire after 1 ms. The `max` of any option that becomes a timer. */
+export const MAX_TIMER_SECONDS = 2_147_483;
+
 /** The value of one option. */
 export type OptionValue = boolean | number | string;
 

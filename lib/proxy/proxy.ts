@@ -6,7 +6,7 @@ import '../../plugins/index.js';
 import { BehaviorPlan, type BehaviorChoice } from '../choose/picker.js';
 import { formatWeightedSpec, parseWeightedSpec, type WeightedSpec } from '../choose/weighted-spec.js';
 import { UsageError } from '../cli/usage-error.js';
-import { defaultsOf, type OptionValues } from '../contract/options.js';
+import { defaultsOf, MAX_TIMER_SECONDS, type OptionValues } from '../contract/options.js';
 import type { ProtocolDefinition } from '../contract/protocol.js';
 import { ProxyStats, type StatsSnapshot } from '../control/stats.js';
 import { silentLogger, type Logger } from '../log.js';
@@ -54,9 +54,6 @@ export interface BehaviorSetting {
   /** Options in force for each behavior of the set. */
   readonly options: Readonly<Record<string, OptionValues>>;
 }
-
-/** setTimeout's ceiling (~24.8 days): a longer timeout (or Infinity) would fire after 1 ms. */
-const MAX_TIMER_SECONDS = 2_147_483;
 
 export class VaurienProxy {
   readonly seed: number;

@@ -2,17 +2,15 @@
 // its answer comes back (before=false). Bytes are never changed.
 import { concatMap, identity, map, of, timer } from 'rxjs';
 import { defineBehavior } from '../../lib/contract/behavior.js';
+import { MAX_TIMER_SECONDS } from '../../lib/contract/options.js';
 
 export type DelayOptions = { sleep: number; before: boolean };
-
-/** setTimeout's ceiling (~24.8 days): a longer sleep would fire at once. */
-const MAX_SLEEP_SECONDS = 2_147_483;
 
 export const delay = defineBehavior<DelayOptions>({
   name: 'delay',
   description: 'Adds a delay before or after the backend is called',
   options: {
-    sleep: { type: 'float', default: 1, description: 'Delay in seconds', max: MAX_SLEEP_SECONDS },
+    sleep: { type: 'float', default: 1, description: 'Delay in seconds', max: MAX_TIMER_SECONDS },
     before: { type: 'bool', default: true, description: 'Delay the request (true) or the response (false)' },
   },
   operator({ direction, opener, options }) {

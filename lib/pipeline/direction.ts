@@ -1,11 +1,15 @@
-// One direction of a connection as a stream-chain pipeline: framer → behavior stage → writer.
-// The stages fuse into one Duplex and run synchronously on the dummy path; the writes of one
-// chunk are flushed together once its messages are all through. Backpressure: a stage that
-// returns a promise holds the write callback (a delayed message pauses the source socket), and
-// a new chunk waits until the target socket has drained, as `pipe` does.
-import type { Duplex, Readable } from 'node:stream';
-import asStream from 'stream-chain/asStream.js';
-import { flushable, setFunctionList } from 'stream-chain/defs.js';
+// One direction of a connection as a stream-chain pipeline: framer → behavior stage → writer,
+// run by stream-chain's own executor (`exec`, the engine inside `chain()`/`asStream`) straight
+// from the source socket's 'data' events, without the Duplex that `chain()` wraps it in: that
+// Duplex cost 2.1 KiB per direction per connection and a Writable's bookkeeping per chunk.
+// The stages run synchronously on the dummy path; the writes of one chunk are flushed
+// together once its messages are all through. Backpressure: when a stage returns a promise (a
+// delayed message, or a target socket over its high-water mark before a new chunk is framed)
+// the source socket is paused until the run settles. Chunks are framed strictly in order,
+// one at a time; the end of the source flushes the stages after the last chunk.
+import type { Readable } from 'node:stream';
+import exec from 'stream-chain/exec.js';
+import { flushable, none } from 'stream-chain/defs.js';
 import type { Message } from '../contract/message.js';
 import type { Framer } from '../contract/protocol.js';
 import type { SocketWriter } from '../proxy/socket-write.js';
@@ -16,61 +20,126 @@ export interface DirectionStages {
   readonly framer: Framer;
   readonly behavior: (message: Message) => StageResult;
   /** Queues each item's bytes on `target` (flushed at the end of each chunk). */
-  readonly writer: (item: Outgoing) => void | Promise<void>;
+  readonly writer: (item: Outgoing) => void;
   /** Where this direction writes. */
   readonly target: SocketWriter;
   /** Sees each raw chunk before framing. */
   readonly onChunk?: (chunk: Buffer) => void;
 }
 
-/**
- * Feeds `source`'s chunks to `pipeline` with backpressure, as `pipe` does with less per
- * connection; the returned function detaches it (a backend connection going back to the pool).
- */
-export function feed(source: Readable, pipeline: Duplex): () => void {
-  const onData = (chunk: Buffer): void => {
-    if (!pipeline.write(chunk)) source.pause();
-  };
-  const onDrain = (): void => void source.resume();
-  const onEnd = (): void => void pipeline.end();
-  source.on('data', onData);
-  source.on('end', onEnd);
-  pipeline.on('drain', onDrain);
-  return () => {
-    source.off('data', onData);
-    source.off('end', onEnd);
-    pipeline.off('drain', onDrain);
-    source.pause();
-  };
+export interface DirectionEvents {
+  /** The source ended and everything it sent went through the stages (a stream's 'finish'). */
+  onFinished(): void;
+  /** A stage threw or rejected: the direction stops taking input. */
+  onError(error: unknown): void;
 }
 
-/** Objects buffered on the writable side: tiny, so a held message pauses the socket at once. */
-const WRITABLE_HIGH_WATER_MARK = 2;
+type Input = Buffer | typeof none;
+type Driver = (value: unknown, push: (value: unknown) => void) => void | Promise<void>;
 
-export function createDirection({ framer, behavior, writer, target, onChunk }: DirectionStages): Duplex {
-  const frame = (chunk: Buffer): Iterator<Message> => {
-    onChunk?.(chunk);
-    return flushingWhenDone(framer.push(chunk)[Symbol.iterator](), target);
-  };
-  const stage = flushable(
-    (chunk: Buffer): Iterator<Message> | Promise<Iterator<Message>> => {
-      const wait = target.drained();
-      return wait === undefined ? frame(chunk) : wait.then(() => frame(chunk));
-    },
-    (): Iterator<Message> => flushingWhenDone(framer.end()[Symbol.iterator](), target),
-  );
-  // What chain() builds for a list of functions, minus the outer Duplex chain() wraps it in and
-  // gen()'s async bridge, which asStream does not use for a function list: one stream per
-  // direction, ~3 KiB less per connection. The stages are typed one by one above.
-  const fused = setFunctionList(unusedEntry, [stage, behavior, writer] as Array<(value: never) => unknown>);
-  const pipeline = asStream(fused, { writableHighWaterMark: WRITABLE_HIGH_WATER_MARK });
-  pipeline.resume(); // the writer emits nothing; keep the readable side flowing so it can end
-  return pipeline;
-}
+/** The writer emits nothing; what reaches the executor's end is dropped. */
+const discard = (): void => {};
 
-/** asStream runs a function list's stages itself and never calls the list's own function. */
-function unusedEntry(): never {
-  throw new Error('stream-chain called a function list directly');
+export class DirectionPipeline {
+  private readonly drive: Driver;
+  /** Inputs that arrived while a run was suspended (the source is paused then; kept for safety). */
+  private readonly waiting: Input[] = [];
+  private busy = false;
+  private stopped = false;
+  private source: Readable | undefined;
+
+  constructor(
+    { framer, behavior, writer, target, onChunk }: DirectionStages,
+    private readonly events: DirectionEvents,
+  ) {
+    const frame = (chunk: Buffer): Iterator<Message> => {
+      onChunk?.(chunk);
+      return flushingWhenDone(framer.push(chunk)[Symbol.iterator](), target);
+    };
+    const stage = flushable(
+      (chunk: Buffer): Iterator<Message> | Promise<Iterator<Message>> => {
+        const wait = target.drained();
+        return wait === undefined ? frame(chunk) : wait.then(() => frame(chunk));
+      },
+      (): Iterator<Message> => flushingWhenDone(framer.end()[Symbol.iterator](), target),
+    );
+    // The stages are typed one by one above; exec's list is untyped.
+    this.drive = exec(stage as never, behavior as never, writer as never) as Driver;
+  }
+
+  /** Reads `source` into the pipeline; the returned function detaches it (a backend going back to the pool). */
+  feed(source: Readable): () => void {
+    this.source = source;
+    source.on('data', this.onData);
+    source.on('end', this.onEnd);
+    return () => {
+      source.off('data', this.onData);
+      source.off('end', this.onEnd);
+      source.pause();
+      this.source = undefined;
+    };
+  }
+
+  /** The connection is over: nothing more runs, a suspended run never resumes the source. */
+  stop(): void {
+    this.stopped = true;
+    this.waiting.length = 0;
+  }
+
+  private readonly onData = (chunk: Buffer): void => this.accept(chunk);
+  private readonly onEnd = (): void => this.accept(none);
+
+  private accept(input: Input): void {
+    if (this.stopped) return;
+    if (this.busy) this.waiting.push(input);
+    else this.run(input);
+  }
+
+  /** Runs `input`, then whatever waited, until one suspends. */
+  private run(first: Input): void {
+    for (let input: Input | undefined = first; input !== undefined && !this.stopped; input = this.waiting.shift()) {
+      let suspended: void | Promise<void>;
+      try {
+        suspended = this.drive(input, discard);
+      } catch (error) {
+        this.fail(error);
+        return;
+      }
+      if (suspended !== undefined) {
+        this.suspend(suspended, input);
+        return;
+      }
+      if (input === none) this.events.onFinished();
+    }
+  }
+
+  private suspend(running: Promise<void>, input: Input): void {
+    this.busy = true;
+    this.source?.pause();
+    running.then(
+      () => {
+        this.busy = false;
+        if (this.stopped) return;
+        if (input === none) {
+          this.events.onFinished();
+          return;
+        }
+        const next = this.waiting.shift();
+        if (next !== undefined) this.run(next);
+        if (!this.busy) this.source?.resume();
+      },
+      (error: unknown) => {
+        this.busy = false;
+        this.fail(error);
+      },
+    );
+  }
+
+  private fail(error: unknown): void {
+    if (this.stopped) return;
+    this.stop();
+    this.events.onError(error);
+  }
 }
 
 /**

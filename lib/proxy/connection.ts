@@ -2,7 +2,6 @@
 // "request", backend→client "response"). Every failure here (a reset, a refusal, a timeout,
 // malformed data, a plugin's exception) ends this connection alone and is logged once.
 import { connect, type Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
 import { Subscription } from 'rxjs';
 import type { BehaviorContext, ConnectionControl } from '../contract/behavior.js';
 import type { Direction } from '../contract/message.js';
@@ -12,7 +11,7 @@ import type { ProxyStats } from '../control/stats.js';
 import type { Logger } from '../log.js';
 import type { Rng } from '../rng.js';
 import { createBehaviorStage, type ActiveRuns, type StageHost } from '../pipeline/behavior-stage.js';
-import { createDirection, feed } from '../pipeline/direction.js';
+import { DirectionPipeline } from '../pipeline/direction.js';
 import { ExchangeLedger, type ExchangePick } from '../pipeline/exchanges.js';
 import { CLOSE_BOTH, isMarker, type Outgoing } from '../pipeline/outgoing.js';
 import { ResponseOrder } from '../pipeline/response-order.js';
@@ -69,8 +68,8 @@ export class Connection implements StageHost {
   private readonly detachBackend: () => void;
   private readonly order: ResponseOrder;
   private readonly runs: ActiveRuns = { request: undefined, response: undefined };
-  private readonly requestPipeline: Duplex;
-  private readonly responsePipeline: Duplex;
+  private readonly requestPipeline: DirectionPipeline;
+  private readonly responsePipeline: DirectionPipeline;
   private readonly ordered: boolean;
   private resolveClosed: () => void = () => {};
   private connectTimer: NodeJS.Timeout | undefined;
@@ -143,27 +142,28 @@ export class Connection implements StageHost {
     this.toBackend = new SocketWriter(this.backend);
     const shared: Record<string, unknown> = {};
     const { protocol, protocolOptions } = env;
-    this.requestPipeline = createDirection({
-      framer: protocol.createFramer('request', protocolOptions, this.ledger.framerContext('request'), shared),
-      behavior: createBehaviorStage('request', this, this.runs),
-      writer: (item) => this.writeRequest(item),
-      target: this.toBackend,
-      onChunk: () => this.onClientChunk(),
-    });
-    this.responsePipeline = createDirection({
-      framer: protocol.createFramer('response', protocolOptions, this.ledger.framerContext('response'), shared),
-      behavior: createBehaviorStage('response', this, this.runs),
-      writer: (item) => this.writeResponse(item),
-      target: this.toClient,
-    });
-
-    feed(client, this.requestPipeline);
-    this.detachBackend = feed(this.backend, this.responsePipeline);
-    // Half-close travels: when one side is done sending, the other side's socket is ended.
-    this.requestPipeline.on('finish', () => this.onClientFinished());
-    this.responsePipeline.on('finish', () => this.toClient.end());
-    this.requestPipeline.on('error', (error: unknown) => this.fail('request', error));
-    this.responsePipeline.on('error', (error: unknown) => this.fail('response', error));
+    this.requestPipeline = new DirectionPipeline(
+      {
+        framer: protocol.createFramer('request', protocolOptions, this.ledger.framerContext('request'), shared),
+        behavior: createBehaviorStage('request', this, this.runs),
+        writer: (item) => this.writeRequest(item),
+        target: this.toBackend,
+        onChunk: () => this.onClientChunk(),
+      },
+      // Half-close travels: when one side is done sending, the other side's socket is ended.
+      { onFinished: () => this.onClientFinished(), onError: (error) => this.fail('request', error) },
+    );
+    this.responsePipeline = new DirectionPipeline(
+      {
+        framer: protocol.createFramer('response', protocolOptions, this.ledger.framerContext('response'), shared),
+        behavior: createBehaviorStage('response', this, this.runs),
+        writer: (item) => this.writeResponse(item),
+        target: this.toClient,
+      },
+      { onFinished: () => this.toClient.end(), onError: (error) => this.fail('response', error) },
+    );
+    this.requestPipeline.feed(client);
+    this.detachBackend = this.responsePipeline.feed(this.backend);
 
     client.on('error', (error) => this.onClientError(error));
     this.backend.on('error', this.onBackendErrorEvent);
@@ -329,7 +329,6 @@ export class Connection implements StageHost {
 
   private sendUnavailable(reply: ErrorReply): void {
     this.pendingUnavailable = undefined;
-    this.client.unpipe(this.requestPipeline);
     if (this.client.destroyed || this.client.writableEnded) return;
     this.toClient.write(reply.bytes);
     this.endThenClose(this.client);
@@ -372,8 +371,8 @@ export class Connection implements StageHost {
     this.finished = true;
     clearTimeout(this.connectTimer);
     this.subscriptions.unsubscribe();
-    this.requestPipeline.destroy();
-    this.responsePipeline.destroy();
+    this.requestPipeline.stop();
+    this.responsePipeline.stop();
     this.env.stats.openConnections--;
     this.resolveClosed();
   }

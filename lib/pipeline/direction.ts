@@ -1,5 +1,6 @@
 // One direction of a connection as a stream-chain pipeline: framer → behavior stage → writer,
-// run by stream-chain's own executor (`exec`, the engine inside `chain()`/`asStream`) straight
+// run by stream-chain's own executor (`next`/`flush` of its exec module, the engine inside
+// `chain()`/`asStream`, over a fixed list: no list normalised per connection) straight
 // from the source socket's 'data' events, without the Duplex that `chain()` wraps it in: that
 // Duplex cost 2.1 KiB per direction per connection and a Writable's bookkeeping per chunk.
 // The stages run synchronously on the dummy path; the writes of one chunk are flushed
@@ -8,8 +9,8 @@
 // the source socket is paused until the run settles. Chunks are framed strictly in order,
 // one at a time; the end of the source flushes the stages after the last chunk.
 import type { Readable } from 'node:stream';
-import exec from 'stream-chain/exec.js';
-import { flushable, none } from 'stream-chain/defs.js';
+import { flush, next } from 'stream-chain/exec.js';
+import { flushable, none, type Fn } from 'stream-chain/defs.js';
 import type { Message } from '../contract/message.js';
 import type { Framer } from '../contract/protocol.js';
 import type { SocketWriter } from '../proxy/socket-write.js';
@@ -35,13 +36,13 @@ export interface DirectionEvents {
 }
 
 type Input = Buffer | typeof none;
-type Driver = (value: unknown, push: (value: unknown) => void) => void | Promise<void>;
 
 /** The writer emits nothing; what reaches the executor's end is dropped. */
 const discard = (): void => {};
 
 export class DirectionPipeline {
-  private readonly drive: Driver;
+  /** The stages, as stream-chain's executor takes them. */
+  private readonly stages: Fn[];
   /** Inputs that arrived while a run was suspended (the source is paused then; kept for safety). */
   private readonly waiting: Input[] = [];
   private busy = false;
@@ -63,8 +64,8 @@ export class DirectionPipeline {
       },
       (): Iterator<Message> => flushingWhenDone(framer.end()[Symbol.iterator](), target),
     );
-    // The stages are typed one by one above; exec's list is untyped.
-    this.drive = exec(stage as never, behavior as never, writer as never) as Driver;
+    // The stages are typed one by one above; the executor's list is untyped.
+    this.stages = [stage, behavior, writer] as Fn[];
   }
 
   /** Reads `source` into the pipeline; the returned function detaches it (a backend going back to the pool). */
@@ -100,7 +101,7 @@ export class DirectionPipeline {
     for (let input: Input | undefined = first; input !== undefined && !this.stopped; input = this.waiting.shift()) {
       let suspended: void | Promise<void>;
       try {
-        suspended = this.drive(input, discard);
+        suspended = input === none ? flush(this.stages, 0, discard) : next(input, this.stages, 0, discard);
       } catch (error) {
         this.fail(error);
         return;

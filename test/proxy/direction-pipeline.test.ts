@@ -1,0 +1,116 @@
+// One direction's pipeline on its own: a source stream, the redis request framer, a behavior
+// stage that holds some messages, and a real socket as the target. What a connection relies
+// on: every byte out in order, the source paused while a message is held, the end reported
+// once after everything went through, and a failing stage stopping the direction.
+import assert from 'node:assert/strict';
+import { connect, type Socket } from 'node:net';
+import { PassThrough } from 'node:stream';
+import test, { type TestContext } from 'node:test';
+import { many } from 'stream-chain/defs.js';
+import { createFramerPair } from '../../lib/index.js';
+import type { Message } from '../../lib/contract/message.js';
+import { DirectionPipeline } from '../../lib/pipeline/direction.js';
+import type { Outgoing } from '../../lib/pipeline/outgoing.js';
+import { SocketWriter } from '../../lib/proxy/socket-write.js';
+import { startTcpServer } from '../helpers/sockets.js';
+
+/** A connected socket to write to, and everything its peer receives. */
+async function collectingTarget(t: TestContext): Promise<{ socket: Socket; received: () => Promise<Buffer> }> {
+  const chunks: Buffer[] = [];
+  let ended: Promise<void> = Promise.resolve();
+  const server = await startTcpServer(t, (peer) => {
+    ended = new Promise((resolve) => peer.on('end', resolve));
+    peer.on('data', (chunk: Buffer) => chunks.push(chunk));
+  });
+  const socket = connect(server.port, '127.0.0.1');
+  await new Promise((resolve) => socket.once('connect', resolve));
+  t.after(() => socket.destroy());
+  while (server.accepted.length === 0) await new Promise((resolve) => setImmediate(resolve));
+  return {
+    socket,
+    received: async () => {
+      socket.end();
+      await ended;
+      return Buffer.concat(chunks);
+    },
+  };
+}
+
+const command = (i: number): string => `*2\r\n$3\r\nGET\r\n$${String(i).length}\r\n${i}\r\n`;
+
+test('held messages pause the source; every byte leaves in order and the end is reported once, after the last', async (t) => {
+  const { socket, received } = await collectingTarget(t);
+  const target = new SocketWriter(socket);
+  const source = new PassThrough();
+  const pausedWhileHeld: boolean[] = [];
+  let finished = 0;
+  const pipeline = new DirectionPipeline(
+    {
+      framer: createFramerPair('redis').request,
+      // Every 7th exchange is held 3 ms, as a delay would.
+      behavior: (message: Message) => {
+        if (message.exchange % 7 !== 0) return message;
+        return new Promise((resolve) =>
+          setTimeout(() => {
+            pausedWhileHeld.push(source.isPaused());
+            resolve(many<Outgoing>([message]));
+          }, 3),
+        );
+      },
+      writer: (item: Outgoing) => {
+        if ('bytes' in item) target.write(item.bytes);
+      },
+      target,
+    },
+    { onFinished: () => finished++, onError: (error) => assert.fail(String(error)) },
+  );
+  pipeline.feed(source);
+
+  const input = Buffer.from(Array.from({ length: 300 }, (_, i) => command(i)).join(''));
+  // Chunks cut anywhere, commands straddling them, written without waiting.
+  for (let at = 0; at < input.length; ) {
+    const size = 1 + ((at * 7919) % 97);
+    source.write(input.subarray(at, at + size));
+    at += size;
+  }
+  source.end();
+  while (finished === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  target.flush();
+
+  assert.deepEqual(await received(), input);
+  assert.equal(finished, 1);
+  assert.ok(pausedWhileHeld.length >= Math.floor(300 / 7), `${pausedWhileHeld.length} messages held`);
+  assert.ok(pausedWhileHeld.every(Boolean), 'the source was flowing while a message was held');
+});
+
+test('a stage that throws stops the direction: one error, nothing written after it, no end reported', async (t) => {
+  const { socket, received } = await collectingTarget(t);
+  const target = new SocketWriter(socket);
+  const source = new PassThrough();
+  const errors: unknown[] = [];
+  let finished = 0;
+  const pipeline = new DirectionPipeline(
+    {
+      framer: createFramerPair('redis').request,
+      behavior: (message: Message) => {
+        if (message.exchange === 3) throw new Error('plugin bug');
+        return message;
+      },
+      writer: (item: Outgoing) => {
+        if ('bytes' in item) target.write(item.bytes);
+      },
+      target,
+    },
+    { onFinished: () => finished++, onError: (error) => errors.push(error) },
+  );
+  pipeline.feed(source);
+  for (let i = 1; i <= 5; i++) source.write(command(i));
+  source.end();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  target.flush();
+
+  assert.equal(errors.length, 1);
+  assert.match(String(errors[0]), /plugin bug/);
+  assert.equal(finished, 0);
+  assert.equal((await received()).toString(), command(1) + command(2));
+});

@@ -6,13 +6,15 @@
 import type { Message } from '../../../lib/contract/message.js';
 import type { Framer, FramerContext } from '../../../lib/contract/protocol.js';
 import { LineReader } from './line-reader.js';
-import { firstToken, tokensOf } from './memcache-commands.js';
+import { contentEnd, firstToken } from './memcache-commands.js';
 import { memcacheSharedOf, ResponsePairing } from './memcache-pairing.js';
 
 /** memcached's answer lines are short (a VALUE line is at most ~300 bytes); longer is not memcached. */
 export const MAX_RESPONSE_LINE_BYTES = 64 * 1024;
 const MAX_DATA_LENGTH = 2 ** 31 - 1;
 const EMPTY = Buffer.alloc(0);
+const SPACE = 0x20;
+const ZERO = 0x30;
 
 /** How an answer goes on after its first line. */
 type Shape = 'single' | 'items' | 'stats' | 'crawler';
@@ -44,10 +46,30 @@ function continues(shape: Shape, head: string, line: Buffer): boolean {
 
 /** The data block size announced by a `VALUE <key> <flags> <bytes> [<cas>]` or `VA <size> <flags>*` line. */
 function dataLengthOf(head: string, line: Buffer): number | undefined {
-  const token = tokensOf(line)[head === 'VA' ? 1 : 3];
-  if (token === undefined || !/^\d{1,10}$/.test(token)) return undefined;
-  const length = Number(token);
+  // Read from the bytes: one per answer, and splitting the line into strings cost more than
+  // the rest of its framing.
+  const span = tokenSpan(line, head === 'VA' ? 1 : 3);
+  if (span === undefined || span.end - span.start > 10) return undefined;
+  let length = 0;
+  for (let at = span.start; at < span.end; at++) {
+    const digit = (line[at] as number) - ZERO;
+    if (digit < 0 || digit > 9) return undefined;
+    length = length * 10 + digit;
+  }
   return length <= MAX_DATA_LENGTH ? length : undefined;
+}
+
+/** Where the `index`th space-separated token of a line lies (memcached splits on spaces only). */
+function tokenSpan(line: Buffer, index: number): { start: number; end: number } | undefined {
+  const end = contentEnd(line);
+  let at = 0;
+  for (let token = 0; ; token++) {
+    while (at < end && line[at] === SPACE) at++;
+    if (at === end) return undefined;
+    const start = at;
+    while (at < end && line[at] !== SPACE) at++;
+    if (token === index) return { start, end: at };
+  }
 }
 
 export function createMemcacheResponseFramer(context: FramerContext, shared: Record<string, unknown>, bufferBytes: number): Framer {

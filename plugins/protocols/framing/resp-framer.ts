@@ -17,6 +17,8 @@ export interface Stamp {
 
 /** The direction-specific half of a RESP framer: which exchange each value belongs to. */
 export interface RespSide {
+  /** How many first elements of an array the side reads (their types and short texts). */
+  readonly notedElements: number;
   /**
    * The stamp of the value being scanned, or undefined to read further (more of its first
    * elements). With `forced`, decide now with what is known.
@@ -61,7 +63,7 @@ class HeldBytes {
 }
 
 export function createRespFramer(direction: Direction, context: FramerContext, side: RespSide): Framer {
-  const scanner = new RespScanner();
+  const scanner = new RespScanner(side.notedElements);
   const held = new HeldBytes();
   let raw = false;
   let inValue = false;

@@ -31,6 +31,7 @@ export function createRespRequestSide(context: FramerContext): RespSide {
   };
 
   return {
+    notedElements: 1, // the command name
     decide(scanner: RespScanner, forced: boolean): Stamp | undefined {
       if (scanner.topType === 0) return forced ? open(undefined, 0) : undefined; // the array's length is still coming
       const length = scanner.topLength;

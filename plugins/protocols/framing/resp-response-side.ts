@@ -104,5 +104,6 @@ export function createRespResponseSide(context: FramerContext): RespSide {
     return open;
   }
 
-  return { decide, complete, settle };
+  // A pub/sub confirmation is told by its first three elements: kind, channel, count.
+  return { notedElements: 3, decide, complete, settle };
 }

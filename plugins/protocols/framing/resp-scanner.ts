@@ -91,6 +91,12 @@ export class RespScanner {
   /** Text (latin1) of each known first element that is a short scalar, else undefined (entries past `knownElements` are stale). */
   readonly elementTexts: Array<string | undefined> = new Array<string | undefined>(NOTED_ELEMENTS).fill(undefined);
 
+  /**
+   * @param notedElements how many first elements of a top-level array to note (at most
+   * NOTED_ELEMENTS): a side that needs only the command name saves a string per command.
+   */
+  constructor(private readonly notedElements: number = NOTED_ELEMENTS) {}
+
   private state = S_TYPE;
   /** Between top-level values. */
   private idle = true;
@@ -184,7 +190,7 @@ export class RespScanner {
     const kind = KIND[type];
     if (kind === 0) return this.malformed(`unknown type byte 0x${type.toString(16).padStart(2, '0')}`);
     let event: RespEvent = RespEvent.None;
-    if (depth === 1 && this.noteworthy() && type !== RespType.attribute && this.topElements < NOTED_ELEMENTS) {
+    if (depth === 1 && this.noteworthy() && type !== RespType.attribute && this.topElements < this.notedElements) {
       const index = this.topElements;
       this.elementTypes[index] = type;
       if (kind === AGGREGATE || kind === PAIRS) {

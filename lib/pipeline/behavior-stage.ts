@@ -23,17 +23,31 @@ export interface StageHost {
 /** Output collected for the message being processed on each direction (see ConnectionControl.closeBoth). */
 export type ActiveRuns = Record<Direction, Outgoing[] | undefined>;
 
-export function createBehaviorStage(direction: Direction, host: StageHost, runs: ActiveRuns): (message: Message) => StageResult {
+/** The behavior stage of one direction. */
+export interface BehaviorStage {
+  (message: Message): StageResult;
+  /**
+   * Whether `message` goes on unchanged (its exchange is dummy, or it is outside exchanges):
+   * the direction then hands it to the writer itself, without a trip through the executor.
+   */
+  passes(message: Message): boolean;
+}
+
+export function createBehaviorStage(direction: Direction, host: StageHost, runs: ActiveRuns): BehaviorStage {
   let exchange = -1;
   let operator: MessageOperator = identity;
-  return (message) => {
+  const operatorOf = (message: Message): MessageOperator => {
     if (message.exchange !== exchange) {
       exchange = message.exchange;
       operator = exchange === 0 ? identity : host.ledger.operatorFor(exchange, direction);
     }
-    if (operator === identity) return message;
-    return runOperator(direction, operator, message, host, runs);
+    return operator;
   };
+  const stage = (message: Message): StageResult => {
+    const current = operatorOf(message);
+    return current === identity ? message : runOperator(direction, current, message, host, runs);
+  };
+  return Object.assign(stage, { passes: (message: Message): boolean => operatorOf(message) === identity });
 }
 
 function runOperator(direction: Direction, operator: MessageOperator, message: Message, host: StageHost, runs: ActiveRuns): StageResult {

@@ -3,8 +3,9 @@
 // `chain()`/`asStream`, over a fixed list: no list normalised per connection) straight
 // from the source socket's 'data' events, without the Duplex that `chain()` wraps it in: that
 // Duplex cost 2.1 KiB per direction per connection and a Writable's bookkeeping per chunk.
-// The stages run synchronously on the dummy path; the writes of one chunk are flushed
-// together once its messages are all through. Backpressure: when a stage returns a promise (a
+// Messages of dummy exchanges go from the framer straight to the writer (see heldOnly); the
+// others run through the behavior stage. The stages run synchronously unless a behavior
+// holds a message; the writes of one chunk are flushed together once its messages are all through. Backpressure: when a stage returns a promise (a
 // delayed message, or a target socket over its high-water mark before a new chunk is framed)
 // the source socket is paused until the run settles. Chunks are framed strictly in order,
 // one at a time; the end of the source flushes the stages after the last chunk.
@@ -14,12 +15,12 @@ import { flushable, none, type Fn } from 'stream-chain/defs.js';
 import type { Message } from '../contract/message.js';
 import type { Framer } from '../contract/protocol.js';
 import type { SocketWriter } from '../proxy/socket-write.js';
-import type { StageResult } from './behavior-stage.js';
+import type { BehaviorStage } from './behavior-stage.js';
 import type { Outgoing } from './outgoing.js';
 
 export interface DirectionStages {
   readonly framer: Framer;
-  readonly behavior: (message: Message) => StageResult;
+  readonly behavior: BehaviorStage;
   /** Queues each item's bytes on `target` (flushed at the end of each chunk). */
   readonly writer: (item: Outgoing) => void;
   /** Where this direction writes. */
@@ -55,14 +56,14 @@ export class DirectionPipeline {
   ) {
     const frame = (chunk: Buffer): Iterator<Message> => {
       onChunk?.(chunk);
-      return flushingWhenDone(framer.push(chunk)[Symbol.iterator](), target);
+      return heldOnly(framer.push(chunk)[Symbol.iterator](), behavior, writer, target);
     };
     const stage = flushable(
       (chunk: Buffer): Iterator<Message> | Promise<Iterator<Message>> => {
         const wait = target.drained();
         return wait === undefined ? frame(chunk) : wait.then(() => frame(chunk));
       },
-      (): Iterator<Message> => flushingWhenDone(framer.end()[Symbol.iterator](), target),
+      (): Iterator<Message> => heldOnly(framer.end()[Symbol.iterator](), behavior, writer, target),
     );
     // The stages are typed one by one above; the executor's list is untyped.
     this.stages = [stage, behavior, writer] as Fn[];
@@ -144,15 +145,24 @@ export class DirectionPipeline {
 }
 
 /**
- * The framer's messages, flushing `target` once the last one has gone through the stages:
- * stream-chain asks for the next message only after the previous one reached the writer.
+ * The framer's messages that a behavior acts on; those that go on unchanged (dummy exchanges)
+ * are handed to the writer here, in order, without a trip through the executor: on pipelined
+ * traffic that trip was the largest cost per message. stream-chain asks for the next message
+ * only after the previous one reached the writer, so a held message holds those after it.
+ * `target` is flushed once the last message has gone through.
  */
-function flushingWhenDone(messages: Iterator<Message>, target: SocketWriter): Iterator<Message> {
+function heldOnly(messages: Iterator<Message>, behavior: BehaviorStage, writer: (item: Outgoing) => void, target: SocketWriter): Iterator<Message> {
   return {
     next() {
-      const result = messages.next();
-      if (result.done === true) target.flush();
-      return result;
+      for (;;) {
+        const result = messages.next();
+        if (result.done === true) {
+          target.flush();
+          return result;
+        }
+        if (!behavior.passes(result.value)) return result;
+        writer(result.value);
+      }
     },
     return(value?: unknown) {
       target.flush();

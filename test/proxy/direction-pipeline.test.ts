@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
 import test, { type TestContext } from 'node:test';
-import { many } from 'stream-chain/defs.js';
+import { many, type Many } from 'stream-chain/defs.js';
 import { createFramerPair } from '../../lib/index.js';
 import type { Message } from '../../lib/contract/message.js';
 import { DirectionPipeline } from '../../lib/pipeline/direction.js';
@@ -47,16 +47,17 @@ test('held messages pause the source; every byte leaves in order and the end is 
   const pipeline = new DirectionPipeline(
     {
       framer: createFramerPair('redis').request,
-      // Every 7th exchange is held 3 ms, as a delay would.
-      behavior: (message: Message) => {
-        if (message.exchange % 7 !== 0) return message;
-        return new Promise((resolve) =>
-          setTimeout(() => {
-            pausedWhileHeld.push(source.isPaused());
-            resolve(many<Outgoing>([message]));
-          }, 3),
-        );
-      },
+      // Every 7th exchange is held 3 ms, as a delay would; the others pass (dummy).
+      behavior: Object.assign(
+        (message: Message) =>
+          new Promise<Many<Outgoing>>((resolve) =>
+            setTimeout(() => {
+              pausedWhileHeld.push(source.isPaused());
+              resolve(many<Outgoing>([message]));
+            }, 3),
+          ),
+        { passes: (message: Message) => message.exchange % 7 !== 0 },
+      ),
       writer: (item: Outgoing) => {
         if ('bytes' in item) target.write(item.bytes);
       },
@@ -92,10 +93,13 @@ test('a stage that throws stops the direction: one error, nothing written after 
   const pipeline = new DirectionPipeline(
     {
       framer: createFramerPair('redis').request,
-      behavior: (message: Message) => {
-        if (message.exchange === 3) throw new Error('plugin bug');
-        return message;
-      },
+      behavior: Object.assign(
+        (message: Message): Message => {
+          if (message.exchange === 3) throw new Error('plugin bug');
+          return message;
+        },
+        { passes: (message: Message) => message.exchange % 2 === 0 },
+      ),
       writer: (item: Outgoing) => {
         if ('bytes' in item) target.write(item.bytes);
       },

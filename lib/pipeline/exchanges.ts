@@ -43,14 +43,17 @@ const LATEST_WINDOW = 64;
 
 export class ExchangeLedger {
   latestExchange = 0;
-  private readonly forwarded = new Denque<ForwardedRequest>();
+  /** Forwarded requests awaiting their response: `ordered` pairing only. */
+  private readonly forwarded: Denque<ForwardedRequest> | undefined;
   private readonly entries = new Map<number, Entry>();
 
   constructor(
     private readonly pairing: Pairing,
     private readonly hooks: LedgerHooks,
     readonly log: Logger,
-  ) {}
+  ) {
+    if (pairing === 'ordered') this.forwarded = new Denque<ForwardedRequest>();
+  }
 
   /** What one direction's framer sees of the ledger. */
   framerContext(direction: Direction): FramerContext {
@@ -58,7 +61,7 @@ export class ExchangeLedger {
     return {
       openExchange: () => this.openExchange(direction),
       isPassThrough: (exchange) => !this.entries.has(exchange),
-      nextForwarded: () => this.forwarded.shift(),
+      nextForwarded: () => this.forwarded?.shift(),
       get latestExchange() {
         return ledger.latestExchange;
       },
@@ -79,7 +82,7 @@ export class ExchangeLedger {
 
   /** The request writer sent the first bytes of `exchange` to the backend. */
   noteForwarded(exchange: number, info: MessageInfo | undefined): void {
-    if (this.pairing !== 'ordered') return;
+    if (this.forwarded === undefined) return;
     this.forwarded.push({ exchange, info });
     const entry = this.entries.get(exchange);
     if (entry !== undefined) entry.forwarded = true;

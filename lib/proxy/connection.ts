@@ -66,7 +66,8 @@ export class Connection implements StageHost {
   private readonly toClient: SocketWriter;
   private readonly toBackend: SocketWriter;
   private readonly detachBackend: () => void;
-  private readonly order: ResponseOrder;
+  /** Made on first use: a tcp connection that never gets an error reply needs none. */
+  private orderIfMade: ResponseOrder | undefined;
   private readonly runs: ActiveRuns = { request: undefined, response: undefined };
   private readonly requestPipeline: DirectionPipeline;
   private readonly responsePipeline: DirectionPipeline;
@@ -115,13 +116,6 @@ export class Connection implements StageHost {
       },
       env.log,
     );
-    this.order = new ResponseOrder({
-      write: (bytes) => {
-        this.toClient.write(bytes);
-        this.toClient.flush();
-      },
-      closeAfterReply: () => this.endThenClose(client),
-    });
 
     client.setNoDelay(true);
     const pooled = env.pool?.acquire(env.backend);
@@ -174,10 +168,25 @@ export class Connection implements StageHost {
     if (protocol.serverFirst === true) this.clientSpoke = true;
   }
 
+  private get order(): ResponseOrder {
+    return (this.orderIfMade ??= new ResponseOrder({
+      write: (bytes) => {
+        this.toClient.write(bytes);
+        this.toClient.flush();
+      },
+      closeAfterReply: () => this.endThenClose(this.client),
+    }));
+  }
+
+  /** Exchanges whose answer is still to be written. */
+  private get pendingAnswers(): number {
+    return this.orderIfMade?.pending ?? 0;
+  }
+
   /** Between exchanges: nothing held, nothing awaited (used by graceful shutdown). */
   get isIdle(): boolean {
     if (this.runs.request !== undefined || this.runs.response !== undefined) return false;
-    if (this.ordered) return this.order.pending === 0;
+    if (this.ordered) return this.pendingAnswers === 0;
     return performance.now() - this.lastActivity > QUIET_MS;
   }
 
@@ -247,7 +256,7 @@ export class Connection implements StageHost {
   /** Hands a backend connection that sits between exchanges to the pool, then ends the client. */
   private releaseBackend(): void {
     const backend = this.backend;
-    const between = this.order.pending === 0 && this.runs.request === undefined && this.runs.response === undefined;
+    const between = this.pendingAnswers === 0 && this.runs.request === undefined && this.runs.response === undefined;
     if (!between || this.finished || !this.backendConnected || this.backendEnded || backend.destroyed) return;
     this.releaseWhenIdle = false;
     this.detachBackend();

@@ -1,14 +1,15 @@
 // One direction of a connection as a stream-chain pipeline: framer → behavior stage → writer,
 // run by stream-chain's own executor (`next`/`flush` of its exec module, the engine inside
-// `chain()`/`asStream`, over a fixed list: no list normalised per connection) straight
-// from the source socket's 'data' events, without the Duplex that `chain()` wraps it in: that
+// `chain()`/`asStream`, over a fixed list: no list normalised per connection) straight from
+// the source socket's 'data' events, without the Duplex that `chain()` wraps it in: that
 // Duplex cost 2.1 KiB per direction per connection and a Writable's bookkeeping per chunk.
 // Messages of dummy exchanges go from the framer straight to the writer (see heldOnly); the
-// others run through the behavior stage. The stages run synchronously unless a behavior
-// holds a message; the writes of one chunk are flushed together once its messages are all through. Backpressure: when a stage returns a promise (a
-// delayed message, or a target socket over its high-water mark before a new chunk is framed)
-// the source socket is paused until the run settles. Chunks are framed strictly in order,
-// one at a time; the end of the source flushes the stages after the last chunk.
+// others run through the behavior stage. The stages run synchronously unless a behavior holds
+// a message; the writes of one chunk are flushed together once its messages are all through.
+// Backpressure: when a stage returns a promise (a delayed message, or a target socket over its
+// high-water mark before a new chunk is framed) the source socket is paused until the run
+// settles. Chunks are framed strictly in order, one at a time; the end of the source flushes
+// the stages after the last chunk.
 import type { Readable } from 'node:stream';
 import { flush, next } from 'stream-chain/exec.js';
 import { flushable, none, type Fn } from 'stream-chain/defs.js';
@@ -44,7 +45,10 @@ const discard = (): void => {};
 export class DirectionPipeline {
   /** The stages, as stream-chain's executor takes them. */
   private readonly stages: Fn[];
-  /** Inputs that arrived while a run was suspended (the source is paused then; kept for safety). */
+  /**
+   * Inputs that arrived while a run was suspended. The source is paused then, so this stays
+   * empty unless something else resumes it; if it does, order still holds.
+   */
   private readonly waiting: Input[] = [];
   private busy = false;
   private stopped = false;
@@ -111,8 +115,13 @@ export class DirectionPipeline {
         this.suspend(suspended, input);
         return;
       }
-      if (input === none) this.events.onFinished();
+      this.ran(input);
     }
+  }
+
+  /** `input` went through every stage. */
+  private ran(input: Input): void {
+    if (input === none) this.events.onFinished();
   }
 
   private suspend(running: Promise<void>, input: Input): void {
@@ -122,10 +131,7 @@ export class DirectionPipeline {
       () => {
         this.busy = false;
         if (this.stopped) return;
-        if (input === none) {
-          this.events.onFinished();
-          return;
-        }
+        this.ran(input);
         const next = this.waiting.shift();
         if (next !== undefined) this.run(next);
         if (!this.busy) this.source?.resume();

@@ -3,19 +3,30 @@
 // on: every byte out in order, the source paused while a message is held, the end reported
 // once after everything went through, and a failing stage stopping the direction.
 import assert from 'node:assert/strict';
-import { connect, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import { PassThrough } from 'node:stream';
 import test, { type TestContext } from 'node:test';
 import { many, type Many } from 'stream-chain/defs.js';
 import { createFramerPair } from '../../lib/index.js';
 import type { Message } from '../../lib/contract/message.js';
+import type { BehaviorStage } from '../../lib/pipeline/behavior-stage.js';
 import { DirectionPipeline } from '../../lib/pipeline/direction.js';
 import type { Outgoing } from '../../lib/pipeline/outgoing.js';
 import { SocketWriter } from '../../lib/proxy/socket-write.js';
 import { startTcpServer } from '../helpers/sockets.js';
 
-/** A connected socket to write to, and everything its peer receives. */
-async function collectingTarget(t: TestContext): Promise<{ socket: Socket; received: () => Promise<Buffer> }> {
+/** A redis request direction over a real socket, fed from a PassThrough, recording what it reports. */
+interface Rig {
+  readonly source: PassThrough;
+  readonly target: SocketWriter;
+  readonly errors: unknown[];
+  /** How many times the end was reported. */
+  finished(): number;
+  /** Ends the target socket; everything its peer received. */
+  received(): Promise<Buffer>;
+}
+
+async function redisRequestRig(t: TestContext, behaviorFor: (source: PassThrough) => BehaviorStage): Promise<Rig> {
   const chunks: Buffer[] = [];
   let ended: Promise<void> = Promise.resolve();
   const server = await startTcpServer(t, (peer) => {
@@ -26,8 +37,28 @@ async function collectingTarget(t: TestContext): Promise<{ socket: Socket; recei
   await new Promise((resolve) => socket.once('connect', resolve));
   t.after(() => socket.destroy());
   while (server.accepted.length === 0) await new Promise((resolve) => setImmediate(resolve));
+
+  const target = new SocketWriter(socket);
+  const source = new PassThrough();
+  const errors: unknown[] = [];
+  let finished = 0;
+  const pipeline = new DirectionPipeline(
+    {
+      framer: createFramerPair('redis').request,
+      behavior: behaviorFor(source),
+      writer: (item: Outgoing) => {
+        if ('bytes' in item) target.write(item.bytes);
+      },
+      target,
+    },
+    { onFinished: () => finished++, onError: (error) => errors.push(error) },
+  );
+  pipeline.feed(source);
   return {
-    socket,
+    source,
+    target,
+    errors,
+    finished: () => finished,
     received: async () => {
       socket.end();
       await ended;
@@ -39,33 +70,20 @@ async function collectingTarget(t: TestContext): Promise<{ socket: Socket; recei
 const command = (i: number): string => `*2\r\n$3\r\nGET\r\n$${String(i).length}\r\n${i}\r\n`;
 
 test('held messages pause the source; every byte leaves in order and the end is reported once, after the last', async (t) => {
-  const { socket, received } = await collectingTarget(t);
-  const target = new SocketWriter(socket);
-  const source = new PassThrough();
   const pausedWhileHeld: boolean[] = [];
-  let finished = 0;
-  const pipeline = new DirectionPipeline(
-    {
-      framer: createFramerPair('redis').request,
-      // Every 7th exchange is held 3 ms, as a delay would; the others pass (dummy).
-      behavior: Object.assign(
-        (message: Message) =>
-          new Promise<Many<Outgoing>>((resolve) =>
-            setTimeout(() => {
-              pausedWhileHeld.push(source.isPaused());
-              resolve(many<Outgoing>([message]));
-            }, 3),
-          ),
-        { passes: (message: Message) => message.exchange % 7 !== 0 },
-      ),
-      writer: (item: Outgoing) => {
-        if ('bytes' in item) target.write(item.bytes);
-      },
-      target,
-    },
-    { onFinished: () => finished++, onError: (error) => assert.fail(String(error)) },
+  // Every 7th exchange is held 3 ms, as a delay would; the others pass (dummy).
+  const { source, target, errors, finished, received } = await redisRequestRig(t, (source) =>
+    Object.assign(
+      (message: Message) =>
+        new Promise<Many<Outgoing>>((resolve) =>
+          setTimeout(() => {
+            pausedWhileHeld.push(source.isPaused());
+            resolve(many<Outgoing>([message]));
+          }, 3),
+        ),
+      { passes: (message: Message) => message.exchange % 7 !== 0 },
+    ),
   );
-  pipeline.feed(source);
 
   const input = Buffer.from(Array.from({ length: 300 }, (_, i) => command(i)).join(''));
   // Chunks cut anywhere, commands straddling them, written without waiting.
@@ -75,39 +93,26 @@ test('held messages pause the source; every byte leaves in order and the end is 
     at += size;
   }
   source.end();
-  while (finished === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  while (finished() === 0) await new Promise((resolve) => setTimeout(resolve, 5));
   target.flush();
 
+  assert.deepEqual(errors, []);
   assert.deepEqual(await received(), input);
-  assert.equal(finished, 1);
+  assert.equal(finished(), 1);
   assert.ok(pausedWhileHeld.length >= Math.floor(300 / 7), `${pausedWhileHeld.length} messages held`);
   assert.ok(pausedWhileHeld.every(Boolean), 'the source was flowing while a message was held');
 });
 
 test('a stage that throws stops the direction: one error, nothing written after it, no end reported', async (t) => {
-  const { socket, received } = await collectingTarget(t);
-  const target = new SocketWriter(socket);
-  const source = new PassThrough();
-  const errors: unknown[] = [];
-  let finished = 0;
-  const pipeline = new DirectionPipeline(
-    {
-      framer: createFramerPair('redis').request,
-      behavior: Object.assign(
-        (message: Message): Message => {
-          if (message.exchange === 3) throw new Error('plugin bug');
-          return message;
-        },
-        { passes: (message: Message) => message.exchange % 2 === 0 },
-      ),
-      writer: (item: Outgoing) => {
-        if ('bytes' in item) target.write(item.bytes);
+  const { source, target, errors, finished, received } = await redisRequestRig(t, () =>
+    Object.assign(
+      (message: Message): Message => {
+        if (message.exchange === 3) throw new Error('plugin bug');
+        return message;
       },
-      target,
-    },
-    { onFinished: () => finished++, onError: (error) => errors.push(error) },
+      { passes: (message: Message) => message.exchange % 2 === 0 },
+    ),
   );
-  pipeline.feed(source);
   for (let i = 1; i <= 5; i++) source.write(command(i));
   source.end();
   await new Promise((resolve) => setTimeout(resolve, 50));
@@ -115,6 +120,6 @@ test('a stage that throws stops the direction: one error, nothing written after 
 
   assert.equal(errors.length, 1);
   assert.match(String(errors[0]), /plugin bug/);
-  assert.equal(finished, 0);
+  assert.equal(finished(), 0);
   assert.equal((await received()).toString(), command(1) + command(2));
 });

@@ -65,6 +65,19 @@ export function firstToken(line: Buffer): string {
   return line.toString('latin1', start, stop);
 }
 
+/** Where the `index`th token of a line lies, read from its bytes (no string is made). */
+export function tokenSpan(line: Buffer, index: number): { start: number; end: number } | undefined {
+  const end = contentEnd(line);
+  let at = 0;
+  for (let token = 0; ; token++) {
+    while (at < end && line[at] === SPACE) at++;
+    if (at === end) return undefined;
+    const start = at;
+    while (at < end && line[at] !== SPACE) at++;
+    if (token === index) return { start, end: at };
+  }
+}
+
 /** All the tokens of a line. */
 export function tokensOf(line: Buffer): string[] {
   return line

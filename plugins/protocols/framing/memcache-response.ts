@@ -6,14 +6,13 @@
 import type { Message } from '../../../lib/contract/message.js';
 import type { Framer, FramerContext } from '../../../lib/contract/protocol.js';
 import { LineReader } from './line-reader.js';
-import { contentEnd, firstToken } from './memcache-commands.js';
+import { firstToken, tokenSpan } from './memcache-commands.js';
 import { memcacheSharedOf, ResponsePairing } from './memcache-pairing.js';
 
 /** memcached's answer lines are short (a VALUE line is at most ~300 bytes); longer is not memcached. */
 export const MAX_RESPONSE_LINE_BYTES = 64 * 1024;
 const MAX_DATA_LENGTH = 2 ** 31 - 1;
 const EMPTY = Buffer.alloc(0);
-const SPACE = 0x20;
 const ZERO = 0x30;
 
 /** How an answer goes on after its first line. */
@@ -57,19 +56,6 @@ function dataLengthOf(head: string, line: Buffer): number | undefined {
     length = length * 10 + digit;
   }
   return length <= MAX_DATA_LENGTH ? length : undefined;
-}
-
-/** Where the `index`th space-separated token of a line lies (memcached splits on spaces only). */
-function tokenSpan(line: Buffer, index: number): { start: number; end: number } | undefined {
-  const end = contentEnd(line);
-  let at = 0;
-  for (let token = 0; ; token++) {
-    while (at < end && line[at] === SPACE) at++;
-    if (at === end) return undefined;
-    const start = at;
-    while (at < end && line[at] !== SPACE) at++;
-    if (token === index) return { start, end: at };
-  }
 }
 
 export function createMemcacheResponseFramer(context: FramerContext, shared: Record<string, unknown>, bufferBytes: number): Framer {

@@ -3,6 +3,7 @@
 // own parsing (token counts, number checks), so the proxy expects a data block exactly when
 // the server will read one: a line the server rejects without reading its block is one request.
 import type { MessageInfo } from '../../../lib/contract/message.js';
+import { latin1Text } from './latin1-text.js';
 
 const SPACE = 0x20;
 const CR = 0x0d;
@@ -62,7 +63,7 @@ export function firstToken(line: Buffer): string {
   while (start < end && line[start] === SPACE) start++;
   let stop = start;
   while (stop < end && line[stop] !== SPACE) stop++;
-  return line.toString('latin1', start, stop);
+  return latin1Text(line, start, stop);
 }
 
 /** Where the `index`th token of a line lies, read from its bytes (no string is made). */

@@ -92,25 +92,29 @@ export function createRespFramer(direction: Direction, context: FramerContext, s
     return out;
   };
 
-  function* settle(): Generator<Message> {
-    for (const open of side.settle?.(stamp) ?? []) yield message(EMPTY, open, open.first, true);
+  function settle(out: Message[]): void {
+    for (const open of side.settle?.(stamp) ?? []) out.push(message(EMPTY, open, open.first, true));
   }
 
-  function* goRaw(rest: Buffer, problem: string): Generator<Message> {
+  function goRaw(out: Message[], rest: Buffer, problem: string): void {
     raw = true;
     context.log.warning(`${direction === 'request' ? 'client' : 'server'} sent bytes that are not RESP (${problem}); passing the rest of this connection through unframed`);
     // The value in progress ends with what could not be framed: its exchange is not left open.
-    if (stamp !== undefined && inValue) yield piece(rest, true);
-    else if (rest.length > 0) yield message(rest, OUTSIDE, true, true);
-    yield* settle();
+    if (stamp !== undefined && inValue) out.push(piece(rest, true));
+    else if (rest.length > 0) out.push(message(rest, OUTSIDE, true, true));
+    settle(out);
     inValue = false;
     stamp = undefined;
   }
 
-  function* push(chunk: Buffer): Generator<Message> {
+  /**
+   * Frames `chunk` into `out`. Messages are collected in an array rather than yielded by a
+   * generator: a generator's suspend and resume per message cost more than the framing.
+   */
+  function frame(chunk: Buffer, out: Message[]): void {
     if (raw) {
-      yield* settle();
-      yield message(chunk, OUTSIDE, true, true);
+      settle(out);
+      out.push(message(chunk, OUTSIDE, true, true));
       return;
     }
     let pos = 0;
@@ -127,12 +131,12 @@ export function createRespFramer(direction: Direction, context: FramerContext, s
         if (lf === -1) {
           held.hold(chunk.subarray(start));
           pos = start = chunk.length;
-          if (held.size > INLINE_MAX) yield* goRaw(held.take(EMPTY), 'an inline command longer than 64 KiB');
+          if (held.size > INLINE_MAX) goRaw(out, held.take(EMPTY), 'an inline command longer than 64 KiB');
           break;
         }
         const line = held.take(chunk.subarray(start, lf + 1));
         const at = (side.inline as NonNullable<RespSide['inline']>)(line);
-        yield message(line, at, at.first, true);
+        out.push(message(line, at, at.first, true));
         inValue = false;
         pos = start = lf + 1;
         continue;
@@ -140,40 +144,44 @@ export function createRespFramer(direction: Direction, context: FramerContext, s
       pos = scanner.scan(chunk, pos);
       const event = scanner.event;
       if (event === RespEvent.Malformed) {
-        yield* goRaw(held.take(chunk.subarray(start)), scanner.problem);
+        goRaw(out, held.take(chunk.subarray(start)), scanner.problem);
         return;
       }
       if (event === RespEvent.End) {
         const closing = stamp === undefined ? decide(true) : undefined;
-        if (closing !== undefined) yield closing;
+        if (closing !== undefined) out.push(closing);
         const last = side.complete(scanner, stamp as Stamp);
-        yield piece(held.take(chunk.subarray(start, pos)), last);
+        out.push(piece(held.take(chunk.subarray(start, pos)), last));
         inValue = false;
         start = pos;
       } else if (event !== RespEvent.None && stamp === undefined) {
         const closing = decide(false);
-        if (closing !== undefined) yield closing;
+        if (closing !== undefined) out.push(closing);
       }
     }
     if (!inValue || inline || start >= chunk.length) return;
     // The chunk ends inside a value: its bytes go on now if its exchange is known.
     if (stamp === undefined) {
       const closing = decide(false);
-      if (closing !== undefined) yield closing;
+      if (closing !== undefined) out.push(closing);
     }
     if (stamp === undefined) {
       held.hold(chunk.subarray(start));
       if (held.size <= LOOKAHEAD_MAX) return;
       const closing = decide(true);
-      if (closing !== undefined) yield closing;
-      yield piece(held.take(EMPTY), false);
+      if (closing !== undefined) out.push(closing);
+      out.push(piece(held.take(EMPTY), false));
       return;
     }
-    yield piece(held.take(chunk.subarray(start)), false);
+    out.push(piece(held.take(chunk.subarray(start)), false));
   }
 
   return {
-    push,
+    push(chunk: Buffer): Message[] {
+      const out: Message[] = [];
+      frame(chunk, out);
+      return out;
+    },
     *end() {
       // Leftovers still go through: an undecided partial value goes as exchange 0.
       if (!raw && held.size > 0) yield message(held.take(EMPTY), OUTSIDE, true, true);

@@ -2,6 +2,7 @@
 // included) ends, whatever the chunking, and keeps no bytes: header numbers are parsed byte
 // by byte, bulk bodies are skipped by count, so a 100 MB value costs no memory here.
 // It also notes the first elements of a top-level array or push, for the framers to read.
+import { latin1Text } from './latin1-text.js';
 
 /** What a call to `scan` stopped at; ordered by weight (when two coincide, the heavier is reported). */
 export const RespEvent = {
@@ -129,6 +130,15 @@ export class RespScanner {
       switch (this.state) {
         case S_TYPE:
           event = this.onType(data[pos++] as number);
+          // (The switch narrowed `state` to S_TYPE; onType may have changed it.)
+          if (event === RespEvent.None && (this.state as number) === S_NUMBER) {
+            // A length line wholly in this chunk is read in one pass rather than byte by byte.
+            const after = this.wholeNumber(data, pos, end);
+            if (after !== -1) {
+              pos = after;
+              event = this.onHeader();
+            }
+          }
           break;
         case S_NUMBER:
           event = this.onNumberByte(data[pos++] as number);
@@ -151,10 +161,18 @@ export class RespScanner {
         }
         case S_BODY: {
           const take = Math.min(this.bodyRemaining, end - pos);
-          if (this.noting !== -1) this.note(data.toString('latin1', pos, pos + take));
+          if (this.noting !== -1) this.note(latin1Text(data, pos, pos + take));
           pos += take;
           this.bodyRemaining -= take;
-          if (this.bodyRemaining === 0) this.state = S_BODY_CR;
+          if (this.bodyRemaining > 0) break;
+          if (pos + 1 < end && data[pos] === CR && data[pos + 1] === LF) {
+            // The body's CRLF is in this chunk too: the value (or element) is complete.
+            pos += 2;
+            this.state = S_TYPE;
+            if (!this.inStreamedString) event = this.completeValue();
+          } else {
+            this.state = S_BODY_CR;
+          }
           break;
         }
         case S_BODY_CR:
@@ -172,6 +190,26 @@ export class RespScanner {
     }
     this.event = event;
     return pos;
+  }
+
+  /**
+   * Where the length line starting at `pos` ends (after its LF), with its digits in
+   * `numberValue`; -1 when it is not plain digits and CRLF within the chunk (the byte-by-byte
+   * path then reads it, and reports what is wrong with it).
+   */
+  private wholeNumber(data: Buffer, pos: number, end: number): number {
+    let value = 0;
+    let at = pos;
+    for (; at < end && at - pos <= MAX_DIGITS; at++) {
+      const byte = data[at] as number;
+      if (byte < ZERO || byte > NINE) break;
+      value = value * 10 + (byte - ZERO);
+    }
+    const digits = at - pos;
+    if (digits === 0 || digits > MAX_DIGITS || at + 1 >= end || data[at] !== CR || data[at + 1] !== LF) return -1;
+    this.numberValue = value;
+    this.numberDigits = digits;
+    return at + 2;
   }
 
   private onType(type: number): RespEvent {

@@ -249,6 +249,53 @@ test('any chunking of a valid session frames the same requests and answers, pair
   fc.assert(fc.property(session, cuts, cuts, bufferSize, checkSession), { numRuns: 300 });
 });
 
+/** [start, end) of each chunk `splitAt(bytes, cuts)` makes. */
+function chunkSpans(bytes: Buffer, cuts: number[]): Array<[number, number]> {
+  let at = 0;
+  return splitAt(bytes, cuts).map((chunk) => {
+    const span: [number, number] = [at, at + chunk.length];
+    at += chunk.length;
+    return span;
+  });
+}
+
+function checkPassThrough(steps: readonly Step[], requestCuts: number[], responseCuts: number[], buffer: number, isDummy: (exchange: number) => boolean): void {
+  const requestBytes = Buffer.concat(steps.map((step) => step.request));
+  const responseBytes = Buffer.concat(steps.flatMap((step) => (step.answer === undefined ? [] : [step.answer])));
+  const requests = splitAt(requestBytes, requestCuts);
+  const responses = splitAt(responseBytes, responseCuts);
+  const told = frameConnection(requests, responses, buffer);
+  const { response } = frameConnectionOf(memcache, requests, responses, options(buffer), isDummy);
+  assert.ok(concat(response.messages).equals(responseBytes), 'answer bytes changed');
+  const spans = chunkSpans(responseBytes, responseCuts);
+  let offset = 0;
+  steps.forEach((step, index) => {
+    if (step.answer === undefined) return;
+    const [start, end] = [offset, offset + step.answer.length];
+    offset = end;
+    if (step.quiet) return;
+    const exchange = index + 1;
+    const where = `answer ${exchange} (${step.command}${isDummy(exchange) ? ', dummy' : ''})`;
+    const group = response.messages.filter((message) => message.exchange === exchange);
+    assert.ok(concat(group).equals(step.answer), `${where}: bytes`);
+    assert.ok(group[0]?.first && group.at(-1)?.last, `${where}: first/last`);
+    assert.ok(group.slice(1).every((part) => !part.first) && group.slice(0, -1).every((part) => !part.last), `${where}: first/last inside`);
+    if (isDummy(exchange)) {
+      const touched = spans.filter(([from, to]) => from < end && to > start).length;
+      // Per chunk: what lies in it, plus a line that began in an earlier chunk (a copy of its pieces).
+      assert.ok(group.length <= 2 * touched, `${where}: ${group.length} messages over ${touched} chunks`);
+      if (touched === 1) assert.equal(group.length, 1, `${where}: one message when it lies in one chunk`);
+    } else {
+      const plain = told.response.messages.filter((message) => message.exchange === exchange);
+      assert.deepEqual(group.map((message) => message.bytes.length), plain.map((message) => message.bytes.length), `${where}: messages a behavior sees`);
+    }
+  });
+}
+
+test('an answer that passes unchanged is one message per chunk it lies in (a line begun in the chunk before apart); the others keep a message per line and block', () => {
+  fc.assert(fc.property(session, cuts, cuts, bufferSize, fc.func(fc.boolean()), checkPassThrough), { numRuns: 300 });
+});
+
 // ---------- specific cases ----------
 
 test('a quiet batch closed by mn: hits pass outside any exchange, MN answers the mn', () => {

@@ -68,10 +68,12 @@ export interface FramingHarness {
   /** Requests "forwarded", for the response framer to pair with. */
   readonly forwarded: ForwardedRequest[];
   opened: number;
+  /** The connection's answer to `isPassThrough` (absent: the framers are not told, as with a bare framer). */
+  readonly passThrough?: ((exchange: number) => boolean) | undefined;
 }
 
-export function framingHarness(): FramingHarness {
-  return { shared: {}, forwarded: [], opened: 0 };
+export function framingHarness(passThrough?: (exchange: number) => boolean): FramingHarness {
+  return { shared: {}, forwarded: [], opened: 0, passThrough };
 }
 
 /** Frames `chunks` with a fresh framer of `protocol` for `direction`, on the harness's connection. */
@@ -85,6 +87,7 @@ export function frameChunks(protocol: ProtocolDefinition, h: FramingHarness, dir
       return h.opened;
     },
     log,
+    ...(h.passThrough === undefined ? {} : { isPassThrough: h.passThrough }),
   };
   const framer = protocol.createFramer(direction, options, context, h.shared);
   const messages: Message[] = [];
@@ -102,8 +105,9 @@ export function frameConnection(
   requests: readonly Buffer[],
   responses: readonly Buffer[],
   options: OptionValues,
+  passThrough?: (exchange: number) => boolean,
 ): { request: Framed; response: Framed } {
-  const h = framingHarness();
+  const h = framingHarness(passThrough);
   const request = frameChunks(protocol, h, 'request', requests, options);
   for (const message of request.messages) {
     if (message.first && message.exchange !== 0 && message.noReply !== true) h.forwarded.push({ exchange: message.exchange, info: message.info });

@@ -7,6 +7,9 @@ const LF = 0x0a; // numeric needle: indexOf with a string needle is much slower
 export class LineReader {
   /** Where the chunk continues after the line `read` returned. */
   next = 0;
+  /** Where the line `find` found lies in the buffer it returned. */
+  lineStart = 0;
+  lineEnd = 0;
   private parts: Buffer[] = [];
   private partsLength = 0;
 
@@ -20,6 +23,16 @@ export class LineReader {
    * chunk ends first: then `chunk[from..]` is kept and the line goes on in the next chunk.
    */
   read(chunk: Buffer, from: number): Buffer | undefined {
+    const holder = this.find(chunk, from);
+    if (holder !== chunk) return holder;
+    return chunk.subarray(this.lineStart, this.lineEnd);
+  }
+
+  /**
+   * `read` without making a view: the buffer that holds the line, at [lineStart, lineEnd):
+   * `chunk` itself when the line lies in it, else a copy of the pieces (the whole copy).
+   */
+  find(chunk: Buffer, from: number): Buffer | undefined {
     const at = chunk.indexOf(LF, from);
     if (at === -1) {
       if (from < chunk.length) {
@@ -30,11 +43,17 @@ export class LineReader {
       return undefined;
     }
     this.next = at + 1;
-    if (this.partsLength === 0) return chunk.subarray(from, at + 1);
+    if (this.partsLength === 0) {
+      this.lineStart = from;
+      this.lineEnd = at + 1;
+      return chunk;
+    }
     this.parts.push(chunk.subarray(from, at + 1));
     const line = Buffer.concat(this.parts, this.partsLength + at + 1 - from);
     this.parts = [];
     this.partsLength = 0;
+    this.lineStart = 0;
+    this.lineEnd = line.length;
     return line;
   }
 

@@ -48,18 +48,18 @@ const plainOf = new Map<string, RequestLine>(
   KNOWN_COMMANDS.map((command) => [command, Object.freeze({ command, info: infoOf.get(command) as MessageInfo, dataBytes: 0, noReply: false })]),
 );
 
-/** Where a line's text ends: before its LF and the CR before it. */
-export function contentEnd(line: Buffer): number {
-  let end = line.length;
-  if (end > 0 && line[end - 1] === LF) end--;
-  if (end > 0 && line[end - 1] === CR) end--;
+/** Where a line's text ends: before its LF and the CR before it (the line: `line[from, to)`). */
+export function contentEnd(line: Buffer, from = 0, to = line.length): number {
+  let end = to;
+  if (end > from && line[end - 1] === LF) end--;
+  if (end > from && line[end - 1] === CR) end--;
   return end;
 }
 
 /** The first space-separated token (memcached splits on spaces only). Cheap on a huge `get` line. */
-export function firstToken(line: Buffer): string {
-  const end = contentEnd(line);
-  let start = 0;
+export function firstToken(line: Buffer, from = 0, to = line.length): string {
+  const end = contentEnd(line, from, to);
+  let start = from;
   while (start < end && line[start] === SPACE) start++;
   let stop = start;
   while (stop < end && line[stop] !== SPACE) stop++;
@@ -67,9 +67,9 @@ export function firstToken(line: Buffer): string {
 }
 
 /** Where the `index`th token of a line lies, read from its bytes (no string is made). */
-export function tokenSpan(line: Buffer, index: number): { start: number; end: number } | undefined {
-  const end = contentEnd(line);
-  let at = 0;
+export function tokenSpan(line: Buffer, index: number, from = 0, to = line.length): { start: number; end: number } | undefined {
+  const end = contentEnd(line, from, to);
+  let at = from;
   for (let token = 0; ; token++) {
     while (at < end && line[at] === SPACE) at++;
     if (at === end) return undefined;

@@ -66,18 +66,18 @@ export class ResponsePairing {
   ) {}
 
   /**
-   * Finds the request answered by the answer that starts with `line` (status `head`); sets
-   * `exchange` and `command`. Requests an `MN` proves were already answered are appended to
-   * `closed`: each needs an empty closing message first.
+   * Finds the request answered by the answer that starts with the line `holder[start, end)`
+   * (status `head`); sets `exchange` and `command`. Requests an `MN` proves were already
+   * answered are appended to `closed`: each needs an empty closing message first.
    */
-  match(line: Buffer, head: string, closed: number[]): void {
+  match(holder: Buffer, start: number, end: number, head: string, closed: number[]): void {
     if (this.ahead.length === 0) this.pull();
     if (head === 'MN' && this.matchNoop(closed)) return;
     const pending = this.ahead[0];
     const quiet = this.state.quiet;
     const before = pending === undefined ? quiet.length : this.countBefore(pending.exchange);
     if (before === 0) return this.takePending();
-    const index = this.matchQuiet(line, head, before);
+    const index = this.matchQuiet(holder.subarray(start, end), head, before);
     if (index === -1 && pending !== undefined) {
       quiet.splice(0, before); // sent before the answered request: they stayed silent
       return this.takePending();

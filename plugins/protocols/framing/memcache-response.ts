@@ -2,6 +2,8 @@
 // follows as views of at most `buffer` bytes, counted down, never buffered whole. A retrieval's
 // answer runs to its `END` (or an error line), a `stats` answer over its STAT lines: `last`
 // marks the message that completes an answer. Pairing with requests is memcache-pairing's job.
+// An answer that goes through unchanged (its exchange is dummy) is one message per chunk it
+// lies in instead: a GET's VALUE line, block and END cost one message, not three.
 // Bytes are never changed; malformed answers are passed through raw after one warning.
 import type { Message } from '../../../lib/contract/message.js';
 import type { Framer, FramerContext } from '../../../lib/contract/protocol.js';
@@ -35,19 +37,19 @@ function shapeOf(command: string | undefined): Shape {
   }
 }
 
-/** A line that does not end the answer it is part of (any other line, END or an error, does). */
-function continues(shape: Shape, head: string, line: Buffer): boolean {
+/** A line (`line[start, end)`) that does not end the answer it is part of (any other line, END or an error, does). */
+function continues(shape: Shape, head: string, line: Buffer, start: number, end: number): boolean {
   if (shape === 'stats') return head === 'STAT' || head === 'ITEM' || head === 'PREFIX';
   // lru_crawler metadump lists `key=…` lines, mgdump `mg <key>` lines, until END / EN.
-  if (shape === 'crawler') return head === 'mg' || (line.length > 4 && line.toString('latin1', 0, 4) === 'key=');
+  if (shape === 'crawler') return head === 'mg' || (end - start > 4 && line.toString('latin1', start, start + 4) === 'key=');
   return false;
 }
 
-/** The data block size announced by a `VALUE <key> <flags> <bytes> [<cas>]` or `VA <size> <flags>*` line. */
-function dataLengthOf(head: string, line: Buffer): number | undefined {
+/** The data block size announced by a `VALUE <key> <flags> <bytes> [<cas>]` or `VA <size> <flags>*` line (`line[start, end)`). */
+function dataLengthOf(head: string, line: Buffer, start: number, end: number): number | undefined {
   // Read from the bytes: one per answer, and splitting the line into strings cost more than
   // the rest of its framing.
-  const span = tokenSpan(line, head === 'VA' ? 1 : 3);
+  const span = tokenSpan(line, head === 'VA' ? 1 : 3, start, end);
   if (span === undefined || span.end - span.start > 10) return undefined;
   let length = 0;
   for (let at = span.start; at < span.end; at++) {
@@ -69,6 +71,36 @@ export function createMemcacheResponseFramer(context: FramerContext, shared: Rec
   let remaining = 0; // data block bytes still to come, CRLF included
   let moreAfterData = false; // a VALUE's block is followed by more of the answer (up to END)
 
+  // The answer in progress goes through unchanged: its pieces in this chunk are gathered into
+  // one message, [runStart, runEnd) of the chunk (runStart -1: none gathered).
+  let passing = false;
+  let runStart = -1;
+  let runEnd = 0;
+  let runFirst = false;
+
+  /** Ends the gathered message; `last` when its final piece completes the answer. */
+  function endRun(out: Message[], chunk: Buffer, last: boolean): void {
+    if (runStart === -1) return;
+    out.push({ bytes: chunk.subarray(runStart, runEnd), direction: 'response', exchange, first: runFirst, last });
+    runStart = -1;
+  }
+
+  /** A piece of the current answer, `holder[start, end)`: gathered when it passes, else a message of its own. */
+  function piece(out: Message[], chunk: Buffer, holder: Buffer, start: number, end: number, first: boolean, last: boolean): void {
+    // A line copied out of two chunks (holder is not the chunk) comes first in its chunk: nothing is gathered yet.
+    if (passing && holder === chunk) {
+      if (runStart === -1) {
+        runStart = start;
+        runFirst = first;
+      }
+      runEnd = end;
+      if (last) endRun(out, chunk, true);
+      return;
+    }
+    const bytes = holder === chunk ? chunk.subarray(start, end) : holder;
+    out.push({ bytes, direction: 'response', exchange, first, last });
+  }
+
   function raw(out: Message[], chunk: Buffer, from: number): void {
     for (let at = from; at < chunk.length; at += bufferBytes) {
       out.push({ bytes: chunk.subarray(at, at + bufferBytes), direction: 'response', exchange: 0, first: true, last: true });
@@ -84,55 +116,61 @@ export function createMemcacheResponseFramer(context: FramerContext, shared: Rec
     }
     let at = 0;
     while (at < chunk.length) {
-      if (mode === 'raw') return raw(out, chunk, at);
+      if (mode === 'raw') {
+        endRun(out, chunk, false);
+        return raw(out, chunk, at);
+      }
       if (mode === 'data') {
         const size = Math.min(remaining, chunk.length - at, bufferBytes);
         remaining -= size;
         const done = remaining === 0;
-        out.push({ bytes: chunk.subarray(at, at + size), direction: 'response', exchange, first: false, last: done && !moreAfterData });
+        piece(out, chunk, chunk, at, at + size, false, done && !moreAfterData);
         at += size;
         if (done) mode = moreAfterData ? 'more' : 'start';
         continue;
       }
-      const line = lines.read(chunk, at);
-      if (line === undefined) {
+      const holder = lines.find(chunk, at);
+      if (holder === undefined) {
         if (lines.pendingBytes > MAX_RESPONSE_LINE_BYTES) {
           context.log.warning(`memcache: an answer line is longer than ${MAX_RESPONSE_LINE_BYTES} bytes; passing the rest through raw`);
           mode = 'raw';
+          endRun(out, chunk, false);
           raw(out, lines.takePending(), 0);
         }
         return;
       }
+      const { lineStart, lineEnd } = lines;
       at = lines.next;
-      const head = firstToken(line);
+      const head = firstToken(holder, lineStart, lineEnd);
       const first = mode === 'start';
       if (first) {
-        pairing.match(line, head, closed);
+        pairing.match(holder, lineStart, lineEnd, head, closed);
         if (closed.length > 0) {
           for (const done of closed) out.push({ bytes: EMPTY, direction: 'response', exchange: done, first: true, last: true });
           closed.length = 0;
         }
         exchange = pairing.exchange;
         shape = shapeOf(pairing.command);
+        passing = exchange !== 0 && context.isPassThrough?.(exchange) === true;
       }
       if (head === 'VALUE' || head === 'VA') {
-        const length = dataLengthOf(head, line);
+        const length = dataLengthOf(head, holder, lineStart, lineEnd);
         if (length === undefined) {
           context.log.warning(`memcache: malformed ${head} line from the backend; passing the rest through raw`);
           mode = 'raw';
           // The line still closes the answer it began, so nothing waits for that answer.
-          out.push({ bytes: line, direction: 'response', exchange, first, last: true });
+          piece(out, chunk, holder, lineStart, lineEnd, first, true);
           continue;
         }
         moreAfterData = head === 'VALUE';
         remaining = length + 2;
         mode = 'data';
-        out.push({ bytes: line, direction: 'response', exchange, first, last: false });
+        piece(out, chunk, holder, lineStart, lineEnd, first, false);
         continue;
       }
-      const more = continues(shape, head, line);
+      const more = continues(shape, head, holder, lineStart, lineEnd);
       mode = more ? 'more' : 'start';
-      out.push({ bytes: line, direction: 'response', exchange, first, last: !more });
+      piece(out, chunk, holder, lineStart, lineEnd, first, !more);
     }
   }
 
@@ -140,6 +178,8 @@ export function createMemcacheResponseFramer(context: FramerContext, shared: Rec
     push(chunk: Buffer): Message[] {
       const out: Message[] = [];
       frame(chunk, out);
+      // The answer goes on in the next chunk: what was gathered of it goes now.
+      endRun(out, chunk, false);
       return out;
     },
     *end() {

@@ -4,7 +4,11 @@
 // the source socket's 'data' events, without the Duplex that `chain()` wraps it in: that
 // Duplex cost 2.1 KiB per direction per connection and a Writable's bookkeeping per chunk.
 // Messages of dummy exchanges go from the framer straight to the writer (see heldOnly); the
-// others run through the behavior stage. The stages run synchronously unless a behavior holds
+// others run through the behavior stage. A chunk whose messages all pass never enters the
+// executor: its framing stage is called and drained here (see push), because the executor's
+// generic dispatch per value (promise? many? generator? final?) cost more than the rest of the
+// chunk's trip; a held message and those after it go to the executor from the behavior stage
+// on, as they always did. The stages run synchronously unless a behavior holds
 // a message; the writes of one chunk are flushed together once its messages are all through.
 // Backpressure: when a stage returns a promise (a delayed message, or a target socket over its
 // high-water mark before a new chunk is framed) the source socket is paused until the run
@@ -45,6 +49,11 @@ const discard = (): void => {};
 export class DirectionPipeline {
   /** The stages, as stream-chain's executor takes them. */
   private readonly stages: Fn[];
+  private readonly framer: Framer;
+  private readonly behavior: BehaviorStage;
+  private readonly writer: (item: Outgoing) => void;
+  private readonly target: SocketWriter;
+  private readonly onChunk: ((chunk: Buffer) => void) | undefined;
   /**
    * Inputs that arrived while a run was suspended. The source is paused then, so this stays
    * empty unless something else resumes it; if it does, order still holds.
@@ -58,14 +67,17 @@ export class DirectionPipeline {
     { framer, behavior, writer, target, onChunk }: DirectionStages,
     private readonly events: DirectionEvents,
   ) {
-    const frame = (chunk: Buffer): Iterator<Message> => {
-      onChunk?.(chunk);
-      return heldOnly(framer.push(chunk)[Symbol.iterator](), behavior, writer, target);
-    };
+    this.framer = framer;
+    this.behavior = behavior;
+    this.writer = writer;
+    this.target = target;
+    this.onChunk = onChunk;
+    // The executor does not push chunks (push() does, see there): it flushes the framer at the
+    // end of the source, and runs held messages from the behavior stage on.
     const stage = flushable(
-      (chunk: Buffer): Iterator<Message> | Promise<Iterator<Message>> => {
-        const wait = target.drained();
-        return wait === undefined ? frame(chunk) : wait.then(() => frame(chunk));
+      (chunk: Buffer): Iterator<Message> => {
+        onChunk?.(chunk);
+        return heldOnly(framer.push(chunk)[Symbol.iterator](), behavior, writer, target);
       },
       (): Iterator<Message> => heldOnly(framer.end()[Symbol.iterator](), behavior, writer, target),
     );
@@ -106,7 +118,7 @@ export class DirectionPipeline {
     for (let input: Input | undefined = first; input !== undefined && !this.stopped; input = this.waiting.shift()) {
       let suspended: void | Promise<void>;
       try {
-        suspended = input === none ? flush(this.stages, 0, discard) : next(input, this.stages, 0, discard);
+        suspended = input === none ? flush(this.stages, 0, discard) : this.push(input);
       } catch (error) {
         this.fail(error);
         return;
@@ -117,6 +129,52 @@ export class DirectionPipeline {
       }
       this.ran(input);
     }
+  }
+
+  /**
+   * One chunk through the stages: what stream-chain's `next(chunk, stages, 0)` does, with the
+   * dummy path kept out of the executor. Waits first while the target is over its high-water mark.
+   */
+  private push(chunk: Buffer): void | Promise<void> {
+    const wait = this.target.drained();
+    return wait === undefined ? this.frame(chunk) : wait.then(() => this.frame(chunk));
+  }
+
+  private frame(chunk: Buffer): void | Promise<void> {
+    const { behavior, writer, target } = this;
+    this.onChunk?.(chunk);
+    const framed = this.framer.push(chunk);
+    if (!Array.isArray(framed)) return this.drain(heldOnly(framed[Symbol.iterator](), behavior, writer, target));
+    // An array (what the built-in framers return): read by index, no iterator made.
+    const messages = framed as readonly Message[];
+    for (let at = 0; at < messages.length; at++) {
+      const message = messages[at] as Message;
+      if (!behavior.passes(message)) return this.drain(heldOnly(messages.slice(at)[Symbol.iterator](), behavior, writer, target));
+      writer(message);
+    }
+    target.flush();
+    return undefined;
+  }
+
+  /** Writes the messages that pass; from the first held one on, the executor runs the rest. */
+  private drain(messages: Iterator<Message>): void | Promise<void> {
+    const stages = this.stages;
+    // As the executor does when a stage fails, the framer's iterator is closed (heldOnly then
+    // flushes what the writer queued before the failing message).
+    const close = (error: unknown): never => {
+      messages.return?.();
+      throw error;
+    };
+    let held: void | Promise<void>;
+    try {
+      const result = messages.next();
+      if (result.done === true) return undefined;
+      held = next(result.value, stages, 1, discard);
+    } catch (error) {
+      return close(error);
+    }
+    const rest = (): void | Promise<void> => next(messages, stages, 1, discard);
+    return held === undefined ? rest() : held.then(rest, close);
   }
 
   /** `input` went through every stage. */

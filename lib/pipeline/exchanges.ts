@@ -57,16 +57,17 @@ export class ExchangeLedger {
 
   /** What one direction's framer sees of the ledger. */
   framerContext(direction: Direction): FramerContext {
-    const ledger = this;
-    return {
-      openExchange: () => this.openExchange(direction),
-      isPassThrough: (exchange) => !this.entries.has(exchange),
-      nextForwarded: () => this.forwarded?.shift(),
-      get latestExchange() {
-        return ledger.latestExchange;
-      },
-      log: this.log,
-    };
+    return new LedgerView(this, direction);
+  }
+
+  /** True when `exchange` goes through unchanged: no behavior was drawn for it. */
+  isPassThrough(exchange: number): boolean {
+    return this.entries.size === 0 || !this.entries.has(exchange);
+  }
+
+  /** The oldest forwarded request not yet answered (`ordered` pairing). */
+  nextForwarded(): ForwardedRequest | undefined {
+    return this.forwarded?.shift();
   }
 
   /** `opener` is the side whose framer opened it: 'response' when the server speaks first. */
@@ -123,5 +124,32 @@ export class ExchangeLedger {
   /** Exchanges still tracked (tests use it to prove nothing leaks). */
   get trackedExchanges(): number {
     return this.entries.size;
+  }
+}
+
+/**
+ * A framer's view of its connection's ledger. A class: framers read `latestExchange` on every
+ * chunk, and a getter on a shared prototype is inlined where a getter defined per connection
+ * (an object literal's) went through a generic property lookup each time. The methods stay
+ * bound to the instance, so a plugin may take them off the context.
+ */
+class LedgerView implements FramerContext {
+  readonly log: Logger;
+  readonly openExchange: () => number;
+  readonly isPassThrough: (exchange: number) => boolean;
+  readonly nextForwarded: () => ForwardedRequest | undefined;
+
+  constructor(
+    private readonly ledger: ExchangeLedger,
+    direction: Direction,
+  ) {
+    this.log = ledger.log;
+    this.openExchange = () => ledger.openExchange(direction);
+    this.isPassThrough = (exchange) => ledger.isPassThrough(exchange);
+    this.nextForwarded = () => ledger.nextForwarded();
+  }
+
+  get latestExchange(): number {
+    return this.ledger.latestExchange;
   }
 }

@@ -17,6 +17,7 @@ import { CLOSE_BOTH, isMarker, type Outgoing } from '../pipeline/outgoing.js';
 import { ResponseOrder } from '../pipeline/response-order.js';
 import type { HostPort } from './address.js';
 import type { BackendPool } from './backend-pool.js';
+import type { SweepClock, Swept } from './deadline-sweep.js';
 import { SocketWriter } from './socket-write.js';
 
 /** What a connection needs from its proxy; read once, when the connection is accepted. */
@@ -26,9 +27,11 @@ export interface ConnectionEnvironment {
   readonly backend: HostPort;
   readonly protocol: ProtocolDefinition;
   readonly protocolOptions: OptionValues;
-  /** Backend connect timeout and idle timeout. */
+  /** Backend connect timeout and idle timeout (checked when the proxy's sweep calls `sweep`). */
   readonly timeoutMs: number;
   readonly stayConnected: boolean;
+  /** The proxy's sweep: its clock stamps activity. */
+  readonly clock: SweepClock;
   readonly rng: Rng;
   readonly log: Logger;
   readonly stats: ProxyStats;
@@ -56,7 +59,7 @@ const LINGER_MS = 2000;
 /** How long a `latest` (tcp) connection must be quiet to count as between exchanges. */
 const QUIET_MS = 100;
 
-export class Connection implements StageHost {
+export class Connection implements StageHost, Swept {
   readonly ledger: ExchangeLedger;
   readonly subscriptions = new Subscription();
   /** Resolves once both sockets are closed and everything is released. */
@@ -73,7 +76,11 @@ export class Connection implements StageHost {
   private readonly responsePipeline: DirectionPipeline;
   private readonly ordered: boolean;
   private resolveClosed: () => void = () => {};
-  private connectTimer: NodeJS.Timeout | undefined;
+  /** The backend connection is being made (not yet connected, not yet given up on). */
+  private connecting: boolean;
+  /** When the connect began, and the last chunk either way (the sweep's clock). */
+  private readonly connectStarted: number;
+  private lastActive: number;
   private backendConnected = false;
   private backendEnded = false;
   private clientSpoke = false;
@@ -117,20 +124,22 @@ export class Connection implements StageHost {
       env.log,
     );
 
-    client.setNoDelay(true);
+    // No Nagle delay on either side: the server accepts clients with noDelay, and the option
+    // given to connect() is applied once connected (setNoDelay() right after connect() would
+    // cost a second setsockopt).
     const pooled = env.pool?.acquire(env.backend);
-    this.backend = pooled ?? connect({ host: env.backend.host, port: env.backend.port, allowHalfOpen: true });
+    this.backend = pooled ?? connect({ host: env.backend.host, port: env.backend.port, allowHalfOpen: true, noDelay: true });
     if (pooled !== undefined) {
       this.backendConnected = true;
     } else {
-      this.backend.setNoDelay(true);
-      this.connectTimer = setTimeout(() => this.backendUnavailable('connect timeout'), env.timeoutMs);
-      this.backend.once('connect', () => {
+      // `on`, not `once`: 'connect' comes once anyway, and once() wraps the listener per call.
+      this.backend.on('connect', () => {
         this.backendConnected = true;
-        clearTimeout(this.connectTimer);
-        this.connectTimer = undefined;
+        this.connecting = false;
       });
     }
+    this.connecting = !this.backendConnected;
+    this.connectStarted = this.lastActive = env.clock.now;
 
     this.toClient = new SocketWriter(client);
     this.toBackend = new SocketWriter(this.backend);
@@ -153,6 +162,7 @@ export class Connection implements StageHost {
         behavior: createBehaviorStage('response', this, this.runs),
         writer: (item) => this.writeResponse(item),
         target: this.toClient,
+        onChunk: () => (this.lastActive = this.env.clock.now),
       },
       { onFinished: () => this.toClient.end(), onError: (error) => this.fail('response', error) },
     );
@@ -164,7 +174,6 @@ export class Connection implements StageHost {
     this.backend.on('end', this.onBackendEndEvent);
     this.backend.on('close', this.onBackendCloseEvent);
     client.on('close', () => this.onSocketClosed(client));
-    if (!env.stayConnected) client.setTimeout(env.timeoutMs, () => this.onIdle());
     if (protocol.serverFirst === true) this.clientSpoke = true;
   }
 
@@ -317,7 +326,18 @@ export class Connection implements StageHost {
     socket.once('close', () => clearTimeout(cut));
   }
 
+  /** Called by the proxy's sweep: gives up on a backend that does not answer the connect, ends an idle connection. */
+  sweep(now: number): void {
+    const late = this.env.timeoutMs + this.env.clock.intervalMs;
+    if (this.connecting) {
+      if (now - this.connectStarted >= late) this.backendUnavailable('connect timeout');
+      return;
+    }
+    if (!this.env.stayConnected && now - this.lastActive >= late) this.onIdle();
+  }
+
   private onClientChunk(): void {
+    this.lastActive = this.env.clock.now;
     this.lastActivity = performance.now();
     if (!this.clientSpoke) {
       this.clientSpoke = true;
@@ -327,7 +347,7 @@ export class Connection implements StageHost {
 
   private backendUnavailable(reason: string): void {
     if (this.finished || this.backendConnected) return;
-    clearTimeout(this.connectTimer);
+    this.connecting = false;
     this.logProblem('warning', `backend ${this.env.backend.host}:${this.env.backend.port} unavailable: ${reason}`);
     const reply = this.env.protocol.unavailableReply?.(undefined);
     this.backend.destroy();
@@ -378,7 +398,7 @@ export class Connection implements StageHost {
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
-    clearTimeout(this.connectTimer);
+    this.connecting = false;
     this.subscriptions.unsubscribe();
     this.requestPipeline.stop();
     this.responsePipeline.stop();

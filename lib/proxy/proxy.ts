@@ -18,6 +18,7 @@ import { createRng, deriveSeed, randomSeed, type Rng } from '../rng.js';
 import { formatHostPort, parseHostPort, type HostPort } from './address.js';
 import { BackendPool } from './backend-pool.js';
 import { Connection, type ExchangeEvent } from './connection.js';
+import { DeadlineSweep } from './deadline-sweep.js';
 
 /** Options of a behavior or protocol as given by a user: raw values, checked against the option table. */
 export type RawOptions = Readonly<Record<string, unknown>>;
@@ -76,6 +77,7 @@ export class VaurienProxy {
   private listening: HostPort | undefined;
   private readonly onExchange: ((event: ExchangeEvent) => void) | undefined;
   private readonly pool: BackendPool | undefined;
+  private readonly sweep: DeadlineSweep;
 
   constructor(options: ProxyOptions) {
     this.log = options.log ?? silentLogger;
@@ -92,6 +94,7 @@ export class VaurienProxy {
     if (!(timeout > 0 && timeout <= MAX_TIMER_SECONDS)) throw new UsageError(`--timeout: must be more than 0 and at most ${MAX_TIMER_SECONDS} seconds, got ${timeout}`);
     this.timeoutMs = timeout * 1000;
     this.stayConnected = options.stayConnected ?? false;
+    this.sweep = new DeadlineSweep(this.timeoutMs, this.connections);
     this.backlog = options.backlog ?? 8192;
     this.onExchange = options.onExchange;
     this.pool = this.createPool(options);
@@ -125,6 +128,7 @@ export class VaurienProxy {
         const address = this.server.address();
         if (address === null || typeof address === 'string') return reject(new Error('unexpected listen address'));
         this.listening = { host: address.address, port: address.port };
+        this.sweep.start();
         resolve(this.listening);
       });
     });
@@ -152,6 +156,7 @@ export class VaurienProxy {
       return connection.closed;
     });
     await Promise.all([stopped, ...closing]);
+    this.sweep.stop();
     this.pool?.closeAll();
   }
 
@@ -223,6 +228,7 @@ export class VaurienProxy {
         protocolOptions: this.protocolOptions,
         timeoutMs: this.timeoutMs,
         stayConnected: this.stayConnected,
+        clock: this.sweep,
         rng,
         log: this.log,
         stats: this.statsCounters,

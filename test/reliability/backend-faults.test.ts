@@ -12,6 +12,7 @@ import { requireBinary } from '../helpers/backends.js';
 import { recordingLogger } from '../helpers/log-recorder.js';
 import { startTestProxy } from '../helpers/proxy.js';
 import { freePort, rawClient, startEchoServer, startTcpServer } from '../helpers/sockets.js';
+import { startStuckListener } from '../helpers/stuck-listener.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -84,6 +85,22 @@ test('a backend that accepts then stalls: the idle --timeout closes the client, 
   assert.equal(backendClosed.length, 1);
   const closed = await Promise.race([backendClosed[0], sleep(1000).then(() => 'still open')]);
   assert.notEqual(closed, 'still open', 'the stalled backend connection was left open');
+});
+
+test('a backend whose connect never completes: after --timeout the client gets the 502, logged as a connect timeout', { timeout: 15_000 }, async (t) => {
+  const stuck = await startStuckListener(t);
+  const log = recordingLogger('debug');
+  const { port, proxy } = await startTestProxy(t, { backend: stuck, protocol: 'http', timeout: 0.5, log });
+  const client = await rawClient(t, port);
+  client.socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+  const started = performance.now();
+  await client.ended;
+  const took = performance.now() - started;
+  assert.ok(took >= 450 && took < 3000, `answered after ${took} ms`);
+  assert.match(client.received().toString('latin1'), /^HTTP\/1\.1 502 Bad Gateway\r\n/);
+  assert.ok(log.lines.some((line) => /#1 .*unavailable: connect timeout/.test(line)), log.lines.join('\n'));
+  await sleep(100);
+  assert.equal(proxy.stats().connections.open, 0);
 });
 
 test('a backend that dies mid-answer: the client gets what was sent, then a closed connection; others are served', { timeout: 15_000 }, async (t) => {

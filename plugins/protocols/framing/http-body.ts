@@ -17,18 +17,27 @@ export interface BodyReader {
 
 /** A body of exactly `length` bytes (length > 0). */
 export function lengthBody(length: number): BodyReader {
-  let remaining = length;
-  return {
-    consume(_data, from, to) {
-      const taken = Math.min(to - from, remaining);
-      remaining -= taken;
-      return from + taken;
-    },
-    get done() {
-      return remaining === 0;
-    },
-    problem: '',
-  };
+  return new LengthBody(length);
+}
+
+/**
+ * A class, not an object literal: a getter in a literal is defined anew (a runtime call and a
+ * change of shape) for every body, which showed as 3 % of the proxy's CPU time under HTTP load.
+ */
+class LengthBody implements BodyReader {
+  readonly problem = '';
+
+  constructor(private remaining: number) {}
+
+  consume(_data: Buffer, from: number, to: number): number {
+    const taken = Math.min(to - from, this.remaining);
+    this.remaining -= taken;
+    return from + taken;
+  }
+
+  get done(): boolean {
+    return this.remaining === 0;
+  }
 }
 
 /** A body that lasts until the connection closes (a response without length or chunking). */

@@ -26,9 +26,9 @@ export function findHeadEnd(data: Buffer, start: number, from = start): number {
 /** The headers framing looks at, lower-cased; any other header is skipped unparsed. */
 export interface FramingHeaders {
   /** Every Content-Length value, as written (a list may repeat it: `5, 5`). */
-  readonly contentLength: string[];
+  readonly contentLength: readonly string[];
   /** Transfer codings in order, lower-cased (`gzip`, `chunked`). */
-  readonly transferEncoding: string[];
+  readonly transferEncoding: readonly string[];
   readonly hasUpgrade: boolean;
   /** `Expect: 100-continue`: the client waits for an answer before sending its body. */
   readonly expectsContinue: boolean;
@@ -46,73 +46,118 @@ export interface ResponseHead extends FramingHeaders {
 /** A reason the head is malformed, for the one warning line. */
 export type HeadProblem = string;
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) +(\S+) +HTTP\/\d\.\d *$/;
 const STATUS_LINE = /^HTTP\/\d\.\d +(\d{3})(?:[ \t].*)?$/;
+const COLON = 0x3a;
+const SPACE = 0x20;
+const TAB = 0x09;
+/** RFC 9110 tchar: the bytes a header name is made of. */
+const TOKEN_BYTE = new Uint8Array(256);
+for (const char of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") TOKEN_BYTE[char.charCodeAt(0)] = 1;
+const NONE: readonly string[] = Object.freeze([]);
 
 export function parseRequestHead(head: Buffer): RequestHead | HeadProblem {
-  const lines = splitLines(head);
-  const match = REQUEST_LINE.exec(lines[0] ?? '');
-  if (match === null) return `bad request line ${JSON.stringify(clip(lines[0] ?? ''))}`;
-  const headers = readHeaders(lines);
-  if (typeof headers === 'string') return headers;
-  return { method: match[1] as string, target: match[2] as string, ...headers };
+  const firstEnd = lineEnd(head, 0);
+  const line = head.toString('latin1', 0, contentEnd(head, 0, firstEnd));
+  const match = REQUEST_LINE.exec(line);
+  if (match === null) return `bad request line ${JSON.stringify(clip(line))}`;
+  const headers = new HeaderScan();
+  const problem = headers.read(head, firstEnd + 1);
+  if (problem !== undefined) return problem;
+  const { contentLength, transferEncoding, hasUpgrade, expectsContinue } = headers;
+  return { method: match[1] as string, target: match[2] as string, contentLength, transferEncoding, hasUpgrade, expectsContinue };
 }
 
 export function parseResponseHead(head: Buffer): ResponseHead | HeadProblem {
-  const lines = splitLines(head);
-  const match = STATUS_LINE.exec(lines[0] ?? '');
-  if (match === null) return `bad status line ${JSON.stringify(clip(lines[0] ?? ''))}`;
-  const headers = readHeaders(lines);
-  if (typeof headers === 'string') return headers;
-  return { status: Number(match[1]), ...headers };
+  const firstEnd = lineEnd(head, 0);
+  const line = head.toString('latin1', 0, contentEnd(head, 0, firstEnd));
+  const match = STATUS_LINE.exec(line);
+  if (match === null) return `bad status line ${JSON.stringify(clip(line))}`;
+  const headers = new HeaderScan();
+  const problem = headers.read(head, firstEnd + 1);
+  if (problem !== undefined) return problem;
+  const { contentLength, transferEncoding, hasUpgrade, expectsContinue } = headers;
+  return { status: Number(match[1]), contentLength, transferEncoding, hasUpgrade, expectsContinue };
 }
 
-/** The head's lines without their CR LF; the final empty line is left out. */
-function splitLines(head: Buffer): string[] {
-  // latin1 maps each byte to one char: nothing is lost, whatever the encoding of the values.
-  const lines = head.toString('latin1').split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] as string;
-    if (line.endsWith('\r')) lines[i] = line.slice(0, -1);
+/** Where the line starting at `start` ends: its LF, or the end of the head. */
+function lineEnd(head: Buffer, start: number): number {
+  const at = head.indexOf(LF, start);
+  return at === -1 ? head.length : at;
+}
+
+/** The end of a line's text: before the CR of its CR LF. */
+function contentEnd(head: Buffer, start: number, end: number): number {
+  return end > start && head[end - 1] === CR ? end - 1 : end;
+}
+
+/** `head[start, start + name.length)` is `name` (lower-case) in any case; the bytes are known tchars. */
+function isName(head: Buffer, start: number, name: string): boolean {
+  // tchar | 0x20 equals a lower-case letter or '-' only for that letter in either case, or '-'.
+  for (let i = 0; i < name.length; i++) if (((head[start + i] as number) | 0x20) !== name.charCodeAt(i)) return false;
+  return true;
+}
+
+/**
+ * Reads the header lines from the bytes: a name is checked byte by byte, and a value made into
+ * a string only for the four headers framing needs (a head used to cost a string per line,
+ * a regular expression and a lower-casing per name).
+ */
+class HeaderScan implements FramingHeaders {
+  contentLength: string[] | readonly string[] = NONE;
+  transferEncoding: string[] | readonly string[] = NONE;
+  hasUpgrade = false;
+  expectsContinue = false;
+
+  /** Reads the lines from `from` to the head's empty line; a problem if one is malformed. */
+  read(head: Buffer, from: number): HeadProblem | undefined {
+    for (let start = from; start < head.length; ) {
+      const end = lineEnd(head, start);
+      const stop = contentEnd(head, start, end);
+      if (stop === start) break; // the empty line that ends the head
+      const next = end + 1;
+      const first = head[start];
+      // obs-fold: a continuation of the previous value. None of the headers read here may be
+      // folded meaningfully, so it is accepted and skipped, as lenient servers do.
+      if (first === SPACE || first === TAB) {
+        start = next;
+        continue;
+      }
+      let colon = start;
+      while (colon < stop && TOKEN_BYTE[head[colon] as number] === 1) colon++;
+      if (colon === start || colon === stop || head[colon] !== COLON) return `bad header line ${JSON.stringify(clip(head.toString('latin1', start, stop)))}`;
+      this.header(head, start, colon, stop);
+      start = next;
+    }
+    return undefined;
   }
-  while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  return lines;
-}
 
-function readHeaders(lines: readonly string[]): FramingHeaders | HeadProblem {
-  const contentLength: string[] = [];
-  const transferEncoding: string[] = [];
-  let hasUpgrade = false;
-  let expectsContinue = false;
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i] as string;
-    // obs-fold: a continuation of the previous value. None of the headers read here may be
-    // folded meaningfully, so it is accepted and skipped, as lenient servers do.
-    if (line.startsWith(' ') || line.startsWith('\t')) continue;
-    const colon = line.indexOf(':');
-    const name = colon > 0 ? line.slice(0, colon) : '';
-    if (!TOKEN.test(name)) return `bad header line ${JSON.stringify(clip(line))}`;
-    const value = line.slice(colon + 1).trim();
-    switch (name.toLowerCase()) {
-      case 'content-length':
-        for (const part of value.split(',')) contentLength.push(part.trim());
-        break;
-      case 'transfer-encoding':
-        for (const part of value.split(',')) {
-          const coding = part.trim().toLowerCase();
-          if (coding !== '') transferEncoding.push(coding);
+  private header(head: Buffer, start: number, colon: number, stop: number): void {
+    const value = (): string => head.toString('latin1', colon + 1, stop).trim();
+    switch (colon - start) {
+      case 14:
+        if (isName(head, start, 'content-length')) {
+          const list = this.contentLength === NONE ? (this.contentLength = []) : (this.contentLength as string[]);
+          for (const part of value().split(',')) list.push(part.trim());
         }
         break;
-      case 'upgrade':
-        hasUpgrade = true;
+      case 17:
+        if (isName(head, start, 'transfer-encoding')) {
+          const list = this.transferEncoding === NONE ? (this.transferEncoding = []) : (this.transferEncoding as string[]);
+          for (const part of value().split(',')) {
+            const coding = part.trim().toLowerCase();
+            if (coding !== '') list.push(coding);
+          }
+        }
         break;
-      case 'expect':
-        expectsContinue = value.toLowerCase() === '100-continue';
+      case 7:
+        if (isName(head, start, 'upgrade')) this.hasUpgrade = true;
+        break;
+      case 6:
+        if (isName(head, start, 'expect')) this.expectsContinue = value().toLowerCase() === '100-continue';
         break;
     }
   }
-  return { contentLength, transferEncoding, hasUpgrade, expectsContinue };
 }
 
 /** The body length a head announces: undefined without Content-Length, a problem if the values disagree. */

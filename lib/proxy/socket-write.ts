@@ -13,6 +13,8 @@ export class SocketWriter {
   private first: Buffer | undefined;
   private spanStart = 0;
   private spanEnd = 0;
+  /** `first.buffer`, once read. */
+  private runMemory: ArrayBufferLike | undefined;
 
   constructor(readonly socket: Socket) {}
 
@@ -21,13 +23,17 @@ export class SocketWriter {
     if (bytes.length === 0) return;
     const first = this.first;
     if (first !== undefined) {
-      if (bytes.buffer === first.buffer && bytes.byteOffset === this.spanEnd) {
+      // The offset first: reading `.buffer` is a call into V8's runtime (3 % of busy time on
+      // pipelined redis when it was read twice per message), and only a view that continues
+      // the run needs it.
+      if (bytes.byteOffset === this.spanEnd && bytes.buffer === (this.runMemory ??= first.buffer)) {
         this.spanEnd += bytes.length;
         return;
       }
       this.earlier.push(this.currentRun(first));
     }
     this.first = bytes;
+    this.runMemory = undefined;
     this.spanStart = bytes.byteOffset;
     this.spanEnd = bytes.byteOffset + bytes.length;
   }
@@ -78,6 +84,6 @@ export class SocketWriter {
 
   private currentRun(first: Buffer): Buffer {
     const length = this.spanEnd - this.spanStart;
-    return length === first.length ? first : Buffer.from(first.buffer, this.spanStart, length);
+    return length === first.length ? first : Buffer.from(this.runMemory ?? first.buffer, this.spanStart, length);
   }
 }

@@ -16,14 +16,11 @@ interface Answering {
   remaining: number;
 }
 
-/** What the value being framed turned out to be. */
-interface Current {
-  readonly request: ForwardedRequest | undefined;
-  /** The (un)subscribe command it confirms, if it is a confirmation. */
-  readonly confirms: string | undefined;
+/** The stamp of a value answering `exchange` (0: nobody's), closing first the exchange `closes` left open. */
+function stampOf(exchange: number, closes: number | undefined): Stamp {
+  if (closes !== undefined) return { exchange, first: true, closes };
+  return exchange === 0 ? OUTSIDE : { exchange, first: true };
 }
-
-const NOTHING: Current = { request: undefined, confirms: undefined };
 
 export function createRespResponseSide(context: FramerContext): RespSide {
   const subscriptions = new Subscriptions();
@@ -31,7 +28,11 @@ export function createRespResponseSide(context: FramerContext): RespSide {
   /** Taken from the ledger to look at, not answered yet (a push came instead). */
   let peeked: ForwardedRequest | undefined;
   let answering: Answering | undefined;
-  let current: Current = NOTHING;
+  // What the value being framed turned out to be: the request it answers, and the
+  // (un)subscribe command it confirms if it is a confirmation (two variables, not an object
+  // per reply).
+  let currentRequest: ForwardedRequest | undefined;
+  let currentConfirms: string | undefined;
 
   const peek = (): ForwardedRequest | undefined => (peeked ??= context.nextForwarded());
   const take = (): ForwardedRequest | undefined => {
@@ -52,34 +53,36 @@ export function createRespResponseSide(context: FramerContext): RespSide {
     let confirms = length === 3 ? confirmedCommand(kind) : undefined;
     if (confirms !== undefined && known < 3 && !forced) return undefined; // a confirmation ends with its count
     if (known < 3 || scanner.elementTypes[2] !== RespType.integer) confirms = undefined;
-    current = { request: undefined, confirms };
+    currentRequest = undefined;
+    currentConfirms = confirms;
 
     if (confirms !== undefined && answering?.command === confirms) return { exchange: answering.exchange, first: false };
     // Anything else ends an answer still open (fewer confirmations came than expected).
     const closes = answering?.exchange;
     answering = undefined;
-    const stamp = (exchange: number): Stamp => (closes === undefined ? (exchange === 0 ? OUTSIDE : { exchange, first: true }) : { exchange, first: true, closes });
 
     if (confirms !== undefined) {
       const request = peek();
       // A confirmation nobody is waiting for (e.g. the second one of a SUBSCRIBE inside MULTI).
-      if (request?.info?.['command'] !== confirms) return stamp(0);
+      if (request?.info?.['command'] !== confirms) return stampOf(0, closes);
       take();
-      current = { request, confirms };
+      currentRequest = request;
       const channels = request.info['channels'];
       answering = { exchange: request.exchange, command: confirms, remaining: subscriptions.expectedReplies(confirms, typeof channels === 'number' ? channels : 0) };
-      return stamp(request.exchange);
+      return stampOf(request.exchange, closes);
     }
-    if (type === RespType.push) return stamp(0);
-    if (type === RespType.array && !resp3 && subscriptions.active && isMessageShape(kind, length)) return stamp(0);
+    if (type === RespType.push) return stampOf(0, closes);
+    if (type === RespType.array && !resp3 && subscriptions.active && isMessageShape(kind, length)) return stampOf(0, closes);
     const request = take();
-    current = { request, confirms: undefined };
-    return stamp(request?.exchange ?? 0);
+    currentRequest = request;
+    return stampOf(request?.exchange ?? 0, closes);
   }
 
   function complete(scanner: RespScanner, stamp: Stamp): boolean {
-    const { request, confirms } = current;
-    current = NOTHING;
+    const request = currentRequest;
+    const confirms = currentConfirms;
+    currentRequest = undefined;
+    currentConfirms = undefined;
     if (confirms !== undefined) subscriptions.confirm(confirms, Number(scanner.elementTexts[2]));
     const command = request?.info?.['command'];
     const type = scanner.topType;

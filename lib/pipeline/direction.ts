@@ -4,12 +4,13 @@
 // the source socket's 'data' events, without the Duplex that `chain()` wraps it in: that
 // Duplex cost 2.1 KiB per direction per connection and a Writable's bookkeeping per chunk.
 // Messages of dummy exchanges go from the framer straight to the writer (see heldOnly); the
-// others run through the behavior stage. A chunk whose messages all pass never enters the
-// executor: its framing stage is called and drained here (see push), because the executor's
-// generic dispatch per value (promise? many? generator? final?) cost more than the rest of the
-// chunk's trip; a held message and those after it go to the executor from the behavior stage
-// on, as they always did. The stages run synchronously unless a behavior holds
-// a message; the writes of one chunk are flushed together once its messages are all through.
+// others run through the behavior stage. Chunks are pushed by push(), not by the executor: a
+// chunk whose messages all pass never enters it (its generic dispatch per value, promise?
+// many? generator? final?, cost more than the rest of the chunk's trip); from the first held
+// message on, the executor runs the rest of the chunk from the behavior stage, as it always
+// did, and it flushes the stages at the end of the source. The stages run synchronously unless
+// a behavior holds a message; the writes of one chunk are flushed together once its messages
+// are all through.
 // Backpressure: when a stage returns a promise (a delayed message, or a target socket over its
 // high-water mark before a new chunk is framed) the source socket is paused until the run
 // settles. Chunks are framed strictly in order, one at a time; the end of the source flushes
@@ -72,14 +73,12 @@ export class DirectionPipeline {
     this.writer = writer;
     this.target = target;
     this.onChunk = onChunk;
-    // The executor does not push chunks (push() does, see there): it flushes the framer at the
-    // end of the source, and runs held messages from the behavior stage on.
     const stage = flushable(
       (chunk: Buffer): Iterator<Message> => {
-        onChunk?.(chunk);
-        return heldOnly(framer.push(chunk)[Symbol.iterator](), behavior, writer, target);
+        this.onChunk?.(chunk);
+        return this.passing(framer.push(chunk));
       },
-      (): Iterator<Message> => heldOnly(framer.end()[Symbol.iterator](), behavior, writer, target),
+      (): Iterator<Message> => this.passing(framer.end()),
     );
     // The stages are typed one by one above; the executor's list is untyped.
     this.stages = [stage, behavior, writer] as Fn[];
@@ -141,19 +140,24 @@ export class DirectionPipeline {
   }
 
   private frame(chunk: Buffer): void | Promise<void> {
-    const { behavior, writer, target } = this;
     this.onChunk?.(chunk);
     const framed = this.framer.push(chunk);
-    if (!Array.isArray(framed)) return this.drain(heldOnly(framed[Symbol.iterator](), behavior, writer, target));
+    if (!Array.isArray(framed)) return this.drain(this.passing(framed));
     // An array (what the built-in framers return): read by index, no iterator made.
     const messages = framed as readonly Message[];
+    const { behavior, writer } = this;
     for (let at = 0; at < messages.length; at++) {
       const message = messages[at] as Message;
-      if (!behavior.passes(message)) return this.drain(heldOnly(messages.slice(at)[Symbol.iterator](), behavior, writer, target));
+      if (!behavior.passes(message)) return this.drain(this.passing(messages.slice(at)));
       writer(message);
     }
-    target.flush();
+    this.target.flush();
     return undefined;
+  }
+
+  /** `messages` as the executor takes them, those that pass written on the way (heldOnly). */
+  private passing(messages: Iterable<Message>): Iterator<Message> {
+    return heldOnly(messages[Symbol.iterator](), this.behavior, this.writer, this.target);
   }
 
   /** Writes the messages that pass; from the first held one on, the executor runs the rest. */

@@ -9,6 +9,7 @@ import test, { type TestContext } from 'node:test';
 import { many, type Many } from 'stream-chain/defs.js';
 import { createFramerPair } from '../../lib/index.js';
 import type { Message } from '../../lib/contract/message.js';
+import type { Framer } from '../../lib/contract/protocol.js';
 import type { BehaviorStage } from '../../lib/pipeline/behavior-stage.js';
 import { DirectionPipeline } from '../../lib/pipeline/direction.js';
 import type { Outgoing } from '../../lib/pipeline/outgoing.js';
@@ -26,7 +27,23 @@ interface Rig {
   received(): Promise<Buffer>;
 }
 
-async function redisRequestRig(t: TestContext, behaviorFor: (source: PassThrough) => BehaviorStage): Promise<Rig> {
+/** The built-in framers return arrays; a plugin's may return any iterable, a generator's included. */
+type FramerKind = 'array' | 'generator';
+
+function redisRequestFramer(kind: FramerKind): Framer {
+  const framer = createFramerPair('redis').request;
+  if (kind === 'array') return framer;
+  return {
+    *push(chunk) {
+      yield* framer.push(chunk);
+    },
+    *end() {
+      yield* framer.end();
+    },
+  };
+}
+
+async function redisRequestRig(t: TestContext, behaviorFor: (source: PassThrough) => BehaviorStage, kind: FramerKind = 'array'): Promise<Rig> {
   const chunks: Buffer[] = [];
   let ended: Promise<void> = Promise.resolve();
   const server = await startTcpServer(t, (peer) => {
@@ -44,7 +61,7 @@ async function redisRequestRig(t: TestContext, behaviorFor: (source: PassThrough
   let finished = 0;
   const pipeline = new DirectionPipeline(
     {
-      framer: createFramerPair('redis').request,
+      framer: redisRequestFramer(kind),
       behavior: behaviorFor(source),
       writer: (item: Outgoing) => {
         if ('bytes' in item) target.write(item.bytes);
@@ -69,39 +86,42 @@ async function redisRequestRig(t: TestContext, behaviorFor: (source: PassThrough
 
 const command = (i: number): string => `*2\r\n$3\r\nGET\r\n$${String(i).length}\r\n${i}\r\n`;
 
-test('held messages pause the source; every byte leaves in order and the end is reported once, after the last', async (t) => {
-  const pausedWhileHeld: boolean[] = [];
-  // Every 7th exchange is held 3 ms, as a delay would; the others pass (dummy).
-  const { source, target, errors, finished, received } = await redisRequestRig(t, (source) =>
-    Object.assign(
-      (message: Message) =>
-        new Promise<Many<Outgoing>>((resolve) =>
-          setTimeout(() => {
-            pausedWhileHeld.push(source.isPaused());
-            resolve(many<Outgoing>([message]));
-          }, 3),
-        ),
-      { passes: (message: Message) => message.exchange % 7 !== 0 },
-    ),
-  );
+for (const kind of ['array', 'generator'] as const) {
+  test(`held messages pause the source; every byte leaves in order and the end is reported once, after the last (a framer returning ${kind === 'array' ? 'arrays' : 'generators'})`, async (t) => {
+    const pausedWhileHeld: boolean[] = [];
+    // Every 7th exchange is held 3 ms, as a delay would; the others pass (dummy).
+    const { source, target, errors, finished, received } = await redisRequestRig(t, (source) =>
+      Object.assign(
+        (message: Message) =>
+          new Promise<Many<Outgoing>>((resolve) =>
+            setTimeout(() => {
+              pausedWhileHeld.push(source.isPaused());
+              resolve(many<Outgoing>([message]));
+            }, 3),
+          ),
+        { passes: (message: Message) => message.exchange % 7 !== 0 },
+      ),
+      kind,
+    );
 
-  const input = Buffer.from(Array.from({ length: 300 }, (_, i) => command(i)).join(''));
-  // Chunks cut anywhere, commands straddling them, written without waiting.
-  for (let at = 0; at < input.length; ) {
-    const size = 1 + ((at * 7919) % 97);
-    source.write(input.subarray(at, at + size));
-    at += size;
-  }
-  source.end();
-  while (finished() === 0) await new Promise((resolve) => setTimeout(resolve, 5));
-  target.flush();
+    const input = Buffer.from(Array.from({ length: 300 }, (_, i) => command(i)).join(''));
+    // Chunks cut anywhere, commands straddling them, written without waiting.
+    for (let at = 0; at < input.length; ) {
+      const size = 1 + ((at * 7919) % 97);
+      source.write(input.subarray(at, at + size));
+      at += size;
+    }
+    source.end();
+    while (finished() === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    target.flush();
 
-  assert.deepEqual(errors, []);
-  assert.deepEqual(await received(), input);
-  assert.equal(finished(), 1);
-  assert.ok(pausedWhileHeld.length >= Math.floor(300 / 7), `${pausedWhileHeld.length} messages held`);
-  assert.ok(pausedWhileHeld.every(Boolean), 'the source was flowing while a message was held');
-});
+    assert.deepEqual(errors, []);
+    assert.deepEqual(await received(), input);
+    assert.equal(finished(), 1);
+    assert.ok(pausedWhileHeld.length >= Math.floor(300 / 7), `${pausedWhileHeld.length} messages held`);
+    assert.ok(pausedWhileHeld.every(Boolean), 'the source was flowing while a message was held');
+  });
+}
 
 test('a stage that throws stops the direction: one error, nothing written after it, no end reported', async (t) => {
   const { source, target, errors, finished, received } = await redisRequestRig(t, () =>

@@ -78,7 +78,7 @@ export class Connection implements StageHost, Swept {
   private resolveClosed: () => void = () => {};
   /** The backend connection is being made (not yet connected, not yet given up on). */
   private connecting: boolean;
-  /** When the connect began, and the last chunk either way (the sweep's clock). */
+  /** When the connect began, and the last chunk either way: the sweep's clock, for the timeouts. */
   private readonly connectStarted: number;
   private lastActive: number;
   private backendConnected = false;
@@ -86,7 +86,8 @@ export class Connection implements StageHost, Swept {
   private clientSpoke = false;
   private pendingUnavailable: ErrorReply | undefined;
   private lastForwarded = 0;
-  private lastActivity = performance.now();
+  /** The last client chunk, to the millisecond: graceful shutdown's test of a quiet tcp connection (the sweep's clock is too coarse for it). */
+  private lastClientChunkAt = performance.now();
   private socketsOpen = 2;
   /** The backend connection went back to the pool: it is no longer this connection's to close. */
   private backendDetached = false;
@@ -196,7 +197,7 @@ export class Connection implements StageHost, Swept {
   get isIdle(): boolean {
     if (this.runs.request !== undefined || this.runs.response !== undefined) return false;
     if (this.ordered) return this.pendingAnswers === 0;
-    return performance.now() - this.lastActivity > QUIET_MS;
+    return performance.now() - this.lastClientChunkAt > QUIET_MS;
   }
 
   /** Ends the connection now. */
@@ -338,7 +339,7 @@ export class Connection implements StageHost, Swept {
 
   private onClientChunk(): void {
     this.lastActive = this.env.clock.now;
-    this.lastActivity = performance.now();
+    this.lastClientChunkAt = performance.now();
     if (!this.clientSpoke) {
       this.clientSpoke = true;
       if (this.pendingUnavailable !== undefined) this.sendUnavailable(this.pendingUnavailable);

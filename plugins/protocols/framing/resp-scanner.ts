@@ -397,7 +397,9 @@ export class RespScanner {
         const index = this.topElements++;
         if (index === this.noting) {
           this.noting = -1;
-          const text = this.noteText?.endsWith('\r') === true ? this.noteText.slice(0, -1) : this.noteText;
+          // A line's text was read up to its LF, so it ends with the CR; a bulk body's is exact.
+          const line = KIND[this.elementTypes[index] as number] === LINE;
+          const text = line && this.noteText?.endsWith('\r') === true ? this.noteText.slice(0, -1) : this.noteText;
           event = this.elementKnown(index, text);
         }
       }

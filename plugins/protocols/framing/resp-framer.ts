@@ -5,6 +5,7 @@
 import type { Direction, Message, MessageInfo } from '../../../lib/contract/message.js';
 import type { Framer, FramerContext } from '../../../lib/contract/protocol.js';
 import { RespEvent, RespScanner } from './resp-scanner.js';
+import { WholeValueReader } from './resp-whole-value.js';
 
 /** Where a value goes: its exchange, whether it opens that exchange's side, what it says. */
 export interface Stamp {
@@ -64,6 +65,7 @@ class HeldBytes {
 
 export function createRespFramer(direction: Direction, context: FramerContext, side: RespSide): Framer {
   const scanner = new RespScanner(side.notedElements);
+  const whole = new WholeValueReader(scanner);
   const held = new HeldBytes();
   let raw = false;
   let inValue = false;
@@ -91,6 +93,21 @@ export function createRespFramer(direction: Direction, context: FramerContext, s
     first = false;
     return out;
   };
+
+  /**
+   * The value at `pos` in one pass, when it lies wholly in the chunk and has one of the usual
+   * shapes (see WholeValueReader): its messages go to `out`; returns where it ends, or -1 for
+   * the scanner to read it.
+   */
+  function wholeValue(chunk: Buffer, pos: number, out: Message[]): number {
+    const end = whole.read(chunk, pos);
+    if (end === -1) return -1;
+    const closing = decide(true);
+    if (closing !== undefined) out.push(closing);
+    const last = side.complete(scanner, stamp as Stamp);
+    out.push(piece(chunk.subarray(pos, end), last));
+    return end;
+  }
 
   function settle(out: Message[]): void {
     for (const open of side.settle?.(stamp) ?? []) out.push(message(EMPTY, open, open.first, true));
@@ -125,6 +142,12 @@ export function createRespFramer(direction: Direction, context: FramerContext, s
         start = pos;
         stamp = undefined;
         inline = side.inline !== undefined && chunk[pos] !== STAR;
+        const end = inline ? -1 : wholeValue(chunk, pos, out);
+        if (end !== -1) {
+          inValue = false;
+          pos = start = end;
+          continue;
+        }
       }
       if (inline) {
         const lf = chunk.indexOf(LF, pos);

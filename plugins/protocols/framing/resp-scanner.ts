@@ -96,7 +96,7 @@ export class RespScanner {
    * @param notedElements how many first elements of a top-level array to note (at most
    * NOTED_ELEMENTS): a side that needs only the command name saves a string per command.
    */
-  constructor(private readonly notedElements: number = NOTED_ELEMENTS) {}
+  constructor(readonly notedElements: number = NOTED_ELEMENTS) {}
 
   private state = S_TYPE;
   /** Between top-level values. */

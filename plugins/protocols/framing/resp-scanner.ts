@@ -22,11 +22,11 @@ export type RespEvent = (typeof RespEvent)[keyof typeof RespEvent];
 /** How many first elements of a top-level array or push are noted. */
 export const NOTED_ELEMENTS = 3;
 /** Longest element text noted: command names, pub/sub kinds and counts are far shorter. */
-const NOTE_MAX = 64;
+export const NOTE_MAX = 64;
 /** Deepest nesting accepted: real replies nest a few levels; garbage could nest without end. */
 const MAX_DEPTH = 4096;
 /** Digits of a length: 15 keep it a safe integer. */
-const MAX_DIGITS = 15;
+export const MAX_DIGITS = 15;
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -76,6 +76,24 @@ const S_BODY = 4;
 const S_BODY_CR = 5;
 const S_BODY_LF = 6;
 
+/**
+ * Reads a plain length line, `digits CR LF`, at `pos`: where it ends (after the LF), its value
+ * in `into.length`; -1 when it is not plain digits (a sign, `?`, too many digits) or `data`
+ * ends first.
+ */
+export function readLengthLine(data: Buffer, pos: number, into: { length: number }): number {
+  let value = 0;
+  let at = pos;
+  for (; at < data.length && at - pos <= MAX_DIGITS; at++) {
+    const byte = data[at] as number;
+    if (byte < ZERO || byte > NINE) break;
+    value = value * 10 + (byte - ZERO);
+  }
+  if (at === pos || at - pos > MAX_DIGITS || at + 1 >= data.length || data[at] !== CR || data[at + 1] !== LF) return -1;
+  into.length = value;
+  return at + 2;
+}
+
 export class RespScanner {
   /** What the last `scan` stopped at. */
   event: RespEvent = RespEvent.None;
@@ -109,6 +127,7 @@ export class RespScanner {
   private numberDigits = 0;
   private numberNegative = false;
   private numberStreamed = false;
+  private readonly lengthRead = { length: 0 };
   private bodyRemaining = 0;
   private lineEndsStream = false;
   private inStreamedString = false;
@@ -133,7 +152,7 @@ export class RespScanner {
           // (The switch narrowed `state` to S_TYPE; onType may have changed it.)
           if (event === RespEvent.None && (this.state as number) === S_NUMBER) {
             // A length line wholly in this chunk is read in one pass rather than byte by byte.
-            const after = this.wholeNumber(data, pos, end);
+            const after = this.wholeNumber(data, pos);
             if (after !== -1) {
               pos = after;
               event = this.onHeader();
@@ -193,23 +212,17 @@ export class RespScanner {
   }
 
   /**
-   * Where the length line starting at `pos` ends (after its LF), with its digits in
+   * Where the length line starting at `pos` ends (after its LF), with its value in
    * `numberValue`; -1 when it is not plain digits and CRLF within the chunk (the byte-by-byte
    * path then reads it, and reports what is wrong with it).
    */
-  private wholeNumber(data: Buffer, pos: number, end: number): number {
-    let value = 0;
-    let at = pos;
-    for (; at < end && at - pos <= MAX_DIGITS; at++) {
-      const byte = data[at] as number;
-      if (byte < ZERO || byte > NINE) break;
-      value = value * 10 + (byte - ZERO);
+  private wholeNumber(data: Buffer, pos: number): number {
+    const after = readLengthLine(data, pos, this.lengthRead);
+    if (after !== -1) {
+      this.numberValue = this.lengthRead.length;
+      this.numberDigits = after - 2 - pos;
     }
-    const digits = at - pos;
-    if (digits === 0 || digits > MAX_DIGITS || at + 1 >= end || data[at] !== CR || data[at + 1] !== LF) return -1;
-    this.numberValue = value;
-    this.numberDigits = digits;
-    return at + 2;
+    return after;
   }
 
   private onType(type: number): RespEvent {

@@ -6,21 +6,15 @@
 // at the value's end; anything else (nulls, nesting, RESP3 types, a value cut by the chunk's
 // end) is left to the scanner, from the same position.
 import { latin1Text } from './latin1-text.js';
-import { RespType, type RespScanner } from './resp-scanner.js';
+import { NOTE_MAX, readLengthLine, RespType, type RespScanner } from './resp-scanner.js';
 
 const CR = 0x0d;
 const LF = 0x0a;
-const ZERO = 0x30;
-const NINE = 0x39;
-/** Digits of a length the scanner accepts (15 keep it a safe integer). */
-const MAX_DIGITS = 15;
-/** Longest element text the scanner notes. */
-const NOTE_MAX = 64;
 
 /** Reads whole values for one scanner (one direction of a connection). */
 export class WholeValueReader {
   /** The length read by the last lengthEnd or bulkEnd. */
-  private length = 0;
+  private readonly number = { length: 0 };
 
   constructor(private readonly scanner: RespScanner) {}
 
@@ -36,12 +30,12 @@ export class WholeValueReader {
     if (type === RespType.bulk) {
       const end = this.bulkEnd(data, pos + 1);
       if (end === -1) return -1;
-      this.note(type, this.length, 0);
+      this.note(type, this.number.length, 0);
       return end;
     }
     if (type !== RespType.array) return -1;
     let at = this.lengthEnd(data, pos + 1);
-    const count = this.length;
+    const count = this.number.length;
     if (at === -1 || count === 0) return -1;
     const { elementTypes, elementTexts } = this.scanner;
     const noted = Math.min(count, this.scanner.notedElements);
@@ -50,7 +44,7 @@ export class WholeValueReader {
       const end = this.bulkEnd(data, at + 1);
       if (end === -1) return -1;
       if (element < noted) {
-        const length = this.length;
+        const length = this.number.length;
         const body = end - 2 - length;
         elementTypes[element] = RespType.bulk;
         elementTexts[element] = length > NOTE_MAX ? undefined : latin1Text(data, body, body + length);
@@ -61,25 +55,16 @@ export class WholeValueReader {
     return at;
   }
 
-  /** After the `digits CR LF` at `pos` (the number in `length`), or -1: not plain digits, or not all in `data`. */
+  /** After the `digits CR LF` at `pos` (the number in `number.length`), or -1. */
   private lengthEnd(data: Buffer, pos: number): number {
-    let value = 0;
-    let at = pos;
-    for (; at < data.length && at - pos <= MAX_DIGITS; at++) {
-      const byte = data[at] as number;
-      if (byte < ZERO || byte > NINE) break;
-      value = value * 10 + (byte - ZERO);
-    }
-    if (at === pos || at - pos > MAX_DIGITS || at + 1 >= data.length || data[at] !== CR || data[at + 1] !== LF) return -1;
-    this.length = value;
-    return at + 2;
+    return readLengthLine(data, pos, this.number);
   }
 
   /** After the `length CR LF body CR LF` of a bulk string whose length starts at `pos`, or -1. */
   private bulkEnd(data: Buffer, pos: number): number {
     const body = this.lengthEnd(data, pos);
     if (body === -1) return -1;
-    const end = body + this.length;
+    const end = body + this.number.length;
     if (end + 1 >= data.length || data[end] !== CR || data[end + 1] !== LF) return -1;
     return end + 2;
   }

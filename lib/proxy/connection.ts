@@ -75,7 +75,8 @@ export class Connection implements StageHost, Swept {
   private readonly requestPipeline: DirectionPipeline;
   private readonly responsePipeline: DirectionPipeline;
   private readonly ordered: boolean;
-  private resolveClosed: () => void = () => {};
+  /** Set by the `closed` promise's executor, which runs at once. */
+  private resolveClosed!: () => void;
   /** The backend connection is being made (not yet connected, not yet given up on). */
   private connecting: boolean;
   /** When the connect began, and the last chunk either way: the sweep's clock, for the timeouts. */

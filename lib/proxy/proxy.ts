@@ -78,6 +78,8 @@ export class VaurienProxy {
   private readonly onExchange: ((event: ExchangeEvent) => void) | undefined;
   private readonly pool: BackendPool | undefined;
   private readonly sweep: DeadlineSweep;
+  /** What every connection calls to draw an exchange's behavior: one function for all of them. */
+  private readonly chooseForConnection = (rng: Rng): ExchangePick | undefined => this.choose(rng);
 
   constructor(options: ProxyOptions) {
     this.log = options.log ?? silentLogger;
@@ -232,7 +234,7 @@ export class VaurienProxy {
         rng,
         log: this.log,
         stats: this.statsCounters,
-        choose: (connectionRng) => this.choose(connectionRng),
+        choose: this.chooseForConnection,
         onExchange: this.onExchange,
         pool: this.pool,
       });

@@ -9,7 +9,7 @@ import type { OptionValues } from '../contract/options.js';
 import type { ErrorReply, ProtocolDefinition } from '../contract/protocol.js';
 import type { ProxyStats } from '../control/stats.js';
 import type { Logger } from '../log.js';
-import type { Rng } from '../rng.js';
+import { createRng, type Rng } from '../rng.js';
 import { createBehaviorStage, type ActiveRuns, type StageHost } from '../pipeline/behavior-stage.js';
 import { DirectionPipeline } from '../pipeline/direction.js';
 import { ExchangeLedger, type ExchangePick } from '../pipeline/exchanges.js';
@@ -32,11 +32,12 @@ export interface ConnectionEnvironment {
   readonly stayConnected: boolean;
   /** The proxy's sweep: its clock stamps activity. */
   readonly clock: SweepClock;
-  readonly rng: Rng;
+  /** Seeds the connection's randomness (derived from --seed and the index). */
+  readonly seed: number;
   readonly log: Logger;
   readonly stats: ProxyStats;
-  /** Draws the behavior of the next exchange (undefined: dummy). */
-  choose(rng: Rng): ExchangePick | undefined;
+  /** Draws the behavior of the next exchange (undefined: dummy), from `source.rng` when a draw is needed. */
+  choose(source: RngSource): ExchangePick | undefined;
   /** Idle backend connections to reuse (a protocol's `reuse_socket`); absent: one per client. */
   readonly pool?: BackendPool | undefined;
   /** Told of every exchange and its behavior (the demo uses it to attribute outcomes). */
@@ -59,7 +60,12 @@ const LINGER_MS = 2000;
 /** How long a `latest` (tcp) connection must be quiet to count as between exchanges. */
 const QUIET_MS = 100;
 
-export class Connection implements StageHost, Swept {
+/** Where a connection's randomness comes from, made when first asked for. */
+export interface RngSource {
+  readonly rng: Rng;
+}
+
+export class Connection implements StageHost, Swept, RngSource {
   readonly ledger: ExchangeLedger;
   readonly subscriptions = new Subscription();
   /** Resolves once both sockets are closed and everything is released. */
@@ -71,6 +77,7 @@ export class Connection implements StageHost, Swept {
   private readonly detachBackend: () => void;
   /** Made on first use: a tcp connection that never gets an error reply needs none. */
   private orderIfMade: ResponseOrder | undefined;
+  private rngIfMade: Rng | undefined;
   private readonly runs: ActiveRuns = { request: undefined, response: undefined };
   private readonly requestPipeline: DirectionPipeline;
   private readonly responsePipeline: DirectionPipeline;
@@ -116,7 +123,7 @@ export class Connection implements StageHost, Swept {
       env.protocol.pairing,
       {
         choose: (exchange) => {
-          const pick = env.choose(env.rng);
+          const pick = env.choose(this);
           env.onExchange?.({ connection: env.index, clientPort: client.remotePort ?? 0, exchange, behavior: pick?.choice.definition.name ?? 'dummy' });
           return pick;
         },
@@ -192,6 +199,15 @@ export class Connection implements StageHost, Swept {
   /** Exchanges whose answer is still to be written. */
   private get pendingAnswers(): number {
     return this.orderIfMade?.pending ?? 0;
+  }
+
+  /**
+   * The connection's randomness, made on first use: a connection whose exchanges are all dummy
+   * never draws, and the generator with its functions was a tenth of its heap. The seed alone
+   * fixes the sequence, so when it is made does not change what it gives.
+   */
+  get rng(): Rng {
+    return (this.rngIfMade ??= createRng(this.env.seed));
   }
 
   /** Between exchanges: nothing held, nothing awaited (used by graceful shutdown). */
@@ -288,7 +304,7 @@ export class Connection implements StageHost, Swept {
       options: pick.choice.options,
       protocol: this.env.protocol,
       connection: this.controlFor(exchange, direction),
-      rng: this.env.rng,
+      rng: this.rng,
       log: this.env.log,
       exchangesSoFar: pick.exchangesSoFar,
     };

@@ -14,10 +14,10 @@ import { mergeOptions } from '../options/option-types.js';
 import type { ExchangePick } from '../pipeline/exchanges.js';
 import { Behavior } from '../registry/behaviors.js';
 import { Protocol } from '../registry/protocols.js';
-import { createRng, deriveSeed, randomSeed, type Rng } from '../rng.js';
+import { deriveSeed, randomSeed } from '../rng.js';
 import { formatHostPort, parseHostPort, type HostPort } from './address.js';
 import { BackendPool } from './backend-pool.js';
-import { Connection, type ExchangeEvent } from './connection.js';
+import { Connection, type ExchangeEvent, type RngSource } from './connection.js';
 import { DeadlineSweep } from './deadline-sweep.js';
 
 /** Options of a behavior or protocol as given by a user: raw values, checked against the option table. */
@@ -79,7 +79,7 @@ export class VaurienProxy {
   private readonly pool: BackendPool | undefined;
   private readonly sweep: DeadlineSweep;
   /** What every connection calls to draw an exchange's behavior: one function for all of them. */
-  private readonly chooseForConnection = (rng: Rng): ExchangePick | undefined => this.choose(rng);
+  private readonly chooseForConnection = (source: RngSource): ExchangePick | undefined => this.choose(source);
 
   constructor(options: ProxyOptions) {
     this.log = options.log ?? silentLogger;
@@ -221,7 +221,6 @@ export class VaurienProxy {
 
   private accept(socket: Socket): void {
     const index = ++this.connectionCount;
-    const rng = createRng(deriveSeed(this.seed, index));
     try {
       const connection = new Connection(socket, {
         index,
@@ -231,7 +230,7 @@ export class VaurienProxy {
         timeoutMs: this.timeoutMs,
         stayConnected: this.stayConnected,
         clock: this.sweep,
-        rng,
+        seed: deriveSeed(this.seed, index),
         log: this.log,
         stats: this.statsCounters,
         choose: this.chooseForConnection,
@@ -247,12 +246,12 @@ export class VaurienProxy {
     }
   }
 
-  private choose(rng: Rng): ExchangePick | undefined {
+  private choose(source: RngSource): ExchangePick | undefined {
     if (this.plan.isAllDummy) {
       this.statsCounters.countExchange('dummy');
       return undefined;
     }
-    const choice = this.plan.choose(rng);
+    const choice = this.plan.choose(source.rng);
     const name = choice?.definition.name ?? 'dummy';
     this.statsCounters.countExchange(name);
     if (choice === undefined) return undefined;

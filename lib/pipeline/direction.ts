@@ -1,23 +1,22 @@
-// One direction of a connection as a stream-chain pipeline: framer → behavior stage → writer,
-// run by stream-chain's own executor (`next`/`flush` of its exec module, the engine inside
-// `chain()`/`asStream`, over a fixed list: no list normalised per connection) straight from
-// the source socket's 'data' events, without the Duplex that `chain()` wraps it in: that
-// Duplex cost 2.1 KiB per direction per connection and a Writable's bookkeeping per chunk.
-// Messages of dummy exchanges go from the framer straight to the writer (see heldOnly); the
-// others run through the behavior stage. Chunks are pushed by push(), not by the executor: a
-// chunk whose messages all pass never enters it (its generic dispatch per value, promise?
-// many? generator? final?, cost more than the rest of the chunk's trip); from the first held
-// message on, the executor runs the rest of the chunk from the behavior stage, as it always
-// did, and it flushes the stages at the end of the source. The stages run synchronously unless
-// a behavior holds a message; the writes of one chunk are flushed together once its messages
-// are all through.
+// One direction of a connection: framer → behavior stage → writer. The behavior stage and the
+// writer are a stream-chain pipeline run by stream-chain's own executor (`next` of its exec
+// module, the engine inside `chain()`/`asStream`, over a fixed list: no list normalised per
+// connection), fed straight from the source socket's 'data' events, without the Duplex that
+// `chain()` wraps it in: that Duplex cost 2.1 KiB per direction per connection and a Writable's
+// bookkeeping per chunk. The framer is called here, for each chunk and at the end of the
+// source: messages of dummy exchanges go from it straight to the writer (see heldOnly), so a
+// chunk whose messages all pass never enters the executor (its generic dispatch per value,
+// promise? many? generator? final?, cost more than the rest of the chunk's trip); from the
+// first held message on, the executor runs the rest of the chunk. The stages run synchronously
+// unless a behavior holds a message; the writes of one chunk are flushed together once its
+// messages are all through.
 // Backpressure: when a stage returns a promise (a delayed message, or a target socket over its
 // high-water mark before a new chunk is framed) the source socket is paused until the run
-// settles. Chunks are framed strictly in order, one at a time; the end of the source flushes
-// the stages after the last chunk.
+// settles. Chunks are framed strictly in order, one at a time; the end of the source is framed
+// after the last chunk.
 import type { Readable } from 'node:stream';
-import { flush, next } from 'stream-chain/exec.js';
-import { flushable, none, type Fn } from 'stream-chain/defs.js';
+import { next } from 'stream-chain/exec.js';
+import { none, type Fn } from 'stream-chain/defs.js';
 import type { Message } from '../contract/message.js';
 import type { Framer } from '../contract/protocol.js';
 import type { SocketWriter } from '../proxy/socket-write.js';
@@ -48,7 +47,7 @@ type Input = Buffer | typeof none;
 const discard = (): void => {};
 
 export class DirectionPipeline {
-  /** The stages, as stream-chain's executor takes them. */
+  /** The stages after the framer, as stream-chain's executor takes them. */
   private readonly stages: Fn[];
   private readonly framer: Framer;
   private readonly behavior: BehaviorStage;
@@ -73,15 +72,8 @@ export class DirectionPipeline {
     this.writer = writer;
     this.target = target;
     this.onChunk = onChunk;
-    const stage = flushable(
-      (chunk: Buffer): Iterator<Message> => {
-        this.onChunk?.(chunk);
-        return this.passing(framer.push(chunk));
-      },
-      (): Iterator<Message> => this.passing(framer.end()),
-    );
-    // The stages are typed one by one above; the executor's list is untyped.
-    this.stages = [stage, behavior, writer] as Fn[];
+    // The stages are typed one by one; the executor's list is untyped.
+    this.stages = [behavior, writer] as Fn[];
   }
 
   /** Reads `source` into the pipeline; the returned function detaches it (a backend going back to the pool). */
@@ -117,7 +109,7 @@ export class DirectionPipeline {
     for (let input: Input | undefined = first; input !== undefined && !this.stopped; input = this.waiting.shift()) {
       let suspended: void | Promise<void>;
       try {
-        suspended = input === none ? flush(this.stages, 0, discard) : this.push(input);
+        suspended = input === none ? this.drain(this.passing(this.framer.end())) : this.push(input);
       } catch (error) {
         this.fail(error);
         return;
@@ -130,10 +122,7 @@ export class DirectionPipeline {
     }
   }
 
-  /**
-   * One chunk through the stages: what stream-chain's `next(chunk, stages, 0)` does, with the
-   * dummy path kept out of the executor. Waits first while the target is over its high-water mark.
-   */
+  /** One chunk through the stages, once the target is below its high-water mark. */
   private push(chunk: Buffer): void | Promise<void> {
     const wait = this.target.drained();
     return wait === undefined ? this.frame(chunk) : wait.then(() => this.frame(chunk));
@@ -173,11 +162,11 @@ export class DirectionPipeline {
     try {
       const result = messages.next();
       if (result.done === true) return undefined;
-      held = next(result.value, stages, 1, discard);
+      held = next(result.value, stages, 0, discard);
     } catch (error) {
       return close(error);
     }
-    const rest = (): void | Promise<void> => next(messages, stages, 1, discard);
+    const rest = (): void | Promise<void> => next(messages, stages, 0, discard);
     return held === undefined ? rest() : held.then(rest, close);
   }
 

@@ -94,7 +94,7 @@ export class Connection implements StageHost, Swept, RngSource {
   private clientSpoke = false;
   private pendingUnavailable: ErrorReply | undefined;
   private lastForwarded = 0;
-  /** The last client chunk, to the millisecond: graceful shutdown's test of a quiet tcp connection (the sweep's clock is too coarse for it). */
+  /** The last client chunk, to the millisecond, on `latest` connections: graceful shutdown's test of a quiet tcp connection (the sweep's clock is too coarse for it). */
   private lastClientChunkAt = performance.now();
   private socketsOpen = 2;
   /** The backend connection went back to the pool: it is no longer this connection's to close. */
@@ -356,7 +356,8 @@ export class Connection implements StageHost, Swept, RngSource {
 
   private onClientChunk(): void {
     this.lastActive = this.env.clock.now;
-    this.lastClientChunkAt = performance.now();
+    // Only `latest` connections are judged by quiet time (ordered ones count their answers).
+    if (!this.ordered) this.lastClientChunkAt = performance.now();
     if (!this.clientSpoke) {
       this.clientSpoke = true;
       if (this.pendingUnavailable !== undefined) this.sendUnavailable(this.pendingUnavailable);

@@ -1,8 +1,8 @@
 // An echo server in a child process, for tests that need more sockets than one process may
 // open (the proxy's peers under 10 000 connections): it echoes every byte, half-closes with
 // its client, and is killed when the test ends.
-import { spawn } from 'node:child_process';
 import type { TestContext } from 'node:test';
+import { startPortChild } from './port-child.js';
 
 const SCRIPT = `
 const net = require('node:net');
@@ -20,18 +20,7 @@ export interface ChildEcho {
   readonly address: string;
 }
 
-export function startChildEcho(t: TestContext): Promise<ChildEcho> {
-  const child = spawn(process.execPath, ['-e', SCRIPT], { stdio: ['ignore', 'pipe', 'inherit'] });
-  t.after(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (data: Buffer) => {
-      out += data.toString();
-      const port = /port (\d+)/.exec(out)?.[1];
-      if (port !== undefined && child.pid !== undefined) resolve({ pid: child.pid, address: `127.0.0.1:${port}` });
-    });
-    child.once('exit', (code) => reject(new Error(`the echo child exited with ${code}`)));
-  });
+export async function startChildEcho(t: TestContext): Promise<ChildEcho> {
+  const { pid, port } = await startPortChild(t, SCRIPT, 'the echo child');
+  return { pid, address: `127.0.0.1:${port}` };
 }

@@ -1,9 +1,9 @@
 // A backend whose connects never complete: a child process listens with a backlog of one,
 // then blocks its event loop so it never accepts. Once a few connections fill its accept
 // queue, the kernel drops further SYNs and a connect hangs, as towards a host that vanished.
-import { spawn } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import type { TestContext } from 'node:test';
+import { startPortChild } from './port-child.js';
 
 const SCRIPT = `
 const net = require('node:net');
@@ -18,19 +18,7 @@ server.listen({ port: 0, host: '127.0.0.1', backlog: 1 }, () => {
 
 /** `127.0.0.1:port` of a listener whose accept queue is full; killed when the test ends. */
 export async function startStuckListener(t: TestContext): Promise<string> {
-  const child = spawn(process.execPath, ['-e', SCRIPT], { stdio: ['ignore', 'pipe', 'inherit'] });
-  t.after(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (data: Buffer) => {
-      out += data.toString();
-      const found = /port (\d+)/.exec(out);
-      if (found !== null) resolve(Number(found[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`stuck listener exited (${code})`)));
-  });
+  const { port } = await startPortChild(t, SCRIPT, 'the stuck listener');
   // Fill the accept queue; the fillers that do not connect hang too, which is the point.
   const fillers: Socket[] = [];
   for (let i = 0; i < 4; i++) fillers.push(connect({ port, host: '127.0.0.1' }).on('error', () => {}));

@@ -57,27 +57,28 @@ for (const char of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHI
 const NONE: readonly string[] = Object.freeze([]);
 
 export function parseRequestHead(head: Buffer): RequestHead | HeadProblem {
-  const firstEnd = lineEnd(head, 0);
-  const line = head.toString('latin1', 0, contentEnd(head, 0, firstEnd));
-  const match = REQUEST_LINE.exec(line);
-  if (match === null) return `bad request line ${JSON.stringify(clip(line))}`;
-  const headers = new HeaderScan();
-  const problem = headers.read(head, firstEnd + 1);
-  if (problem !== undefined) return problem;
-  const { contentLength, transferEncoding, hasUpgrade, expectsContinue } = headers;
-  return { method: match[1] as string, target: match[2] as string, contentLength, transferEncoding, hasUpgrade, expectsContinue };
+  const scan = scanHead(head, REQUEST_LINE, 'request');
+  if (typeof scan === 'string') return scan;
+  const { startLine, contentLength, transferEncoding, hasUpgrade, expectsContinue } = scan;
+  return { method: startLine[1] as string, target: startLine[2] as string, contentLength, transferEncoding, hasUpgrade, expectsContinue };
 }
 
 export function parseResponseHead(head: Buffer): ResponseHead | HeadProblem {
+  const scan = scanHead(head, STATUS_LINE, 'status');
+  if (typeof scan === 'string') return scan;
+  const { startLine, contentLength, transferEncoding, hasUpgrade, expectsContinue } = scan;
+  return { status: Number(startLine[1]), contentLength, transferEncoding, hasUpgrade, expectsContinue };
+}
+
+/** The start line, matched by `pattern`, and the header lines of a head; a problem if one is malformed. */
+function scanHead(head: Buffer, pattern: RegExp, lineName: string): HeaderScan | HeadProblem {
   const firstEnd = lineEnd(head, 0);
   const line = head.toString('latin1', 0, contentEnd(head, 0, firstEnd));
-  const match = STATUS_LINE.exec(line);
-  if (match === null) return `bad status line ${JSON.stringify(clip(line))}`;
-  const headers = new HeaderScan();
-  const problem = headers.read(head, firstEnd + 1);
-  if (problem !== undefined) return problem;
-  const { contentLength, transferEncoding, hasUpgrade, expectsContinue } = headers;
-  return { status: Number(match[1]), contentLength, transferEncoding, hasUpgrade, expectsContinue };
+  const startLine = pattern.exec(line);
+  if (startLine === null) return `bad ${lineName} line ${JSON.stringify(clip(line))}`;
+  const scan = new HeaderScan(startLine);
+  const problem = scan.read(head, firstEnd + 1);
+  return problem ?? scan;
 }
 
 /** Where the line starting at `start` ends: its LF, or the end of the head. */
@@ -89,6 +90,11 @@ function lineEnd(head: Buffer, start: number): number {
 /** The end of a line's text: before the CR of its CR LF. */
 function contentEnd(head: Buffer, start: number, end: number): number {
   return end > start && head[end - 1] === CR ? end - 1 : end;
+}
+
+/** The value of the header line whose colon is at `colon`, trimmed. */
+function valueOf(head: Buffer, colon: number, stop: number): string {
+  return head.toString('latin1', colon + 1, stop).trim();
 }
 
 /** `head[start, start + name.length)` is `name` (lower-case) in any case; the bytes are known tchars. */
@@ -108,6 +114,8 @@ class HeaderScan implements FramingHeaders {
   transferEncoding: string[] | readonly string[] = NONE;
   hasUpgrade = false;
   expectsContinue = false;
+
+  constructor(readonly startLine: RegExpExecArray) {}
 
   /** Reads the lines from `from` to the head's empty line; a problem if one is malformed. */
   read(head: Buffer, from: number): HeadProblem | undefined {
@@ -133,18 +141,17 @@ class HeaderScan implements FramingHeaders {
   }
 
   private header(head: Buffer, start: number, colon: number, stop: number): void {
-    const value = (): string => head.toString('latin1', colon + 1, stop).trim();
     switch (colon - start) {
       case 14:
         if (isName(head, start, 'content-length')) {
           const list = this.contentLength === NONE ? (this.contentLength = []) : (this.contentLength as string[]);
-          for (const part of value().split(',')) list.push(part.trim());
+          for (const part of valueOf(head, colon, stop).split(',')) list.push(part.trim());
         }
         break;
       case 17:
         if (isName(head, start, 'transfer-encoding')) {
           const list = this.transferEncoding === NONE ? (this.transferEncoding = []) : (this.transferEncoding as string[]);
-          for (const part of value().split(',')) {
+          for (const part of valueOf(head, colon, stop).split(',')) {
             const coding = part.trim().toLowerCase();
             if (coding !== '') list.push(coding);
           }
@@ -154,7 +161,7 @@ class HeaderScan implements FramingHeaders {
         if (isName(head, start, 'upgrade')) this.hasUpgrade = true;
         break;
       case 6:
-        if (isName(head, start, 'expect')) this.expectsContinue = value().toLowerCase() === '100-continue';
+        if (isName(head, start, 'expect')) this.expectsContinue = valueOf(head, colon, stop).toLowerCase() === '100-continue';
         break;
     }
   }

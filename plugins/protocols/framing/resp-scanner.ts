@@ -218,10 +218,7 @@ export class RespScanner {
    */
   private wholeNumber(data: Buffer, pos: number): number {
     const after = readLengthLine(data, pos, this.lengthRead);
-    if (after !== -1) {
-      this.numberValue = this.lengthRead.length;
-      this.numberDigits = after - 2 - pos;
-    }
+    if (after !== -1) this.numberValue = this.lengthRead.length;
     return after;
   }
 

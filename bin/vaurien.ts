@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=4
+#!/usr/bin/env -S node --max-semi-space-size=4 --initial-heap-size=64
 // `vaurien`: parse the command line, then run the proxy or the demo. A user mistake prints
 // one line and exits 2; any other failure prints one line and exits 1.
 import { runDemo } from '../lib/demo/run-demo.js';

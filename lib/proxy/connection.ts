@@ -18,6 +18,7 @@ import { ResponseOrder } from '../pipeline/response-order.js';
 import type { HostPort } from './address.js';
 import type { BackendPool } from './backend-pool.js';
 import type { SweepClock, Swept } from './deadline-sweep.js';
+import { resetSocket } from './reset-socket.js';
 import { SocketWriter } from './socket-write.js';
 
 /** What a connection needs from its proxy; read once, when the connection is accepted. */
@@ -385,7 +386,7 @@ export class Connection implements StageHost, Swept, RngSource {
   private onClientError(error: NodeJS.ErrnoException): void {
     this.logProblem('debug', `client error: ${error.code ?? error.message}`);
     // The backend sees what a direct client would have caused: a reset.
-    if (!this.backend.destroyed) this.backend.resetAndDestroy();
+    resetSocket(this.backend);
   }
 
   private onBackendError(error: NodeJS.ErrnoException): void {
@@ -394,7 +395,7 @@ export class Connection implements StageHost, Swept, RngSource {
       return;
     }
     this.logProblem('info', `backend error: ${error.code ?? error.message}`);
-    if (!this.client.destroyed) this.client.resetAndDestroy();
+    resetSocket(this.client);
   }
 
   private onIdle(): void {

@@ -1,0 +1,17 @@
+// Passing a reset on: when one side of a connection resets, the proxy resets the other, so it
+// sees what a direct peer would have caused.
+import type { Socket } from 'node:net';
+
+/**
+ * Resets `socket` (RST), or destroys it plainly while its FIN is still being sent. Node's
+ * resetAndDestroy() meets a refusal from libuv when a shutdown is pending (uv_tcp_close_reset:
+ * EINVAL); Node then emits that error and leaves the handle open for good: 'close' never
+ * comes, the connection is never released, and at exit Node's handle cleanup spins at 100 %
+ * CPU waiting for it. Seen under bulk traffic when a client sent FIN (the backend's end() was
+ * under way) and then RST. A FIN already queued tells the peer the same thing in that case.
+ */
+export function resetSocket(socket: Socket): void {
+  if (socket.destroyed) return;
+  if (socket.writableEnded && !socket.writableFinished) socket.destroy();
+  else socket.resetAndDestroy();
+}

@@ -81,12 +81,19 @@ export class ExchangeLedger {
     return exchange;
   }
 
-  /** The request writer sent the first bytes of `exchange` to the backend. */
-  noteForwarded(exchange: number, info: MessageInfo | undefined): void {
-    if (this.forwarded === undefined) return;
-    this.forwarded.push({ exchange, info });
-    const entry = this.entries.get(exchange);
-    if (entry !== undefined) entry.forwarded = true;
+  /**
+   * The request writer sent the first bytes of `exchange` to the backend (`ordered` pairing):
+   * returns the record the response framer will be handed (the answer order keeps the same
+   * object as the exchange's slot: one object per forwarded request, not two).
+   */
+  noteForwarded(exchange: number, info: MessageInfo | undefined): ForwardedRequest {
+    const request: ForwardedRequest = { exchange, info };
+    this.forwarded?.push(request);
+    if (this.entries.size > 0) {
+      const entry = this.entries.get(exchange);
+      if (entry !== undefined) entry.forwarded = true;
+    }
+    return request;
   }
 
   /** The operator for one side of an exchange; `identity` for dummy (and for exchange 0). */

@@ -5,7 +5,7 @@
 // 300 000 commands must not pay an array shift per answer.
 import Denque from 'denque';
 
-interface BackendSlot {
+export interface BackendSlot {
   readonly exchange: number;
   readonly reply?: undefined;
 }
@@ -34,9 +34,9 @@ export class ResponseOrder {
     return this.slots.length;
   }
 
-  /** A request of `exchange` went to the backend: its answer comes from there. */
-  expectBackend(exchange: number): void {
-    this.slots.push({ exchange });
+  /** A request went to the backend: its answer comes from there (the slot is the ledger's record of it). */
+  expectBackend(request: BackendSlot): void {
+    this.slots.push(request);
   }
 
   /** The proxy answers `exchange` itself. */

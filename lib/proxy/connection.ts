@@ -243,8 +243,7 @@ export class Connection implements StageHost, Swept, RngSource {
     if (exchange !== this.lastForwarded && exchange !== 0) {
       this.lastForwarded = exchange;
       if (this.ordered && item.noReply !== true) {
-        this.ledger.noteForwarded(exchange, item.info);
-        this.order.expectBackend(exchange);
+        this.order.expectBackend(this.ledger.noteForwarded(exchange, item.info));
       }
     }
     this.env.stats.bytes.request += item.bytes.length;

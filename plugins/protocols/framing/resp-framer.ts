@@ -11,9 +11,9 @@ import { WholeValueReader } from './resp-whole-value.js';
 export interface Stamp {
   readonly exchange: number;
   readonly first: boolean;
-  readonly info?: MessageInfo;
+  readonly info?: MessageInfo | undefined;
   /** An exchange left open (a pub/sub answer cut short) that this value closes first. */
-  readonly closes?: number;
+  readonly closes?: number | undefined;
 }
 
 /** The direction-specific half of a RESP framer: which exchange each value belongs to. */

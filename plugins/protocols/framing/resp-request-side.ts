@@ -25,9 +25,13 @@ export function createRespRequestSide(context: FramerContext): RespSide {
     return info;
   };
 
+  // One stamp refilled for each command, not an object per command: the framer is done with
+  // a command's stamp before it asks for the next one.
+  const stamp: { exchange: number; first: true; info: MessageInfo | undefined } = { exchange: 0, first: true, info: undefined };
   const open = (name: string | undefined, argumentCount: number): Stamp => {
-    const exchange = context.openExchange();
-    return name === undefined ? { exchange, first: true } : { exchange, first: true, info: infoFor(name, argumentCount) };
+    stamp.exchange = context.openExchange();
+    stamp.info = name === undefined ? undefined : infoFor(name, argumentCount);
+    return stamp;
   };
 
   return {

@@ -16,12 +16,6 @@ interface Answering {
   remaining: number;
 }
 
-/** The stamp of a value answering `exchange` (0: nobody's), closing first the exchange `closes` left open. */
-function stampOf(exchange: number, closes: number | undefined): Stamp {
-  if (closes !== undefined) return { exchange, first: true, closes };
-  return exchange === 0 ? OUTSIDE : { exchange, first: true };
-}
-
 export function createRespResponseSide(context: FramerContext): RespSide {
   const subscriptions = new Subscriptions();
   let resp3 = false;
@@ -34,6 +28,17 @@ export function createRespResponseSide(context: FramerContext): RespSide {
   let currentRequest: ForwardedRequest | undefined;
   let currentConfirms: string | undefined;
 
+  // One stamp refilled for each reply, not an object per reply: the framer is done with a
+  // reply's stamp before it asks for the next one.
+  const stamp: { exchange: number; first: boolean; closes: number | undefined } = { exchange: 0, first: true, closes: undefined };
+  /** The stamp of a value answering `exchange` (0: nobody's), closing first the exchange `closes` left open. */
+  const stampOf = (exchange: number, closes: number | undefined, first = true): Stamp => {
+    if (exchange === 0 && closes === undefined) return OUTSIDE;
+    stamp.exchange = exchange;
+    stamp.first = first;
+    stamp.closes = closes;
+    return stamp;
+  };
   const peek = (): ForwardedRequest | undefined => (peeked ??= context.nextForwarded());
   const take = (): ForwardedRequest | undefined => {
     const request = peek();
@@ -56,7 +61,7 @@ export function createRespResponseSide(context: FramerContext): RespSide {
     currentRequest = undefined;
     currentConfirms = confirms;
 
-    if (confirms !== undefined && answering?.command === confirms) return { exchange: answering.exchange, first: false };
+    if (confirms !== undefined && answering?.command === confirms) return stampOf(answering.exchange, undefined, false);
     // Anything else ends an answer still open (fewer confirmations came than expected).
     const closes = answering?.exchange;
     answering = undefined;

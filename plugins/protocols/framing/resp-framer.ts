@@ -22,7 +22,8 @@ export interface RespSide {
   readonly notedElements: number;
   /**
    * The stamp of the value being scanned, or undefined to read further (more of its first
-   * elements). With `forced`, decide now with what is known.
+   * elements). With `forced`, decide now with what is known. A side may hand back the same
+   * object refilled each time: the framer is done with a value's stamp before it asks again.
    */
   decide(scanner: RespScanner, forced: boolean): Stamp | undefined;
   /** The value is complete: whether it completes its exchange's side (`last`). */

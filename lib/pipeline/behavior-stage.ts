@@ -23,9 +23,10 @@ export interface StageHost {
 /** Output collected for the message being processed on each direction (see ConnectionControl.closeBoth). */
 export type ActiveRuns = Record<Direction, Outgoing[] | undefined>;
 
-/** The behavior stage of one direction. */
+/** The behavior stage of one direction, as a direction pipeline uses it. */
 export interface BehaviorStage {
-  (message: Message): StageResult;
+  /** Runs `message` through its exchange's operator. */
+  run(message: Message): StageResult;
   /**
    * Whether `message` goes on unchanged (its exchange is dummy, or it is outside exchanges):
    * the direction then hands it to the writer itself, without a trip through the executor.
@@ -33,21 +34,37 @@ export interface BehaviorStage {
   passes(message: Message): boolean;
 }
 
-export function createBehaviorStage(direction: Direction, host: StageHost, runs: ActiveRuns): BehaviorStage {
-  let exchange = -1;
-  let operator: MessageOperator = identity;
-  const operatorOf = (message: Message): MessageOperator => {
-    if (message.exchange !== exchange) {
-      exchange = message.exchange;
-      operator = exchange === 0 ? identity : host.ledger.operatorFor(exchange, direction);
+/**
+ * The behavior stage of a connection's direction. A class, not closures: a connection makes
+ * two, and closures over their state cost a context and a function object each.
+ */
+export class OperatorStage implements BehaviorStage {
+  /** The exchange of the last message seen, and its operator (looked up once per exchange). */
+  private exchange = -1;
+  private operator: MessageOperator = identity;
+
+  constructor(
+    private readonly direction: Direction,
+    private readonly host: StageHost,
+    private readonly runs: ActiveRuns,
+  ) {}
+
+  run(message: Message): StageResult {
+    const current = this.operatorOf(message);
+    return current === identity ? message : runOperator(this.direction, current, message, this.host, this.runs);
+  }
+
+  passes(message: Message): boolean {
+    return this.operatorOf(message) === identity;
+  }
+
+  private operatorOf(message: Message): MessageOperator {
+    if (message.exchange !== this.exchange) {
+      this.exchange = message.exchange;
+      this.operator = this.exchange === 0 ? identity : this.host.ledger.operatorFor(this.exchange, this.direction);
     }
-    return operator;
-  };
-  const stage = (message: Message): StageResult => {
-    const current = operatorOf(message);
-    return current === identity ? message : runOperator(direction, current, message, host, runs);
-  };
-  return Object.assign(stage, { passes: (message: Message): boolean => operatorOf(message) === identity });
+    return this.operator;
+  }
 }
 
 function runOperator(direction: Direction, operator: MessageOperator, message: Message, host: StageHost, runs: ActiveRuns): StageResult {

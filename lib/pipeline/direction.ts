@@ -17,7 +17,7 @@
 import type { Readable } from 'node:stream';
 import { next } from 'stream-chain/exec.js';
 import { none, type Fn } from 'stream-chain/defs.js';
-import type { Message } from '../contract/message.js';
+import type { Direction, Message } from '../contract/message.js';
 import type { Framer } from '../contract/protocol.js';
 import type { SocketWriter } from '../proxy/socket-write.js';
 import type { BehaviorStage } from './behavior-stage.js';
@@ -26,19 +26,23 @@ import type { Outgoing } from './outgoing.js';
 export interface DirectionStages {
   readonly framer: Framer;
   readonly behavior: BehaviorStage;
-  /** Queues each item's bytes on `target` (flushed at the end of each chunk). */
-  readonly writer: (item: Outgoing) => void;
   /** Where this direction writes. */
   readonly target: SocketWriter;
-  /** Sees each raw chunk before framing. */
-  readonly onChunk?: (chunk: Buffer) => void;
 }
 
-export interface DirectionEvents {
+/**
+ * What a direction reports to its connection, told which direction it is: one object (the
+ * connection) serves both, with no closures made per connection.
+ */
+export interface DirectionHost {
+  /** Queues an item's bytes on the direction's target (flushed at the end of each chunk). */
+  writeOut(direction: Direction, item: Outgoing): void;
+  /** A raw chunk arrived, before it is framed. */
+  chunkArrived(direction: Direction): void;
   /** The source ended and everything it sent went through the stages (a stream's 'finish'). */
-  onFinished(): void;
+  sourceFinished(direction: Direction): void;
   /** A stage threw or rejected: the direction stops taking input. */
-  onError(error: unknown): void;
+  fail(direction: Direction, error: unknown): void;
 }
 
 type Input = Buffer | typeof none;
@@ -47,33 +51,28 @@ type Input = Buffer | typeof none;
 const discard = (): void => {};
 
 export class DirectionPipeline {
-  /** The stages after the framer, as stream-chain's executor takes them. */
-  private readonly stages: Fn[];
   private readonly framer: Framer;
   private readonly behavior: BehaviorStage;
-  private readonly writer: (item: Outgoing) => void;
   private readonly target: SocketWriter;
-  private readonly onChunk: ((chunk: Buffer) => void) | undefined;
+  /** The stages after the framer as stream-chain's executor takes them, made when a message is first held. */
+  private stagesIfMade: Fn[] | undefined;
   /**
    * Inputs that arrived while a run was suspended. The source is paused then, so this stays
    * empty unless something else resumes it; if it does, order still holds.
    */
-  private readonly waiting: Input[] = [];
+  private waiting: Input[] | undefined;
   private busy = false;
   private stopped = false;
   private source: Readable | undefined;
 
   constructor(
-    { framer, behavior, writer, target, onChunk }: DirectionStages,
-    private readonly events: DirectionEvents,
+    private readonly direction: Direction,
+    { framer, behavior, target }: DirectionStages,
+    private readonly host: DirectionHost,
   ) {
     this.framer = framer;
     this.behavior = behavior;
-    this.writer = writer;
     this.target = target;
-    this.onChunk = onChunk;
-    // The stages are typed one by one; the executor's list is untyped.
-    this.stages = [behavior, writer] as Fn[];
   }
 
   /** Reads `source` into the pipeline; the returned function detaches it (a backend going back to the pool). */
@@ -92,7 +91,7 @@ export class DirectionPipeline {
   /** The connection is over: nothing more runs, a suspended run never resumes the source. */
   stop(): void {
     this.stopped = true;
-    this.waiting.length = 0;
+    this.waiting = undefined;
   }
 
   private readonly onData = (chunk: Buffer): void => this.accept(chunk);
@@ -100,13 +99,13 @@ export class DirectionPipeline {
 
   private accept(input: Input): void {
     if (this.stopped) return;
-    if (this.busy) this.waiting.push(input);
+    if (this.busy) (this.waiting ??= []).push(input);
     else this.run(input);
   }
 
   /** Runs `input`, then whatever waited, until one suspends. */
   private run(first: Input): void {
-    for (let input: Input | undefined = first; input !== undefined && !this.stopped; input = this.waiting.shift()) {
+    for (let input: Input | undefined = first; input !== undefined && !this.stopped; input = this.waiting?.shift()) {
       let suspended: void | Promise<void>;
       try {
         suspended = input === none ? this.drain(this.passing(this.framer.end())) : this.push(input);
@@ -129,16 +128,16 @@ export class DirectionPipeline {
   }
 
   private frame(chunk: Buffer): void | Promise<void> {
-    this.onChunk?.(chunk);
+    const { behavior, host, direction } = this;
+    host.chunkArrived(direction);
     const framed = this.framer.push(chunk);
     if (!Array.isArray(framed)) return this.drain(this.passing(framed));
     // An array (what the built-in framers return): read by index, no iterator made.
     const messages = framed as readonly Message[];
-    const { behavior, writer } = this;
     for (let at = 0; at < messages.length; at++) {
       const message = messages[at] as Message;
       if (!behavior.passes(message)) return this.drain(this.passing(messages.slice(at)));
-      writer(message);
+      host.writeOut(direction, message);
     }
     this.target.flush();
     return undefined;
@@ -146,12 +145,17 @@ export class DirectionPipeline {
 
   /** `messages` as the executor takes them, those that pass written on the way (heldOnly). */
   private passing(messages: Iterable<Message>): Iterator<Message> {
-    return heldOnly(messages[Symbol.iterator](), this.behavior, this.writer, this.target);
+    return heldOnly(messages[Symbol.iterator](), this.behavior, (item) => this.host.writeOut(this.direction, item), this.target);
+  }
+
+  /** The behavior stage and the writer, as the executor takes them. */
+  private get stages(): Fn[] {
+    // Typed one by one; the executor's list is untyped.
+    return (this.stagesIfMade ??= [(message: Message) => this.behavior.run(message), (item: Outgoing) => this.host.writeOut(this.direction, item)] as Fn[]);
   }
 
   /** Writes the messages that pass; from the first held one on, the executor runs the rest. */
   private drain(messages: Iterator<Message>): void | Promise<void> {
-    const stages = this.stages;
     // As the executor does when a stage fails, the framer's iterator is closed (heldOnly then
     // flushes what the writer queued before the failing message).
     const close = (error: unknown): never => {
@@ -162,17 +166,17 @@ export class DirectionPipeline {
     try {
       const result = messages.next();
       if (result.done === true) return undefined;
-      held = next(result.value, stages, 0, discard);
+      held = next(result.value, this.stages, 0, discard);
     } catch (error) {
       return close(error);
     }
-    const rest = (): void | Promise<void> => next(messages, stages, 0, discard);
+    const rest = (): void | Promise<void> => next(messages, this.stages, 0, discard);
     return held === undefined ? rest() : held.then(rest, close);
   }
 
   /** `input` went through every stage. */
   private ran(input: Input): void {
-    if (input === none) this.events.onFinished();
+    if (input === none) this.host.sourceFinished(this.direction);
   }
 
   private suspend(running: Promise<void>, input: Input): void {
@@ -183,7 +187,7 @@ export class DirectionPipeline {
         this.busy = false;
         if (this.stopped) return;
         this.ran(input);
-        const next = this.waiting.shift();
+        const next = this.waiting?.shift();
         if (next !== undefined) this.run(next);
         if (!this.busy) this.source?.resume();
       },
@@ -197,7 +201,7 @@ export class DirectionPipeline {
   private fail(error: unknown): void {
     if (this.stopped) return;
     this.stop();
-    this.events.onError(error);
+    this.host.fail(this.direction, error);
   }
 }
 

@@ -10,9 +10,9 @@ import type { ErrorReply, ProtocolDefinition } from '../contract/protocol.js';
 import type { ProxyStats } from '../control/stats.js';
 import type { Logger } from '../log.js';
 import { createRng, type Rng } from '../rng.js';
-import { createBehaviorStage, type ActiveRuns, type StageHost } from '../pipeline/behavior-stage.js';
-import { DirectionPipeline } from '../pipeline/direction.js';
-import { ExchangeLedger, type ExchangePick } from '../pipeline/exchanges.js';
+import { OperatorStage, type ActiveRuns, type StageHost } from '../pipeline/behavior-stage.js';
+import { DirectionPipeline, type DirectionHost } from '../pipeline/direction.js';
+import { ExchangeLedger, type ExchangePick, type LedgerHooks } from '../pipeline/exchanges.js';
 import { CLOSE_BOTH, isMarker, type Outgoing } from '../pipeline/outgoing.js';
 import { ResponseOrder } from '../pipeline/response-order.js';
 import type { HostPort } from './address.js';
@@ -66,7 +66,7 @@ export interface RngSource {
   readonly rng: Rng;
 }
 
-export class Connection implements StageHost, Swept, RngSource {
+export class Connection implements StageHost, DirectionHost, LedgerHooks, Swept, RngSource {
   readonly ledger: ExchangeLedger;
   readonly subscriptions = new Subscription();
   /** Resolves once both sockets are closed and everything is released. */
@@ -120,19 +120,7 @@ export class Connection implements StageHost, Swept, RngSource {
     env.stats.openConnections++;
     env.stats.totalConnections++;
 
-    this.ledger = new ExchangeLedger(
-      env.protocol.pairing,
-      {
-        choose: (exchange) => {
-          const pick = env.choose(this);
-          env.onExchange?.({ connection: env.index, clientPort: client.remotePort ?? 0, exchange, behavior: pick?.choice.definition.name ?? 'dummy' });
-          return pick;
-        },
-        contextFor: (exchange, direction, pick, opener) => this.contextFor(exchange, direction, pick, opener),
-        countFault: (behavior) => env.stats.countFault(behavior),
-      },
-      env.log,
-    );
+    this.ledger = new ExchangeLedger(env.protocol.pairing, this, env.log);
 
     // No Nagle delay on either side: the server accepts clients with noDelay, and the option
     // given to connect() is applied once connected (setNoDelay() right after connect() would
@@ -156,25 +144,14 @@ export class Connection implements StageHost, Swept, RngSource {
     const shared: Record<string, unknown> = {};
     const { protocol, protocolOptions } = env;
     this.requestPipeline = new DirectionPipeline(
-      {
-        framer: protocol.createFramer('request', protocolOptions, this.ledger.framerContext('request'), shared),
-        behavior: createBehaviorStage('request', this, this.runs),
-        writer: (item) => this.writeRequest(item),
-        target: this.toBackend,
-        onChunk: () => this.onClientChunk(),
-      },
-      // Half-close travels: when one side is done sending, the other side's socket is ended.
-      { onFinished: () => this.onClientFinished(), onError: (error) => this.fail('request', error) },
+      'request',
+      { framer: protocol.createFramer('request', protocolOptions, this.ledger.framerContext('request'), shared), behavior: new OperatorStage('request', this, this.runs), target: this.toBackend },
+      this,
     );
     this.responsePipeline = new DirectionPipeline(
-      {
-        framer: protocol.createFramer('response', protocolOptions, this.ledger.framerContext('response'), shared),
-        behavior: createBehaviorStage('response', this, this.runs),
-        writer: (item) => this.writeResponse(item),
-        target: this.toClient,
-        onChunk: () => (this.lastActive = this.env.clock.now),
-      },
-      { onFinished: () => this.toClient.end(), onError: (error) => this.fail('response', error) },
+      'response',
+      { framer: protocol.createFramer('response', protocolOptions, this.ledger.framerContext('response'), shared), behavior: new OperatorStage('response', this, this.runs), target: this.toClient },
+      this,
     );
     this.requestPipeline.feed(client);
     this.detachBackend = this.responsePipeline.feed(this.backend);
@@ -231,6 +208,24 @@ export class Connection implements StageHost, Swept, RngSource {
   fail(direction: Direction, error: unknown): void {
     this.logProblem('warning', `${direction} side failed: ${error instanceof Error ? error.message : String(error)}`);
     this.destroy();
+  }
+
+  /** DirectionHost: queues what a direction let through on the socket it writes to. */
+  writeOut(direction: Direction, item: Outgoing): void {
+    if (direction === 'request') this.writeRequest(item);
+    else this.writeResponse(item);
+  }
+
+  /** DirectionHost: a chunk came from the client (request) or the backend (response). */
+  chunkArrived(direction: Direction): void {
+    if (direction === 'request') this.onClientChunk();
+    else this.lastActive = this.env.clock.now;
+  }
+
+  /** DirectionHost: half-close travels: when one side is done sending, the other side's socket is ended. */
+  sourceFinished(direction: Direction): void {
+    if (direction === 'request') this.onClientFinished();
+    else this.toClient.end();
   }
 
   private writeRequest(item: Outgoing): void {
@@ -296,7 +291,20 @@ export class Connection implements StageHost, Swept, RngSource {
     if (--this.socketsOpen === 0) this.finish();
   }
 
-  private contextFor(exchange: number, direction: Direction, pick: ExchangePick, opener: Direction): BehaviorContext {
+  /** LedgerHooks: draws the behavior of `exchange`, just opened (undefined: dummy). */
+  choose(exchange: number): ExchangePick | undefined {
+    const pick = this.env.choose(this);
+    this.env.onExchange?.({ connection: this.env.index, clientPort: this.client.remotePort ?? 0, exchange, behavior: pick?.choice.definition.name ?? 'dummy' });
+    return pick;
+  }
+
+  /** LedgerHooks: a behavior acted on an exchange. */
+  countFault(behavior: string): void {
+    this.env.stats.countFault(behavior);
+  }
+
+  /** LedgerHooks: the context an operator factory gets for one side of an exchange. */
+  contextFor(exchange: number, direction: Direction, pick: ExchangePick, opener: Direction): BehaviorContext {
     return {
       direction,
       exchange,

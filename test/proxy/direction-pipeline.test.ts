@@ -60,15 +60,16 @@ async function redisRequestRig(t: TestContext, behaviorFor: (source: PassThrough
   const errors: unknown[] = [];
   let finished = 0;
   const pipeline = new DirectionPipeline(
+    'request',
+    { framer: redisRequestFramer(kind), behavior: behaviorFor(source), target },
     {
-      framer: redisRequestFramer(kind),
-      behavior: behaviorFor(source),
-      writer: (item: Outgoing) => {
+      writeOut: (_direction, item: Outgoing) => {
         if ('bytes' in item) target.write(item.bytes);
       },
-      target,
+      chunkArrived: () => {},
+      sourceFinished: () => finished++,
+      fail: (_direction, error) => errors.push(error),
     },
-    { onFinished: () => finished++, onError: (error) => errors.push(error) },
   );
   pipeline.feed(source);
   return {
@@ -90,17 +91,18 @@ for (const kind of ['array', 'generator'] as const) {
   test(`held messages pause the source; every byte leaves in order and the end is reported once, after the last (a framer returning ${kind === 'array' ? 'arrays' : 'generators'})`, async (t) => {
     const pausedWhileHeld: boolean[] = [];
     // Every 7th exchange is held 3 ms, as a delay would; the others pass (dummy).
-    const { source, target, errors, finished, received } = await redisRequestRig(t, (source) =>
-      Object.assign(
-        (message: Message) =>
+    const { source, target, errors, finished, received } = await redisRequestRig(
+      t,
+      (source) => ({
+        run: (message: Message) =>
           new Promise<Many<Outgoing>>((resolve) =>
             setTimeout(() => {
               pausedWhileHeld.push(source.isPaused());
               resolve(many<Outgoing>([message]));
             }, 3),
           ),
-        { passes: (message: Message) => message.exchange % 7 !== 0 },
-      ),
+        passes: (message: Message) => message.exchange % 7 !== 0,
+      }),
       kind,
     );
 
@@ -124,15 +126,13 @@ for (const kind of ['array', 'generator'] as const) {
 }
 
 test('a stage that throws stops the direction: one error, nothing written after it, no end reported', async (t) => {
-  const { source, target, errors, finished, received } = await redisRequestRig(t, () =>
-    Object.assign(
-      (message: Message): Message => {
-        if (message.exchange === 3) throw new Error('plugin bug');
-        return message;
-      },
-      { passes: (message: Message) => message.exchange % 2 === 0 },
-    ),
-  );
+  const { source, target, errors, finished, received } = await redisRequestRig(t, () => ({
+    run: (message: Message): Message => {
+      if (message.exchange === 3) throw new Error('plugin bug');
+      return message;
+    },
+    passes: (message: Message) => message.exchange % 2 === 0,
+  }));
   for (let i = 1; i <= 5; i++) source.write(command(i));
   source.end();
   await new Promise((resolve) => setTimeout(resolve, 50));

@@ -54,7 +54,7 @@ export class DirectionPipeline {
   private readonly framer: Framer;
   private readonly behavior: BehaviorStage;
   private readonly target: SocketWriter;
-  /** The stages after the framer as stream-chain's executor takes them, made when a message is first held. */
+  /** The stages after the framer as stream-chain's executor takes them, made the first time the executor runs (a held message, a framer that does not return arrays). */
   private stagesIfMade: Fn[] | undefined;
   /**
    * Inputs that arrived while a run was suspended. The source is paused then, so this stays

@@ -145,7 +145,7 @@ export class DirectionPipeline {
 
   /** `messages` as the executor takes them, those that pass written on the way (heldOnly). */
   private passing(messages: Iterable<Message>): Iterator<Message> {
-    return heldOnly(messages[Symbol.iterator](), this.behavior, (item) => this.host.writeOut(this.direction, item), this.target);
+    return heldOnly(messages[Symbol.iterator](), this.behavior, this.host, this.direction, this.target);
   }
 
   /** The behavior stage and the writer, as the executor takes them. */
@@ -212,7 +212,7 @@ export class DirectionPipeline {
  * only after the previous one reached the writer, so a held message holds those after it.
  * `target` is flushed once the last message has gone through.
  */
-function heldOnly(messages: Iterator<Message>, behavior: BehaviorStage, writer: (item: Outgoing) => void, target: SocketWriter): Iterator<Message> {
+function heldOnly(messages: Iterator<Message>, behavior: BehaviorStage, host: DirectionHost, direction: Direction, target: SocketWriter): Iterator<Message> {
   return {
     next() {
       for (;;) {
@@ -222,7 +222,7 @@ function heldOnly(messages: Iterator<Message>, behavior: BehaviorStage, writer: 
           return result;
         }
         if (!behavior.passes(result.value)) return result;
-        writer(result.value);
+        host.writeOut(direction, result.value);
       }
     },
     return(value?: unknown) {

@@ -18,19 +18,28 @@ export interface ProxyMetrics {
  * - `vaurien_faults_injected_total{behavior}`: exchanges a behavior acted on
  * - `vaurien_bytes_total{direction}`: bytes forwarded, `request` (to the backend) and `response`
  */
-export function createProxyMetrics(snapshot: () => StatsSnapshot, prefix = 'vaurien_'): ProxyMetrics {
+export function createProxyMetrics(snapshot: () => StatsSnapshot | Promise<StatsSnapshot>, prefix = 'vaurien_'): ProxyMetrics {
   const registry = new Registry();
-  let current: StatsSnapshot | undefined;
-  // Read once per scrape: every metric of one answer shows the same instant.
-  const read = (): StatsSnapshot => (current ??= snapshot());
+  let current: Promise<StatsSnapshot> | undefined;
+  // Read once per scrape: every metric of one answer shows the same instant. prom-client starts
+  // every metric's `collect` in the same turn, so the snapshot is forgotten on the next one (a
+  // registry merged into an application's own is scraped without `render`, and must not be
+  // served the first snapshot forever). A cluster's snapshot comes from its workers: a promise.
+  const read = (): Promise<StatsSnapshot> => {
+    if (current === undefined) {
+      current = Promise.resolve(snapshot());
+      setImmediate(() => (current = undefined));
+    }
+    return current;
+  };
 
   new Counter({
     name: `${prefix}connections_total`,
     help: 'Client connections accepted',
     labelNames: ['protocol'],
     registers: [registry],
-    collect() {
-      const stats = read();
+    async collect() {
+      const stats = await read();
       this.reset();
       this.inc({ protocol: stats.protocol }, stats.connections.total);
     },
@@ -40,8 +49,8 @@ export function createProxyMetrics(snapshot: () => StatsSnapshot, prefix = 'vaur
     help: 'Client connections open now',
     labelNames: ['protocol'],
     registers: [registry],
-    collect() {
-      const stats = read();
+    async collect() {
+      const stats = await read();
       this.set({ protocol: stats.protocol }, stats.connections.open);
     },
   });
@@ -55,8 +64,8 @@ export function createProxyMetrics(snapshot: () => StatsSnapshot, prefix = 'vaur
       help,
       labelNames: [label, 'protocol'],
       registers: [registry],
-      collect() {
-        const stats = read();
+      async collect() {
+        const stats = await read();
         this.reset();
         for (const [key, value] of Object.entries(values(stats))) this.inc({ [label]: key, protocol: stats.protocol }, value);
       },
@@ -66,13 +75,6 @@ export function createProxyMetrics(snapshot: () => StatsSnapshot, prefix = 'vaur
   return {
     registry,
     contentType: registry.contentType,
-    async render() {
-      current = undefined;
-      try {
-        return await registry.metrics();
-      } finally {
-        current = undefined;
-      }
-    },
+    render: () => registry.metrics(),
   };
 }

@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
+import { Registry } from 'prom-client';
+import { createProxyMetrics } from '../../lib/control/metrics.js';
+import { startTestProxy } from '../helpers/proxy.js';
 import { roundTrip, startEchoServer } from '../helpers/sockets.js';
 import { startApi } from './harness.js';
 
@@ -60,4 +63,17 @@ test('two proxies in one process keep separate metrics', async (t) => {
   await roundTrip(one.port, Buffer.from('only on the first'));
   assert.equal(samples((await one.call('GET', '/metrics')).text).get('vaurien_connections_total{protocol="tcp"}'), 1);
   assert.equal(samples((await two.call('GET', '/metrics')).text).get('vaurien_connections_total{protocol="tcp"}'), 0);
+});
+
+test('the metrics registry merged into an application\'s own shows fresh counters at every scrape', async (t) => {
+  const echo = await startEchoServer(t);
+  const { proxy, port } = await startTestProxy(t, { backend: echo.address });
+  const metrics = createProxyMetrics(() => proxy.stats());
+  const app = Registry.merge([metrics.registry, new Registry()]);
+  const total = async (): Promise<number | undefined> => samples(await app.metrics()).get('vaurien_connections_total{protocol="tcp"}');
+  assert.equal(await total(), 0);
+  await roundTrip(port, Buffer.from('one'));
+  assert.equal(await total(), 1);
+  await roundTrip(port, Buffer.from('two'));
+  assert.equal(await total(), 2);
 });

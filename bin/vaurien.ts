@@ -3,7 +3,7 @@
 // one line and exits 2; any other failure prints one line and exits 1.
 import { runDemo } from '../lib/demo/run-demo.js';
 import { parseCommandLine } from '../lib/cli/vaurien-program.js';
-import { runProxy } from '../lib/cli/run-proxy.js';
+import { runProxyCommand } from '../lib/cli/run-command.js';
 import { ReportedUsageError, isUsageError } from '../lib/cli/usage-error.js';
 
 const io = { stdout: process.stdout, stderr: process.stderr };
@@ -12,7 +12,7 @@ try {
   const invocation = await parseCommandLine(process.argv.slice(2), io);
   if (invocation.command === 'exit') process.exitCode = invocation.code;
   else if (invocation.command === 'demo') process.exitCode = await runDemo(invocation.settings, invocation, io);
-  else process.exitCode = await runProxy(invocation.settings, io);
+  else process.exitCode = await runProxyCommand(invocation.settings, io);
 } catch (error) {
   if (!(error instanceof ReportedUsageError)) {
     const message = error instanceof Error ? error.message : String(error);

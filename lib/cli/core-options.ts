@@ -22,6 +22,7 @@ export type CoreOptions = {
   log_output: string;
   grace: number;
   seed: number;
+  workers: number;
 };
 
 /** `seed`'s default: no seed given, one is drawn at random and printed. */
@@ -45,4 +46,11 @@ export const coreOptions: OptionTable<CoreOptions> = {
   log_output: { type: 'string', default: '-', description: 'Log file, or - for stderr' },
   grace: { type: 'float', default: 5, description: 'On SIGINT/SIGTERM, seconds open exchanges may take to finish', max: MAX_TIMER_SECONDS },
   seed: { type: 'int', default: RANDOM_SEED, description: 'Seed of the behavior selection (printed at start; replays a run)', max: 0xffffffff },
+  workers: {
+    type: 'int',
+    default: 1,
+    description: 'Worker processes serving --proxy (node:cluster; a primary process keeps the control API); more than 1 pays on spare cores or past one process\'s open-file limit',
+    min: 1,
+    max: 64,
+  },
 };

@@ -1,13 +1,16 @@
 // Runs the proxy the command line described until SIGINT/SIGTERM, then shuts down gracefully:
 // stop accepting, let open exchanges finish for up to --grace seconds, close the rest, exit 0.
 import { startControlApi, type ControlApi } from '../control/http-api.js';
+import type { ControlledProxy } from '../control/routes.js';
 import { createLogger, type Logger } from '../log.js';
 import { formatHostPort } from '../proxy/address.js';
-import { createProxy, type VaurienProxy } from '../proxy/proxy.js';
+import { createProxy, type ProxyOptions, type VaurienProxy } from '../proxy/proxy.js';
+import type { HostPort } from '../proxy/address.js';
 import type { ExchangeEvent } from '../proxy/connection.js';
 import { VERSION } from '../version.js';
 import type { ProgramIo } from './vaurien-program.js';
 import type { RunSettings } from './settings.js';
+import { StopRequests } from './stop-requests.js';
 
 export interface RunningProxy {
   readonly proxy: VaurienProxy;
@@ -22,52 +25,38 @@ export interface StartExtras {
   readonly onExchange?: (event: ExchangeEvent) => void;
   /** No start-up line (the demo prints its own). */
   readonly quiet?: boolean;
+  /** A cluster worker's part (lib/cluster/run-worker.ts): no warnings (its primary gave them). */
+  readonly worker?: {
+    /** How the worker numbers its connections (see `ProxyOptions.numbering`). */
+    readonly numbering: { readonly first: number; readonly step: number };
+    /** Settings changed through the API since the cluster started, applied before listening. */
+    prepare(proxy: VaurienProxy): void;
+  };
 }
 
 /** Starts the proxy (and the control API with --http) as `settings` say. */
 export async function startFromSettings(settings: RunSettings, io: ProgramIo, extra: StartExtras = {}): Promise<RunningProxy> {
   const log = createLogger(settings.logLevel, settings.logOutput);
-  for (const warning of settings.warnings) log.warning(warning);
+  if (extra.worker === undefined) for (const warning of settings.warnings) log.warning(warning);
   const proxy = createProxy({
-    backend: settings.backend,
-    protocol: settings.protocol,
-    protocolOptions: settings.protocolOptions,
-    behavior: settings.behavior,
-    behaviorOptions: settings.behaviorOptions,
-    timeout: settings.timeout,
-    stayConnected: settings.stayConnected,
-    backlog: settings.backlog,
-    poolMaxSize: settings.poolMaxSize,
-    poolTimeout: settings.poolTimeout,
+    ...proxyOptionsOf(settings),
     ...(settings.seed !== undefined ? { seed: settings.seed } : {}),
+    ...(extra.worker !== undefined ? { numbering: extra.worker.numbering } : {}),
     log,
     ...(extra.onExchange !== undefined ? { onExchange: extra.onExchange } : {}),
   });
+  extra.worker?.prepare(proxy);
   const address = await proxy.listen(settings.proxy.port, settings.proxy.host);
   let api: ControlApi | undefined;
   if (settings.http) {
-    if (!isLoopback(settings.httpHost) && settings.httpToken === undefined) {
-      log.warning(`the control API listens on ${settings.httpHost} without --http-token: anyone who can reach it can steer the proxy`);
-    }
     try {
-      api = await startControlApi(proxy, {
-        host: settings.httpHost,
-        port: settings.httpPort,
-        ...(settings.httpToken !== undefined ? { token: settings.httpToken } : {}),
-        log,
-      });
+      api = await startSettingsApi(proxy, settings, log);
     } catch (error) {
       await proxy.close();
       throw error;
     }
   }
-  const behavior = proxy.getBehavior().behavior;
-  if (extra.quiet !== true) io.stdout.write(
-    `vaurien ${VERSION}: proxying ${formatHostPort(address)} -> ${formatHostPort(proxy.getBackend())} ` +
-      `(protocol ${settings.protocol}, behavior ${behavior}, seed ${proxy.seed})` +
-      (api !== undefined ? `, control API on http://${formatHostPort(api.address)}` : '') +
-      '\n',
-  );
+  if (extra.quiet !== true) io.stdout.write(startLine(settings, address, proxy, api));
   return {
     proxy,
     api,
@@ -80,35 +69,60 @@ export async function startFromSettings(settings: RunSettings, io: ProgramIo, ex
   };
 }
 
-/** The `vaurien` command: runs until a signal, resolves with the exit status. */
-export async function runProxy(settings: RunSettings, io: ProgramIo): Promise<number> {
-  // The handlers go in before the banner is printed and stay until the end: a signal sent as
-  // soon as the banner is read, or a second one during shutdown, must never meet the default
-  // disposition (which kills the process at once, exit status lost).
-  let running: RunningProxy | undefined;
-  let signalled = false;
-  let resolveSignal: (signal: NodeJS.Signals) => void = () => {};
-  const firstSignal = new Promise<NodeJS.Signals>((resolve) => (resolveSignal = resolve));
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (!signalled) {
-      signalled = true;
-      resolveSignal(signal);
-    } else {
-      // A second signal does not wait for the grace period.
-      void running?.proxy.close(0);
-    }
+/** The proxy's options from the run's settings (its seed, log and numbering apart). */
+export function proxyOptionsOf(settings: RunSettings): ProxyOptions {
+  return {
+    backend: settings.backend,
+    protocol: settings.protocol,
+    protocolOptions: settings.protocolOptions,
+    behavior: settings.behavior,
+    behaviorOptions: settings.behaviorOptions,
+    timeout: settings.timeout,
+    stayConnected: settings.stayConnected,
+    backlog: settings.backlog,
+    poolMaxSize: settings.poolMaxSize,
+    poolTimeout: settings.poolTimeout,
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+}
+
+/** The control API as the settings describe it, driving `proxy` (one process's, or a cluster's). */
+export function startSettingsApi(proxy: ControlledProxy, settings: RunSettings, log: Logger): Promise<ControlApi> {
+  if (!isLoopback(settings.httpHost) && settings.httpToken === undefined) {
+    log.warning(`the control API listens on ${settings.httpHost} without --http-token: anyone who can reach it can steer the proxy`);
+  }
+  return startControlApi(proxy, {
+    host: settings.httpHost,
+    port: settings.httpPort,
+    ...(settings.httpToken !== undefined ? { token: settings.httpToken } : {}),
+    log,
+  });
+}
+
+/** The start-up line: where, to where, how, the seed to replay the run, the control API. */
+export function startLine(settings: RunSettings, address: HostPort, proxy: ControlledProxy & { readonly seed: number }, api: ControlApi | undefined, workers = 1): string {
+  return (
+    `vaurien ${VERSION}: proxying ${formatHostPort(address)} -> ${formatHostPort(proxy.getBackend())} ` +
+    `(protocol ${settings.protocol}, behavior ${proxy.getBehavior().behavior}, seed ${proxy.seed}` +
+    (workers > 1 ? `, ${workers} workers` : '') +
+    ')' +
+    (api !== undefined ? `, control API on http://${formatHostPort(api.address)}` : '') +
+    '\n'
+  );
+}
+
+/** The `vaurien` command in one process: runs until a signal, resolves with the exit status. */
+export async function runProxy(settings: RunSettings, io: ProgramIo): Promise<number> {
+  const stops = new StopRequests();
   try {
-    running = await startFromSettings(settings, io);
-    const signal = await firstSignal;
-    running.log.info(`${signal}: no new connections; open exchanges have ${settings.grace}s to finish`);
+    const running = await startFromSettings(settings, io);
+    // A second signal does not wait for the grace period.
+    stops.onUrgent(() => void running.proxy.close(0));
+    const reason = await stops.first;
+    running.log.info(`${reason}: no new connections; open exchanges have ${settings.grace}s to finish`);
     await running.stop(settings.grace);
     return 0;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stops.dispose();
   }
 }
 

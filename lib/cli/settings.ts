@@ -48,6 +48,8 @@ export interface RunSettings {
   readonly logOutput: string;
   readonly grace: number;
   readonly seed: number | undefined;
+  /** Processes serving the proxy port: 1 is this process, more a cluster (lib/cluster/). */
+  readonly workers: number;
   /** Things worth a warning (unknown config keys and sections). */
   readonly warnings: readonly string[];
 }
@@ -96,6 +98,7 @@ export function resolveSettings(commandLine: CommandLineValues, config: ConfigFi
     logOutput: values.log_output,
     grace: values.grace,
     seed: values.seed === RANDOM_SEED ? undefined : values.seed,
+    workers: values.workers,
     warnings,
   };
 }

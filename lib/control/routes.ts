@@ -7,13 +7,25 @@ import type { BehaviorDefinition } from '../contract/behavior.js';
 import type { OptionSpec, OptionValues } from '../contract/options.js';
 import { parseOptionValue } from '../options/option-types.js';
 import { formatHostPort, parseHostPort } from '../proxy/address.js';
-import type { RawOptions, VaurienProxy } from '../proxy/proxy.js';
+import type { HostPort } from '../proxy/address.js';
+import type { BehaviorSetting, RawOptions } from '../proxy/proxy.js';
 import { Behavior } from '../registry/behaviors.js';
 import { ApiError, badRequest } from './api-errors.js';
 import type { ProxyMetrics } from './metrics.js';
+import type { StatsSnapshot } from './stats.js';
 
-/** What the API drives: the proxy's live settings and counters. */
-export type ControlledProxy = Pick<VaurienProxy, 'getBehavior' | 'setBehavior' | 'getBackend' | 'setBackend' | 'stats'>;
+/**
+ * What the API drives: the proxy's live settings and counters. A `VaurienProxy` answers at once;
+ * a cluster's primary (lib/cluster/) answers once its workers have (the promises).
+ */
+export interface ControlledProxy {
+  getBehavior(): BehaviorSetting;
+  /** Throws UsageError for a bad spec or option before anything changes. */
+  setBehavior(spec: string, options?: Readonly<Record<string, RawOptions>>, where?: string): void | Promise<void>;
+  getBackend(): HostPort;
+  setBackend(backend: HostPort): void | Promise<void>;
+  stats(): StatsSnapshot | Promise<StatsSnapshot>;
+}
 
 export interface RouteRequest {
   readonly url: URL;
@@ -36,20 +48,22 @@ const OK = { json: { status: 'ok' } } as const;
 
 /** The routes of one proxy, by path. `/behaviors/NAME` is matched in `findRoute`. */
 export function createRoutes(proxy: ControlledProxy, metrics: ProxyMetrics, onChange: (what: string) => void): ReadonlyMap<string, Route> {
-  const setBehavior: RouteHandler = ({ body }) => {
+  const setBehavior: RouteHandler = async ({ body }) => {
     const { spec, options, field } = behaviorChange(body);
-    applyBehavior(proxy, spec, options, field);
+    await applyBehavior(proxy, spec, options, field);
     onChange(`behavior set to "${proxy.getBehavior().behavior}"`);
     return OK;
   };
-  const setBackend: RouteHandler = ({ body }) => {
+  const setBackend: RouteHandler = async ({ body }) => {
     const backend = objectBody(body, '{"backend": "host:port"}')['backend'];
     if (typeof backend !== 'string') throw badRequest('body', 'backend', 'missing "backend": expected "host:port"');
+    let parsed: HostPort;
     try {
-      proxy.setBackend(parseHostPort(backend, 'backend'));
+      parsed = parseHostPort(backend, 'backend');
     } catch (error) {
       throw asBadRequest(error, 'backend');
     }
+    await proxy.setBackend(parsed);
     onChange(`backend moved to ${formatHostPort(proxy.getBackend())}`);
     return OK;
   };
@@ -66,7 +80,7 @@ export function createRoutes(proxy: ControlledProxy, metrics: ProxyMetrics, onCh
       },
     ],
     ['/backend', { methods: { GET: () => ({ json: { backend: formatHostPort(proxy.getBackend()) } }), PUT: setBackend, POST: setBackend }, withBody: true }],
-    ['/stats', { methods: { GET: () => ({ json: proxy.stats() }) } }],
+    ['/stats', { methods: { GET: async () => ({ json: await proxy.stats() }) } }],
     ['/metrics', { methods: { GET: async () => ({ text: await metrics.render(), contentType: metrics.contentType }) } }],
   ]);
 }
@@ -150,7 +164,7 @@ function behaviorChange(body: unknown): BehaviorChange {
 }
 
 /** Checks names and every option value with a precise error, then hands the set to the proxy. */
-function applyBehavior(proxy: ControlledProxy, spec: string, options: Record<string, RawOptions>, field: string): void {
+async function applyBehavior(proxy: ControlledProxy, spec: string, options: Record<string, RawOptions>, field: string): Promise<void> {
   const names = parseSpec(spec, field);
   for (const name of names) {
     if (Behavior.get(name) === undefined) {
@@ -178,7 +192,7 @@ function applyBehavior(proxy: ControlledProxy, spec: string, options: Record<str
     checked[behavior] = parsed;
   }
   try {
-    proxy.setBehavior(spec, checked, field);
+    await proxy.setBehavior(spec, checked, field);
   } catch (error) {
     throw asBadRequest(error, field);
   }

@@ -32,6 +32,8 @@ export interface StartProxyOptions {
   readonly token?: string;
   /** Seed of the behavior selection, for replayable runs. */
   readonly seed?: number;
+  /** Worker processes serving the proxy port (`--workers`); default 1. */
+  readonly workers?: number;
   /** An INI config file (command-line values given here override it). */
   readonly config?: string;
   /** `critical` … `debug`; default `info`. */
@@ -197,6 +199,7 @@ function cliArguments(options: StartProxyOptions, proxy: Target, api: Target): s
   if (options.protocol !== undefined) args.push('--protocol', options.protocol);
   if (options.behavior !== undefined) args.push('--behavior', options.behavior);
   if (options.seed !== undefined) args.push('--seed', String(options.seed));
+  if (options.workers !== undefined) args.push('--workers', String(options.workers));
   if (options.logLevel !== undefined) args.push('--log-level', options.logLevel);
   const protocolName = options.protocol ?? 'tcp';
   for (const [key, value] of Object.entries(options.protocolOptions ?? {})) args.push(`--protocol-${protocolName}-${flagName(key)}`, String(value));

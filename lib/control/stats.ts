@@ -10,6 +10,8 @@ export interface StatsSnapshot {
   /** Faults a behavior injected: error replies, corrupted replies, closed connections. */
   readonly faults: Readonly<Record<string, number>>;
   readonly uptimeSeconds: number;
+  /** With --workers: each worker's process and connections (the counters above are their sums). */
+  readonly workers?: ReadonlyArray<{ readonly pid: number; readonly connections: { readonly open: number; readonly total: number } }>;
 }
 
 export class ProxyStats {
@@ -44,4 +46,31 @@ export class ProxyStats {
       uptimeSeconds: Math.round((performance.now() - this.startedAt) / 10) / 100,
     };
   }
+}
+
+/** The counters of a cluster: its workers' snapshots added up, each worker's connections listed. */
+export function sumSnapshots(parts: ReadonlyArray<{ readonly pid: number; readonly stats: StatsSnapshot }>, protocol: string, uptimeSeconds: number): StatsSnapshot {
+  const connections = { open: 0, total: 0 };
+  const exchanges: Record<string, number> = {};
+  const bytes: Record<Direction, number> = { request: 0, response: 0 };
+  const faults: Record<string, number> = {};
+  const add = (into: Record<string, number>, from: Readonly<Record<string, number>>): void => {
+    for (const [key, value] of Object.entries(from)) into[key] = (into[key] ?? 0) + value;
+  };
+  for (const { stats } of parts) {
+    connections.open += stats.connections.open;
+    connections.total += stats.connections.total;
+    add(exchanges, stats.exchanges);
+    add(bytes, stats.bytes);
+    add(faults, stats.faults);
+  }
+  return {
+    protocol,
+    connections,
+    exchanges,
+    bytes,
+    faults,
+    uptimeSeconds,
+    workers: parts.map(({ pid, stats }) => ({ pid, connections: stats.connections })),
+  };
 }

@@ -4,6 +4,7 @@
 import { SingleBar } from 'cli-progress';
 import { startFromSettings } from '../cli/run-proxy.js';
 import type { RunSettings } from '../cli/settings.js';
+import { UsageError } from '../cli/usage-error.js';
 import type { ProgramIo } from '../cli/vaurien-program.js';
 import { formatHostPort } from '../proxy/address.js';
 import { startDemoBackend } from './demo-backend.js';
@@ -19,6 +20,7 @@ export interface DemoOptions {
 const CLIENT_TIMEOUT_MS = 5000;
 
 export async function runDemo(settings: RunSettings, options: DemoOptions, io: ProgramIo): Promise<number> {
+  if (settings.workers > 1) throw new UsageError('demo: --workers is for the proxy; the demo runs in one process');
   const backend = await startDemoBackend();
   const behaviors = new Map<string, string>();
   const running = await startFromSettings(

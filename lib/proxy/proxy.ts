@@ -44,6 +44,12 @@ export interface ProxyOptions {
   readonly poolTimeout?: number;
   /** Seed of the behavior selection; random (and readable on `proxy.seed`) when absent. */
   readonly seed?: number;
+  /**
+   * How connections are numbered (their name in logs, and with the seed, their randomness):
+   * `first`, `first + step`, … (default 1, 2, 3…). Worker w of n in a cluster numbers w+1,
+   * w+1+n, …, so no two connections of one run share a number.
+   */
+  readonly numbering?: { readonly first: number; readonly step: number };
   readonly log?: Logger;
   /** Called for every exchange with the behavior it got (off the hot path when absent). */
   readonly onExchange?: (event: ExchangeEvent) => void;
@@ -73,7 +79,8 @@ export class VaurienProxy {
   private backend: HostPort;
   private spec: WeightedSpec = [];
   private plan = new BehaviorPlan([]);
-  private connectionCount = 0;
+  private nextIndex: number;
+  private readonly indexStep: number;
   private listening: HostPort | undefined;
   private readonly onExchange: ((event: ExchangeEvent) => void) | undefined;
   private readonly pool: BackendPool | undefined;
@@ -84,6 +91,8 @@ export class VaurienProxy {
   constructor(options: ProxyOptions) {
     this.log = options.log ?? silentLogger;
     this.seed = options.seed ?? randomSeed();
+    this.nextIndex = options.numbering?.first ?? 1;
+    this.indexStep = options.numbering?.step ?? 1;
     this.backend = typeof options.backend === 'string' ? parseHostPort(options.backend, '--backend') : options.backend;
     this.protocol = Protocol.require(options.protocol ?? 'tcp', '--protocol');
     this.protocolOptions = mergeOptions(
@@ -220,7 +229,8 @@ export class VaurienProxy {
   }
 
   private accept(socket: Socket): void {
-    const index = ++this.connectionCount;
+    const index = this.nextIndex;
+    this.nextIndex += this.indexStep;
     try {
       const connection = new Connection(socket, {
         index,

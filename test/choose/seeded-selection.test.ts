@@ -56,3 +56,29 @@ test('specs parse and print back the way users write them', () => {
   assert.throws(() => parseWeightedSpec('20:delay,20:delay'), /appears twice/);
   assert.throws(() => parseWeightedSpec(''), /empty/);
 });
+
+test('numbered apart (as the workers of a cluster are), connections draw what they would in one process', async (t) => {
+  const echo = await startEchoServer(t);
+  /** Six connections of 30 one-byte exchanges, one after another: each one's behaviors by number. */
+  const drawsOf = async (numbering: { first: number; step: number } | undefined, connections: number): Promise<Map<number, string[]>> => {
+    const seen = new Map<number, string[]>();
+    const { port } = await startTestProxy(t, {
+      backend: echo.address,
+      seed: 4242,
+      behavior: '20:delay,30:error',
+      protocolOptions: { buffer: 1 },
+      behaviorOptions: { delay: { sleep: 0 }, error: { inject: true } },
+      ...(numbering !== undefined ? { numbering } : {}),
+      onExchange: (event) => seen.set(event.connection, [...(seen.get(event.connection) ?? []), event.behavior]),
+    });
+    for (let index = 0; index < connections; index++) await roundTrip(port, Buffer.alloc(30, 0x61));
+    return seen;
+  };
+  const single = await drawsOf(undefined, 6);
+  const odd = await drawsOf({ first: 1, step: 2 }, 3);
+  const even = await drawsOf({ first: 2, step: 2 }, 3);
+  assert.deepEqual([...odd.keys()], [1, 3, 5]);
+  assert.deepEqual([...even.keys()], [2, 4, 6]);
+  for (const [number, draws] of [...odd, ...even]) assert.deepEqual(draws, single.get(number), `connection #${number}`);
+  assert.notDeepEqual(single.get(1), single.get(2));
+});

@@ -65,3 +65,13 @@ export async function steady<T>(read: () => T, quietMs = 500, timeoutMs = 10_000
 }
 
 export const MiB = 1024 * 1024;
+
+/** True while a process with this pid exists. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

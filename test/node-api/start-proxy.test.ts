@@ -4,16 +4,8 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { Client, ControlApiError, ProxyStartError, startProxy, stopProxy } from '../../lib/index.js';
 import { createServer, type AddressInfo } from 'node:net';
+import { isAlive } from '../helpers/process-stats.js';
 import { freePort, roundTrip, startEchoServer } from '../helpers/sockets.js';
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test('startProxy runs vaurien in a child; withBehavior drives it; stopProxy leaves no process behind', async (t) => {
   const echo = await startEchoServer(t);

@@ -71,12 +71,17 @@ export class Endpoints {
     return this.once(`${protocol}:${target}`, () => this.fresh(protocol, target));
   }
 
-  /** A new proxy process of `target` for `protocol`, the caller's to stop (memory scenarios). */
-  async fresh(protocol: ProtocolName, target: TargetName): Promise<Child> {
+  /**
+   * A new proxy process of `target` for `protocol`, the caller's to stop (memory scenarios);
+   * `extraArgs` go to vaurien after the target's own (`--workers 2`).
+   */
+  async fresh(protocol: ProtocolName, target: TargetName, extraArgs: readonly string[] = []): Promise<Child> {
     const backend = await this.backend(protocol);
     const label = target === 'pipe' ? `pipe-${protocol}` : target === 'vaurien-tcp' ? `vaurien-tcp-on-${protocol}` : `${target}-${protocol}`;
     const child =
-      target === 'pipe' ? await startPipeProxy(this.launch, backend.port, label) : await startVaurien(this.launch, backend.port, vaurienArgs(protocol, target), label);
+      target === 'pipe'
+        ? await startPipeProxy(this.launch, backend.port, label)
+        : await startVaurien(this.launch, backend.port, [...vaurienArgs(protocol, target), ...extraArgs], label);
     await this.check(protocol, target, child.port);
     await closedLoop({ port: child.port, connections: 8, pipeline: 4, seconds: this.warmSeconds, wire: wires[protocol] });
     return child;

@@ -1,11 +1,12 @@
 // Runs the proxy the command line described until SIGINT/SIGTERM, then shuts down gracefully:
 // stop accepting, let open exchanges finish for up to --grace seconds, close the rest, exit 0.
+// Its pieces (the proxy's options, the control API, the start-up line) serve a cluster's
+// primary and workers too (lib/cluster/).
 import { startControlApi, type ControlApi } from '../control/http-api.js';
 import type { ControlledProxy } from '../control/routes.js';
 import { createLogger, type Logger } from '../log.js';
-import { formatHostPort } from '../proxy/address.js';
+import { formatHostPort, type HostPort } from '../proxy/address.js';
 import { createProxy, type ProxyOptions, type VaurienProxy } from '../proxy/proxy.js';
-import type { HostPort } from '../proxy/address.js';
 import type { ExchangeEvent } from '../proxy/connection.js';
 import { VERSION } from '../version.js';
 import type { ProgramIo } from './vaurien-program.js';

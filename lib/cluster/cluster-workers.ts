@@ -145,6 +145,9 @@ export class ClusterWorkers {
     const start: WorkerStart = { slot, count: this.count, seed: this.seed, ...this.live };
     const worker = cluster.fork({ [WORKER_ENV]: JSON.stringify(start) });
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    // A send that meets a channel closing under it (the worker just died) is reported here, not
+    // thrown: the exit handler below deals with the worker.
+    worker.on('error', (error) => this.log.debug(`worker ${slot + 1}: ${error.message}`));
     const member: Member = { slot, worker, ready: false, version: this.version, exited };
     this.members[slot] = member;
     return new Promise((resolve, reject) => {

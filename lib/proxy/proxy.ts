@@ -93,6 +93,9 @@ export class VaurienProxy {
     this.seed = options.seed ?? randomSeed();
     this.nextIndex = options.numbering?.first ?? 1;
     this.indexStep = options.numbering?.step ?? 1;
+    if (!(Number.isSafeInteger(this.nextIndex) && this.nextIndex >= 1 && Number.isSafeInteger(this.indexStep) && this.indexStep >= 1)) {
+      throw new UsageError(`numbering: first and step must be whole numbers of at least 1, got ${this.nextIndex} and ${this.indexStep}`);
+    }
     this.backend = typeof options.backend === 'string' ? parseHostPort(options.backend, '--backend') : options.backend;
     this.protocol = Protocol.require(options.protocol ?? 'tcp', '--protocol');
     this.protocolOptions = mergeOptions(

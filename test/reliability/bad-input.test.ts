@@ -218,6 +218,8 @@ test('absurd values given to createProxy throw a UsageError naming the option', 
     [{ protocolOptions: { buffer: 0 } }, /--protocol-tcp-buffer: must be at least 1/],
     [{ protocol: 'redis', protocolOptions: { reuse_socket: true }, poolTimeout: Number.POSITIVE_INFINITY }, /--pool-timeout/],
     [{ protocol: 'redis', protocolOptions: { reuse_socket: true }, poolMaxSize: Number.NaN }, /--pool-max-size/],
+    [{ numbering: { first: 1, step: 0 } }, /numbering: first and step must be whole numbers of at least 1/],
+    [{ numbering: { first: 0.5, step: 2 } }, /numbering/],
   ];
   for (const [options, message] of cases) {
     assert.throws(

@@ -24,6 +24,8 @@ interface Member {
   version: number;
   /** Resolves when the process has exited. */
   readonly exited: Promise<void>;
+  /** Requests sent to it and not yet answered, by id: answered `undefined` if it exits. */
+  readonly waiting: Map<number, (reply: Reply | undefined) => void>;
 }
 
 type Reply = Extract<FromWorker, { vaurien: 'reply' }>;
@@ -39,7 +41,6 @@ export class ClusterWorkers {
   private version = 0;
   private stopping = false;
   private nextId = 1;
-  private readonly waiting = new Map<number, (reply: Reply | undefined) => void>();
 
   constructor(
     readonly count: number,
@@ -131,11 +132,10 @@ export class ClusterWorkers {
       const timer = setTimeout(() => finish(undefined), REPLY_TIMEOUT_MS);
       const finish = (reply: Reply | undefined): void => {
         clearTimeout(timer);
-        this.waiting.delete(id);
+        member.waiting.delete(id);
         resolve(reply);
       };
-      this.waiting.set(id, finish);
-      void member.exited.then(() => finish(undefined));
+      member.waiting.set(id, finish);
       member.worker.send(message(id));
     });
   }
@@ -144,16 +144,22 @@ export class ClusterWorkers {
   private fork(slot: number): Promise<HostPort> {
     const start: WorkerStart = { slot, count: this.count, seed: this.seed, ...this.live };
     const worker = cluster.fork({ [WORKER_ENV]: JSON.stringify(start) });
-    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    const waiting = new Map<number, (reply: Reply | undefined) => void>();
+    const exited = new Promise<void>((resolve) =>
+      worker.once('exit', () => {
+        for (const finish of waiting.values()) finish(undefined);
+        resolve();
+      }),
+    );
     // A send that meets a channel closing under it (the worker just died) is reported here, not
     // thrown: the exit handler below deals with the worker.
     worker.on('error', (error) => this.log.debug(`worker ${slot + 1}: ${error.message}`));
-    const member: Member = { slot, worker, ready: false, version: this.version, exited };
+    const member: Member = { slot, worker, ready: false, version: this.version, exited, waiting };
     this.members[slot] = member;
     return new Promise((resolve, reject) => {
       worker.on('message', (message: unknown) => {
         if (!isFromWorker(message)) return;
-        if (message.vaurien === 'reply') this.waiting.get(message.id)?.(message);
+        if (message.vaurien === 'reply') waiting.get(message.id)?.(message);
         else {
           this.catchUp(member);
           member.ready = true;

@@ -3,37 +3,41 @@
 // never changes a byte; a line longer than `max_line` is passed through unframed. Try it with:
 //   vaurien --protocol ./examples/line-protocol.js --backend localhost:7000 --behavior 20:error
 
+/** One direction's framer: LF-terminated lines, each a message of its own. */
+function lineFramer(direction, options, context) {
+  let pending = Buffer.alloc(0);
+  const toMessage = (bytes, exchange, info) => ({ bytes, direction, exchange, first: true, last: true, ...(info ? { info } : {}) });
+  return {
+    *push(chunk) {
+      const data = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+      let start = 0;
+      for (let at = data.indexOf(0x0a); at !== -1; at = data.indexOf(0x0a, start)) {
+        const bytes = data.subarray(start, at + 1); // a view: no copy
+        start = at + 1;
+        if (direction === 'request') yield toMessage(bytes, context.openExchange(), { command: bytes.toString('latin1').split(/[ \r\n]/)[0] });
+        else yield toMessage(bytes, context.nextForwarded()?.exchange ?? 0); // 0: the server spoke unasked
+      }
+      pending = data.subarray(start);
+      if (pending.length > options.max_line) {
+        yield toMessage(pending, 0); // too long to be a line of ours: pass it through as is
+        pending = Buffer.alloc(0);
+      }
+    },
+    *end() {
+      if (pending.length > 0) yield toMessage(pending, 0);
+      pending = Buffer.alloc(0);
+    },
+  };
+}
+
 /** @type {import('vaurien').ProtocolDefinition<{ max_line: number }>} */
 export const line = {
   name: 'line',
   description: 'One request per line, one answer line per request',
   options: { max_line: { type: 'int', default: 4096, min: 1, description: 'Longest line framed, in bytes' } },
   pairing: 'ordered', // answers come back in request order
-  createFramer(direction, options, context) {
-    let pending = Buffer.alloc(0);
-    const toMessage = (bytes, exchange, info) => ({ bytes, direction, exchange, first: true, last: true, ...(info ? { info } : {}) });
-    return {
-      *push(chunk) {
-        const data = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-        let start = 0;
-        for (let at = data.indexOf(0x0a); at !== -1; at = data.indexOf(0x0a, start)) {
-          const bytes = data.subarray(start, at + 1); // a view: no copy
-          start = at + 1;
-          if (direction === 'request') yield toMessage(bytes, context.openExchange(), { command: bytes.toString('latin1').split(/[ \r\n]/)[0] });
-          else yield toMessage(bytes, context.nextForwarded()?.exchange ?? 0); // 0: the server spoke unasked
-        }
-        pending = data.subarray(start);
-        if (pending.length > options.max_line) {
-          yield toMessage(pending, 0); // too long to be a line of ours: pass it through as is
-          pending = Buffer.alloc(0);
-        }
-      },
-      *end() {
-        if (pending.length > 0) yield toMessage(pending, 0);
-        pending = Buffer.alloc(0);
-      },
-    };
-  },
+  // Both framers of a connection at once: state they share would live here.
+  createFramers: (options, context) => ({ request: lineFramer('request', options, context), response: lineFramer('response', options, context) }),
   errorReply: (request) => ({ bytes: Buffer.from(`ERR ${request?.info?.command ?? '?'} unavailable\n`), close: false }),
   corrupt: (message, rng) => ({ ...message, bytes: Buffer.concat([rng.bytes(4), message.bytes]) }),
 };

@@ -19,25 +19,34 @@ export interface ForwardedRequest {
   readonly info: MessageInfo | undefined;
 }
 
-/** What a framer can ask of its connection. */
+/** How an exchange is opened (see `FramerContext.openExchange`). */
+export interface ExchangeOpening {
+  /** The side whose framer opens it: `response` when the server speaks first (a greeting). Default `request`. */
+  readonly opener?: Direction;
+  /**
+   * Part of the connection's handshake (a greeting, a login, a start-up): it gets no behavior
+   * unless the protocol's `handshake` option is true, so `100:error` fails queries, not logins.
+   */
+  readonly handshake?: boolean;
+}
+
+/** How a response framer opens the exchange of a server that speaks first (a greeting). */
+export const GREETING: ExchangeOpening = Object.freeze({ opener: 'response' });
+
+/** What the framers of a connection can ask of it. One context serves both framers. */
 export interface FramerContext {
   /**
-   * Opens the next exchange and returns its number. A request framer calls it at each new
-   * request; a response framer calls it when the server speaks first (an SMTP greeting).
+   * Opens the next exchange and returns its number. The request framer calls it at each new
+   * request; the response framer calls it, with `{ opener: 'response' }`, when the server
+   * speaks first (a greeting).
    */
-  openExchange(): number;
+  openExchange(opening?: ExchangeOpening): number;
   /**
    * For `ordered` protocols: the oldest forwarded request whose response has not started, so
    * a response framer can tell which exchange a response answers (and that it answers a HEAD).
    * `undefined` when the backend speaks unasked.
    */
   nextForwarded(): ForwardedRequest | undefined;
-  /**
-   * True when `exchange` goes through unchanged (its behavior is dummy). A framer may then merge
-   * its message with the next pass-through one: tcp does, so a 64 KiB chunk of dummy exchanges
-   * is one message, not 32.
-   */
-  isPassThrough?(exchange: number): boolean;
   /** The newest exchange opened so far (0 if none): `latest` protocols pair backend bytes with it. */
   readonly latestExchange: number;
   /** For one line about malformed data; a framer never throws on bad input. */
@@ -59,11 +68,22 @@ export interface ErrorReply {
 }
 
 /**
+ * The two framers of one connection. They are made together, so state one side learns and the
+ * other needs (a protocol switch, a session's phase) lives in the closure that made them.
+ */
+export interface FramerPair {
+  /** Frames the client's bytes. */
+  readonly request: Framer;
+  /** Frames the backend's bytes. */
+  readonly response: Framer;
+}
+
+/**
  * A protocol plugin.
  * @example
  * export const line = defineProtocol<LineOptions>({
  *   name: 'line', description: 'One request per line', options: {}, pairing: 'ordered',
- *   createFramer: (direction, options, context) => createLineFramer(direction, context),
+ *   createFramers: (options, context) => ({ request: lineFramer('request', context), response: lineFramer('response', context) }),
  *   errorReply: () => ({ bytes: Buffer.from('ERROR\n'), close: false }),
  * });
  */
@@ -74,11 +94,8 @@ export interface ProtocolDefinition<O extends OptionValues = OptionValues> {
   readonly pairing: Pairing;
   /** The server speaks first (SMTP, MySQL): an unavailable backend is reported at once, not after a request. */
   readonly serverFirst?: boolean;
-  /**
-   * One framer per direction per connection. `shared` is one object per connection, the same
-   * for both directions, for protocols whose framing depends on the other side (MySQL phases).
-   */
-  createFramer(direction: Direction, options: O, context: FramerContext, shared: Record<string, unknown>): Framer;
+  /** Both framers of a new connection. Framing must not depend on which behaviors are drawn. */
+  createFramers(options: O, context: FramerContext): FramerPair;
   /** A well-formed error of this protocol answering `request` (undefined: no request seen). */
   errorReply(request: Message | undefined, rng: Rng): ErrorReply;
   /** The `error` behavior's `inject`: random bytes inside a reply. Absent: inject is ignored (http). */

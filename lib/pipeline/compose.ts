@@ -8,7 +8,7 @@ import { flushable, many, type Flushable, type Many } from 'stream-chain/defs.js
 import type { BehaviorContext, BehaviorDefinition, ConnectionControl } from '../contract/behavior.js';
 import type { Direction, Message } from '../contract/message.js';
 import { defaultsOf, type OptionValues } from '../contract/options.js';
-import type { ForwardedRequest, Framer, ProtocolDefinition } from '../contract/protocol.js';
+import type { ForwardedRequest, Framer, FramerContext, ProtocolDefinition } from '../contract/protocol.js';
 import { silentLogger, type Logger } from '../log.js';
 import { mergeOptions } from '../options/option-types.js';
 import { Behavior } from '../registry/behaviors.js';
@@ -38,16 +38,16 @@ export function createFramerPair(
   const values = mergeOptions(definition.options, defaultsOf(definition.options), options, (name) => `${definition.name}.${name}`);
   const forwarded: ForwardedRequest[] = [];
   let latestExchange = 0;
-  const contextFor = (): Parameters<ProtocolDefinition['createFramer']>[2] => ({
+  const context: FramerContext = {
     openExchange: () => ++latestExchange,
     nextForwarded: () => forwarded.shift(),
     get latestExchange() {
       return latestExchange;
     },
     log,
-  });
-  const shared: Record<string, unknown> = {};
-  const rawRequest = definition.createFramer('request', values, contextFor(), shared);
+  };
+  const framers = definition.createFramers(values, context);
+  const rawRequest = framers.request;
   const noteForwarded = function* (messages: Iterable<Message>): Iterable<Message> {
     for (const message of messages) {
       if (message.first && message.exchange !== 0 && message.noReply !== true && definition.pairing === 'ordered') {
@@ -57,7 +57,7 @@ export function createFramerPair(
     }
   };
   const request: Framer = { push: (chunk) => noteForwarded(rawRequest.push(chunk)), end: () => noteForwarded(rawRequest.end()) };
-  return { request, response: definition.createFramer('response', values, contextFor(), shared), protocol: definition, options: values };
+  return { request, response: framers.response, protocol: definition, options: values };
 }
 
 /** A stream-chain stage: Buffer chunks in, messages out (whatever is pending goes out at the end). */

@@ -6,7 +6,7 @@ import Denque from 'denque';
 import { identity, type MonoTypeOperatorFunction } from 'rxjs';
 import type { BehaviorContext } from '../contract/behavior.js';
 import type { Direction, Message, MessageInfo } from '../contract/message.js';
-import type { ForwardedRequest, FramerContext, Pairing } from '../contract/protocol.js';
+import type { ExchangeOpening, ForwardedRequest, FramerContext, Pairing } from '../contract/protocol.js';
 import type { BehaviorChoice } from '../choose/picker.js';
 import type { Logger } from '../log.js';
 
@@ -51,18 +51,15 @@ export class ExchangeLedger {
     private readonly pairing: Pairing,
     private readonly hooks: LedgerHooks,
     readonly log: Logger,
+    /** The protocol's `handshake` option: handshake exchanges are drawn a behavior too. */
+    private readonly drawsHandshakes = false,
   ) {
     if (pairing === 'ordered') this.forwarded = new Denque<ForwardedRequest>();
   }
 
-  /** What one direction's framer sees of the ledger. */
-  framerContext(direction: Direction): FramerContext {
-    return new LedgerView(this, direction);
-  }
-
-  /** True when `exchange` goes through unchanged: no behavior was drawn for it. */
-  isPassThrough(exchange: number): boolean {
-    return this.entries.size === 0 || !this.entries.has(exchange);
+  /** What the framers of the connection see of the ledger. */
+  framerContext(): FramerContext {
+    return new LedgerView(this);
   }
 
   /** The oldest forwarded request not yet answered (`ordered` pairing). */
@@ -71,9 +68,9 @@ export class ExchangeLedger {
   }
 
   /** `opener` is the side whose framer opened it: 'response' when the server speaks first. */
-  openExchange(opener: Direction = 'request'): number {
+  openExchange(opener: Direction = 'request', handshake = false): number {
     const exchange = ++this.latestExchange;
-    const pick = this.hooks.choose(exchange);
+    const pick = handshake && !this.drawsHandshakes ? undefined : this.hooks.choose(exchange);
     if (pick !== undefined) {
       this.entries.set(exchange, { pick, opener, forwarded: false, requestDone: false, responseDone: false, faultCounted: false });
     }
@@ -142,17 +139,12 @@ export class ExchangeLedger {
  */
 class LedgerView implements FramerContext {
   readonly log: Logger;
-  readonly openExchange: () => number;
-  readonly isPassThrough: (exchange: number) => boolean;
+  readonly openExchange: (opening?: ExchangeOpening) => number;
   readonly nextForwarded: () => ForwardedRequest | undefined;
 
-  constructor(
-    private readonly ledger: ExchangeLedger,
-    direction: Direction,
-  ) {
+  constructor(private readonly ledger: ExchangeLedger) {
     this.log = ledger.log;
-    this.openExchange = () => ledger.openExchange(direction);
-    this.isPassThrough = (exchange) => ledger.isPassThrough(exchange);
+    this.openExchange = (opening) => (opening === undefined ? ledger.openExchange() : ledger.openExchange(opening.opener, opening.handshake));
     this.nextForwarded = () => ledger.nextForwarded();
   }
 

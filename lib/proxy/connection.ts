@@ -120,7 +120,7 @@ export class Connection implements StageHost, DirectionHost, LedgerHooks, Swept,
     env.stats.openConnections++;
     env.stats.totalConnections++;
 
-    this.ledger = new ExchangeLedger(env.protocol.pairing, this, env.log);
+    this.ledger = new ExchangeLedger(env.protocol.pairing, this, env.log, env.protocolOptions['handshake'] === true);
 
     // No Nagle delay on either side: the server accepts clients with noDelay, and the option
     // given to connect() is applied once connected (setNoDelay() right after connect() would
@@ -141,18 +141,9 @@ export class Connection implements StageHost, DirectionHost, LedgerHooks, Swept,
 
     this.toClient = new SocketWriter(client);
     this.toBackend = new SocketWriter(this.backend);
-    const shared: Record<string, unknown> = {};
-    const { protocol, protocolOptions } = env;
-    this.requestPipeline = new DirectionPipeline(
-      'request',
-      { framer: protocol.createFramer('request', protocolOptions, this.ledger.framerContext('request'), shared), behavior: new OperatorStage('request', this, this.runs), target: this.toBackend },
-      this,
-    );
-    this.responsePipeline = new DirectionPipeline(
-      'response',
-      { framer: protocol.createFramer('response', protocolOptions, this.ledger.framerContext('response'), shared), behavior: new OperatorStage('response', this, this.runs), target: this.toClient },
-      this,
-    );
+    const framers = env.protocol.createFramers(env.protocolOptions, this.ledger.framerContext());
+    this.requestPipeline = new DirectionPipeline('request', { framer: framers.request, behavior: new OperatorStage('request', this, this.runs), target: this.toBackend }, this);
+    this.responsePipeline = new DirectionPipeline('response', { framer: framers.response, behavior: new OperatorStage('response', this, this.runs), target: this.toClient }, this);
     this.requestPipeline.feed(client);
     this.detachBackend = this.responsePipeline.feed(this.backend);
 
@@ -161,7 +152,7 @@ export class Connection implements StageHost, DirectionHost, LedgerHooks, Swept,
     this.backend.on('end', this.onBackendEndEvent);
     this.backend.on('close', this.onBackendCloseEvent);
     client.on('close', () => this.onSocketClosed(client));
-    if (protocol.serverFirst === true) this.clientSpoke = true;
+    if (env.protocol.serverFirst === true) this.clientSpoke = true;
   }
 
   private get order(): ResponseOrder {

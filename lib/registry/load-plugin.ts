@@ -35,7 +35,10 @@ export async function loadBehaviorPlugin(reference: string, baseDir: string, reg
 export async function loadProtocolPlugin(reference: string, baseDir: string): Promise<string> {
   const loaded = instantiate(await importReference(reference, baseDir, isProtocolShaped));
   if (!isProtocolShaped(loaded)) {
-    throw new UsageError(`plugin "${reference}": not a protocol definition (it needs a name, createFramer() and errorReply())`);
+    if (typeof (loaded as { createFramer?: unknown } | null)?.createFramer === 'function') {
+      throw new UsageError(`plugin "${reference}": createFramer(direction, options, context) is now createFramers(options, context), returning { request, response }`);
+    }
+    throw new UsageError(`plugin "${reference}": not a protocol definition (it needs a name, createFramers() and errorReply())`);
   }
   const source = loaded as ProtocolDefinition & { description?: string; options?: OptionTable; pairing?: ProtocolDefinition['pairing'] };
   const options = checkOptionTable(source.options ?? {}, reference);
@@ -47,7 +50,7 @@ export async function loadProtocolPlugin(reference: string, baseDir: string): Pr
     options,
     pairing,
     ...(source.serverFirst !== undefined ? { serverFirst: source.serverFirst } : {}),
-    createFramer: (direction, values, context, shared) => source.createFramer(direction, values, context, shared),
+    createFramers: (values, context) => source.createFramers(values, context),
     errorReply: (request, rng) => source.errorReply(request, rng),
     ...(typeof source.corrupt === 'function' ? { corrupt: source.corrupt.bind(source) } : {}),
     ...(typeof source.unavailableReply === 'function' ? { unavailableReply: source.unavailableReply.bind(source) } : {}),
@@ -197,7 +200,7 @@ function instantiateQuietly(value: unknown): unknown {
 function isClassLike(fn: Function): boolean {
   const prototype = (fn as { prototype?: Record<string, unknown> }).prototype;
   if (prototype === undefined) return false;
-  return ['operator', 'onBeforeHandle', 'onAfterHandle', 'createFramer'].some((method) => typeof prototype[method] === 'function');
+  return ['operator', 'onBeforeHandle', 'onAfterHandle', 'createFramers', 'createFramer'].some((method) => typeof prototype[method] === 'function');
 }
 
 function isBehaviorShaped(value: unknown): boolean {
@@ -207,7 +210,7 @@ function isBehaviorShaped(value: unknown): boolean {
 function isProtocolShaped(value: unknown): boolean {
   if (typeof value !== 'object' || value === null) return false;
   const candidate = value as Partial<ProtocolDefinition>;
-  return typeof candidate.createFramer === 'function' && typeof candidate.errorReply === 'function';
+  return typeof candidate.createFramers === 'function' && typeof candidate.errorReply === 'function';
 }
 
 function nameOf(value: { name?: unknown }, reference: string): string {

@@ -8,7 +8,7 @@ import { connectionOptions, type ConnectionOptions } from './framing/connection-
 import { ERROR_STATUSES, httpErrorPage } from './framing/http-error-page.js';
 import { createHttpRequestFramer } from './framing/http-request-framer.js';
 import { createHttpResponseFramer } from './framing/http-response-framer.js';
-import { httpUpgradeStateOf } from './framing/http-upgrade-state.js';
+import { newHttpUpgradeState } from './framing/http-upgrade-state.js';
 
 export type HttpOptions = ConnectionOptions;
 
@@ -30,11 +30,9 @@ export const http = defineProtocol<HttpOptions>({
   description: 'HTTP/1.1: requests and responses framed by head and body, keep-alive and pipelining followed, errors are 501/502/503 pages',
   options: httpOptions,
   pairing: 'ordered',
-  createFramer(direction, options, context, shared) {
-    const state = httpUpgradeStateOf(shared);
-    return direction === 'request'
-      ? createHttpRequestFramer(options.buffer, context, state)
-      : createHttpResponseFramer(options.buffer, context, state);
+  createFramers(options, context) {
+    const state = newHttpUpgradeState();
+    return { request: createHttpRequestFramer(options.buffer, context, state), response: createHttpResponseFramer(options.buffer, context, state) };
   },
   // No `corrupt`: as in the original, `inject` is ignored for http and `error` answers a 50x.
   errorReply: (request, rng) => ({ bytes: httpErrorPage(rng.pick(ERROR_STATUSES), request?.info?.['method'] === 'HEAD'), close: true }),

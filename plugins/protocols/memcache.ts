@@ -7,6 +7,7 @@ import { connectionOptions, type ConnectionOptions } from './framing/connection-
 import { contentEnd } from './framing/memcache-commands.js';
 import { createMemcacheRequestFramer } from './framing/memcache-request.js';
 import { createMemcacheResponseFramer } from './framing/memcache-response.js';
+import { newMemcacheShared } from './framing/memcache-pairing.js';
 
 export type MemcacheOptions = ConnectionOptions;
 
@@ -22,10 +23,9 @@ export const memcache = defineProtocol<MemcacheOptions>({
   description: 'Memcache protocol: text commands (classic and meta) paired with their answers; binary connections pass raw',
   options: connectionOptions,
   pairing: 'ordered',
-  createFramer(direction, options, context, shared) {
-    return direction === 'request'
-      ? createMemcacheRequestFramer(context, shared, options.buffer)
-      : createMemcacheResponseFramer(context, shared, options.buffer);
+  createFramers(options, context) {
+    const state = newMemcacheShared();
+    return { request: createMemcacheRequestFramer(context, state, options.buffer), response: createMemcacheResponseFramer(context, state, options.buffer) };
   },
   errorReply(request) {
     const info = request?.info;

@@ -11,7 +11,7 @@ import { INJECTED_ERROR_CODE, INJECTED_ERROR_MESSAGE, INJECTED_SQL_STATE, corrup
 import { createMysqlFramer } from './framing/mysql-framer.js';
 import { createMysqlRequestSide } from './framing/mysql-request-side.js';
 import { createMysqlResponseSide } from './framing/mysql-response-side.js';
-import { mysqlSessionOf } from './framing/mysql-session.js';
+import { newMysqlSession } from './framing/mysql-session.js';
 
 export type MysqlOptions = ConnectionOptions;
 
@@ -36,10 +36,12 @@ export const mysql = defineProtocol<MysqlOptions>({
   options: mysqlOptions,
   pairing: 'ordered',
   serverFirst: true,
-  createFramer(direction, options, context, shared) {
-    const session = mysqlSessionOf(shared);
-    const side = direction === 'request' ? createMysqlRequestSide(context, session) : createMysqlResponseSide(context, session);
-    return createMysqlFramer(direction, options.buffer, session, side, context.log);
+  createFramers(options, context) {
+    const session = newMysqlSession();
+    return {
+      request: createMysqlFramer('request', options.buffer, session, createMysqlRequestSide(context, session), context.log),
+      response: createMysqlFramer('response', options.buffer, session, createMysqlResponseSide(context, session), context.log),
+    };
   },
   errorReply(request) {
     // No request: the greeting is replaced by a refusal, as a server that will not talk sends.

@@ -22,10 +22,10 @@ export const redis = defineProtocol<ConnectionOptions>({
   // `buffer` is Vaurien's read size, kept for compatibility: messages follow the socket's chunks.
   options: connectionOptions,
   pairing: 'ordered',
-  createFramer(direction, _options, context) {
-    const side = direction === 'request' ? createRespRequestSide(context) : createRespResponseSide(context);
-    return createRespFramer(direction, context, side);
-  },
+  createFramers: (_options, context) => ({
+    request: createRespFramer('request', context, createRespRequestSide(context)),
+    response: createRespFramer('response', context, createRespResponseSide(context)),
+  }),
   errorReply: () => ({ bytes: Buffer.from(ERROR_REPLY), close: false }),
   corrupt(message, rng): Message {
     const middle = message.bytes.length >> 1;

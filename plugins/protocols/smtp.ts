@@ -7,7 +7,7 @@ import type { Rng } from '../../lib/rng.js';
 import { connectionOptions } from './framing/connection-options.js';
 import { createSmtpRequestFramer } from './framing/smtp-request-framer.js';
 import { createSmtpResponseFramer } from './framing/smtp-response-framer.js';
-import { smtpSessionOf } from './framing/smtp-session.js';
+import { newSmtpSession } from './framing/smtp-session.js';
 
 /** Vaurien's smtp options: no keep_alive (SMTP sessions are long-lived by nature). */
 export type SmtpOptions = { buffer: number; reuse_socket: boolean };
@@ -36,9 +36,9 @@ export const smtp = defineProtocol<SmtpOptions>({
   options: { buffer: connectionOptions.buffer, reuse_socket: connectionOptions.reuse_socket },
   pairing: 'ordered',
   serverFirst: true,
-  createFramer(direction, _options, context, shared) {
-    const session = smtpSessionOf(shared);
-    return direction === 'request' ? createSmtpRequestFramer(context, session) : createSmtpResponseFramer(context, session);
+  createFramers(_options, context) {
+    const session = newSmtpSession();
+    return { request: createSmtpRequestFramer(context, session), response: createSmtpResponseFramer(context, session) };
   },
   errorReply(request) {
     if (request === undefined) return { bytes: GREETING_ERROR, close: true };

@@ -9,7 +9,7 @@ import type { OptionValues } from '../../lib/contract/options.js';
 import type { FramerContext } from '../../lib/contract/protocol.js';
 import { silentLogger, type Logger } from '../../lib/log.js';
 import { http } from '../../plugins/protocols/http.js';
-import { frameChunks, frameConnection as frameConnectionOf, framingHarness, splitAt, type Framed, type FramingHarness } from '../helpers/framing.js';
+import { frameChunks, frameConnection as frameConnectionOf, framingHarness, harnessFramers, splitAt, type Framed, type FramingHarness } from '../helpers/framing.js';
 
 // ---------- a connection's two framers, driven by hand ----------
 
@@ -288,7 +288,7 @@ test('random garbage in either direction never throws and passes through byte fo
     fc.property(bytes(600), bytes(600), splits, splits, bufferSize, (requests, responses, requestCuts, responseCuts, buffer) => {
       const h = harness();
       h.forwarded.push({ exchange: 1, info: { method: 'GET' } }, { exchange: 2, info: { method: 'HEAD' } });
-      h.opened = 2;
+      h.context.opened = 2;
       assertSurvives(frame(h, 'request', split(requests, requestCuts), buffer), requests);
       assertSurvives(frame(h, 'response', split(responses, responseCuts), buffer), responses);
     }),
@@ -367,14 +367,8 @@ test('a response with neither length nor chunking ends when the backend closes',
 test('a 5 MB body streams in slices of `buffer` bytes without waiting for its end', () => {
   const h = harness();
   const head = Buffer.from('POST /big HTTP/1.1\r\nHost: x\r\nContent-Length: 5242880\r\n\r\n');
-  const warnings: string[] = [];
-  const log: Logger = { ...silentLogger, warning: (line) => warnings.push(line) };
-  const framer = http.createFramer(
-    'request',
-    { buffer: 4096, keep_alive: false, reuse_socket: false },
-    { openExchange: () => ++h.opened, nextForwarded: () => undefined, latestExchange: 0, log },
-    h.shared,
-  );
+  const warnings = h.warnings;
+  const framer = harnessFramers(http, h, { buffer: 4096, keep_alive: false, reuse_socket: false }).request;
   const first = [...framer.push(Buffer.concat([head, Buffer.alloc(10_000, 1)]))];
   assert.deepEqual(
     first.map((m) => m.bytes.length),
@@ -419,16 +413,8 @@ test('a request whose Transfer-Encoding does not end with chunked is malformed, 
 
 test('a declined Upgrade leaves the connection HTTP: the next request is framed again', () => {
   const h = harness();
-  const log = silentLogger;
-  const context = (): FramerContext => ({
-    openExchange: () => ++h.opened,
-    nextForwarded: () => h.forwarded.shift(),
-    latestExchange: 0,
-    log,
-  });
   const options = { buffer: 2048, keep_alive: false, reuse_socket: false };
-  const requests = http.createFramer('request', options, context(), h.shared);
-  const responses = http.createFramer('response', options, context(), h.shared);
+  const { request: requests, response: responses } = harnessFramers(http, h, options);
   const upgrade = [...requests.push(Buffer.from('GET / HTTP/1.1\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n'))];
   h.forwarded.push({ exchange: 1, info: upgrade[0]?.info });
   assert.deepEqual(

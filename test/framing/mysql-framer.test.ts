@@ -355,7 +355,6 @@ interface Framed {
 
 /** Frames `segments` in order, each split at `cuts`, the way a connection's two pipelines would. */
 function frameSession(segments: readonly Segment[], cuts: readonly number[], buffer = 1 << 20, log: Logger = silentLogger): Framed {
-  const shared: Record<string, unknown> = {};
   const forwarded: ForwardedRequest[] = [];
   let latest = 0;
   const context: FramerContext = {
@@ -367,7 +366,7 @@ function frameSession(segments: readonly Segment[], cuts: readonly number[], buf
     log,
   };
   const options = { buffer, keep_alive: false, reuse_socket: false };
-  const framers = { request: mysql.createFramer('request', options, context, shared), response: mysql.createFramer('response', options, context, shared) };
+  const framers = mysql.createFramers(options, context);
   const out: Framed = { request: [], response: [], all: [] };
   const take = (messages: Iterable<Message>): void => {
     for (const message of messages) {

@@ -35,10 +35,8 @@ function createHarness(): Harness {
     },
     log,
   );
-  const shared: Record<string, unknown> = {};
   const options = defaultsOf(redis.options);
-  const request = redis.createFramer('request', options, ledger.framerContext('request'), shared);
-  const response = redis.createFramer('response', options, ledger.framerContext('response'), shared);
+  const { request, response } = redis.createFramers(options, ledger.framerContext());
   let lastForwarded = 0;
   const run = (framer: Framer, chunks: Array<string | Buffer>, onMessage: (message: Message) => void): Message[] => {
     const out: Message[] = [];

@@ -22,7 +22,6 @@ class Harness {
   forwarding = true;
 
   constructor() {
-    const shared: Record<string, unknown> = {};
     const log: Logger = { ...silentLogger, warning: (line) => this.warnings.push(line) };
     const harness = this;
     const context: FramerContext = {
@@ -34,7 +33,7 @@ class Harness {
       log,
     };
     const options = { buffer: 2048, reuse_socket: false };
-    this.framers = { request: smtp.createFramer('request', options, context, shared), response: smtp.createFramer('response', options, context, shared) };
+    this.framers = smtp.createFramers(options, context);
   }
 
   push(direction: Direction, chunk: Buffer): void {

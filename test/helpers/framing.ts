@@ -1,7 +1,7 @@
 // Runs a protocol's framer outside a connection: split the input at `cuts`, push the chunks,
 // end, and collect the messages. The context numbers exchanges like a connection's ledger.
 import type { Direction, Message } from '../../lib/contract/message.js';
-import type { ForwardedRequest, FramerContext, ProtocolDefinition } from '../../lib/contract/protocol.js';
+import type { ForwardedRequest, FramerContext, FramerPair, ProtocolDefinition } from '../../lib/contract/protocol.js';
 import type { OptionValues } from '../../lib/contract/options.js';
 import { silentLogger, type Logger } from '../../lib/log.js';
 
@@ -24,22 +24,25 @@ export function splitAt(input: Buffer, cuts: readonly number[]): Buffer[] {
 export interface TestFramerContext extends FramerContext {
   /** Requests the response framer will pair with, as a connection would after forwarding them. */
   readonly forwarded: ForwardedRequest[];
+  /** Exchanges opened so far (a test may move it on). */
+  opened: number;
 }
 
-export function testFramerContext(forwarded: ForwardedRequest[] = []): TestFramerContext {
-  let latest = 0;
-  return {
+export function testFramerContext(forwarded: ForwardedRequest[] = [], log: Logger = silentLogger): TestFramerContext {
+  const context: TestFramerContext = {
     forwarded,
-    openExchange: () => ++latest,
+    opened: 0,
+    openExchange: () => ++context.opened,
     nextForwarded: () => forwarded.shift(),
     get latestExchange() {
-      return latest;
+      return context.opened;
     },
-    log: silentLogger,
+    log,
   };
+  return context;
 }
 
-/** Frames `input` split at `cuts` with a fresh framer of `protocol`. */
+/** Frames `input` split at `cuts` with a fresh pair of framers of `protocol`, on `direction`'s side. */
 export function frameAll(
   protocol: ProtocolDefinition,
   direction: Direction,
@@ -47,9 +50,8 @@ export function frameAll(
   cuts: readonly number[],
   options: OptionValues,
   context: FramerContext = testFramerContext(),
-  shared: Record<string, unknown> = {},
 ): Message[] {
-  const framer = protocol.createFramer(direction, options, context, shared);
+  const framer = protocol.createFramers(options, context)[direction];
   const messages: Message[] = [];
   for (const chunk of splitAt(input, cuts)) messages.push(...framer.push(chunk));
   messages.push(...framer.end());
@@ -62,38 +64,36 @@ export interface Framed {
   readonly warnings: string[];
 }
 
-/** One connection's shared state for driving its two framers by hand. */
+/** One connection driven by hand: its context (numbering, pairing, warnings) and, once made, its framers. */
 export interface FramingHarness {
-  readonly shared: Record<string, unknown>;
   /** Requests "forwarded", for the response framer to pair with. */
   readonly forwarded: ForwardedRequest[];
-  opened: number;
-  /** The connection's answer to `isPassThrough` (absent: the framers are not told, as with a bare framer). */
-  readonly passThrough?: ((exchange: number) => boolean) | undefined;
+  readonly context: TestFramerContext;
+  /** Warnings logged so far, by either framer. */
+  readonly warnings: string[];
+  framers?: FramerPair;
 }
 
-export function framingHarness(passThrough?: (exchange: number) => boolean): FramingHarness {
-  return { shared: {}, forwarded: [], opened: 0, passThrough };
-}
-
-/** Frames `chunks` with a fresh framer of `protocol` for `direction`, on the harness's connection. */
-export function frameChunks(protocol: ProtocolDefinition, h: FramingHarness, direction: Direction, chunks: readonly Buffer[], options: OptionValues): Framed {
+export function framingHarness(): FramingHarness {
   const warnings: string[] = [];
+  const forwarded: ForwardedRequest[] = [];
   const log: Logger = { ...silentLogger, warning: (line) => warnings.push(line) };
-  const context: FramerContext = {
-    openExchange: () => ++h.opened,
-    nextForwarded: () => h.forwarded.shift(),
-    get latestExchange() {
-      return h.opened;
-    },
-    log,
-    ...(h.passThrough === undefined ? {} : { isPassThrough: h.passThrough }),
-  };
-  const framer = protocol.createFramer(direction, options, context, h.shared);
+  return { forwarded, warnings, context: testFramerContext(forwarded, log) };
+}
+
+/** The harness's framers, made on first use with `options`. */
+export function harnessFramers(protocol: ProtocolDefinition, h: FramingHarness, options: OptionValues): FramerPair {
+  return (h.framers ??= protocol.createFramers(options, h.context));
+}
+
+/** Frames `chunks` with the harness connection's framer for `direction`. */
+export function frameChunks(protocol: ProtocolDefinition, h: FramingHarness, direction: Direction, chunks: readonly Buffer[], options: OptionValues): Framed {
+  const warnedBefore = h.warnings.length;
+  const framer = harnessFramers(protocol, h, options)[direction];
   const messages: Message[] = [];
   for (const chunk of chunks) messages.push(...framer.push(chunk));
   messages.push(...framer.end());
-  return { messages, warnings };
+  return { messages, warnings: h.warnings.slice(warnedBefore) };
 }
 
 /**
@@ -105,9 +105,8 @@ export function frameConnection(
   requests: readonly Buffer[],
   responses: readonly Buffer[],
   options: OptionValues,
-  passThrough?: (exchange: number) => boolean,
 ): { request: Framed; response: Framed } {
-  const h = framingHarness(passThrough);
+  const h = framingHarness();
   const request = frameChunks(protocol, h, 'request', requests, options);
   for (const message of request.messages) {
     if (message.first && message.exchange !== 0 && message.noReply !== true) h.forwarded.push({ exchange: message.exchange, info: message.info });

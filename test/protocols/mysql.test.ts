@@ -428,7 +428,6 @@ test('error with inject corrupts the answer: mysql2 reports it, and the proxy ke
 
 /** Frames recorded segments in order, split at `cuts`, as a connection's two pipelines would. */
 function frameRecorded(segments: readonly Segment[], cuts: readonly number[], buffer: number): Message[] {
-  const shared: Record<string, unknown> = {};
   const forwarded: ForwardedRequest[] = [];
   let latest = 0;
   const context: FramerContext = {
@@ -440,7 +439,7 @@ function frameRecorded(segments: readonly Segment[], cuts: readonly number[], bu
     log: silentLogger,
   };
   const options = { buffer, keep_alive: false, reuse_socket: false };
-  const framers = { request: mysqlProtocol.createFramer('request', options, context, shared), response: mysqlProtocol.createFramer('response', options, context, shared) };
+  const framers = mysqlProtocol.createFramers(options, context);
   const out: Message[] = [];
   const take = (messages: Iterable<Message>): void => {
     for (const message of messages) {

@@ -25,11 +25,7 @@ function connectionFramers(protocolName: string): { push(direction: Direction, c
   const options = defaultsOf(protocol.options);
   const context = testFramerContext();
   const { forwarded } = context;
-  const shared: Record<string, unknown> = {};
-  const framers: Record<Direction, Framer> = {
-    request: protocol.createFramer('request', options, context, shared),
-    response: protocol.createFramer('response', options, context, shared),
-  };
+  const framers: Record<Direction, Framer> = protocol.createFramers(options, context);
   let lastForwarded = 0;
   const track = (messages: Iterable<Message>): Message[] => {
     const out = [...messages];

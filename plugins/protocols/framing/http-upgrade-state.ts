@@ -1,5 +1,5 @@
-// What the response direction tells the request direction about protocol switches, through
-// the connection's `shared` object: after a 101 (or a CONNECT answered 2xx) both directions
+// What the response framer tells the request framer about protocol switches (one object per
+// connection, made with both framers): after a 101 (or a CONNECT answered 2xx) both directions
 // stop being HTTP, and until an Upgrade request is answered the request side cannot know.
 
 export interface HttpUpgradeState {
@@ -9,11 +9,6 @@ export interface HttpUpgradeState {
   finalAnswered: number;
 }
 
-/** The one state object of a connection, created by whichever direction asks first. */
-export function httpUpgradeStateOf(shared: Record<string, unknown>): HttpUpgradeState {
-  const existing = shared['http'] as HttpUpgradeState | undefined;
-  if (existing !== undefined) return existing;
-  const state: HttpUpgradeState = { switched: false, finalAnswered: 0 };
-  shared['http'] = state;
-  return state;
+export function newHttpUpgradeState(): HttpUpgradeState {
+  return { switched: false, finalAnswered: 0 };
 }

@@ -28,7 +28,7 @@
 import type { ForwardedRequest, FramerContext } from '../../../lib/contract/protocol.js';
 import { tokensOf, type QuietRequest } from './memcache-commands.js';
 
-/** One object per connection, shared by both directions' framers. */
+/** One object per connection, shared by both directions' framers (made by createFramers). */
 export interface MemcacheShared {
   /** The client spoke the binary protocol (first byte 0x80): both directions pass raw. */
   binary: boolean;
@@ -39,12 +39,8 @@ export interface MemcacheShared {
 /** Quiet requests remembered at most: a client sending only quiet requests forever stays bounded. */
 const MAX_QUIET_REQUESTS = 4096;
 
-export function memcacheSharedOf(shared: Record<string, unknown>): MemcacheShared {
-  const existing = shared['memcache'] as MemcacheShared | undefined;
-  if (existing !== undefined) return existing;
-  const state: MemcacheShared = { binary: false, quiet: [] };
-  shared['memcache'] = state;
-  return state;
+export function newMemcacheShared(): MemcacheShared {
+  return { binary: false, quiet: [] };
 }
 
 export function rememberQuiet(state: MemcacheShared, request: QuietRequest): void {

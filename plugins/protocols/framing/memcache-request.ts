@@ -7,7 +7,7 @@ import type { Message, MessageInfo } from '../../../lib/contract/message.js';
 import type { Framer, FramerContext } from '../../../lib/contract/protocol.js';
 import { LineReader } from './line-reader.js';
 import { parseRequestLine } from './memcache-commands.js';
-import { memcacheSharedOf, rememberQuiet } from './memcache-pairing.js';
+import { rememberQuiet, type MemcacheShared } from './memcache-pairing.js';
 
 /** First byte of a binary-protocol request. */
 const BINARY_MAGIC = 0x80;
@@ -19,8 +19,7 @@ export const MAX_REQUEST_LINE_BYTES = 8 * 1024 * 1024;
 
 type Mode = 'start' | 'line' | 'data' | 'raw';
 
-export function createMemcacheRequestFramer(context: FramerContext, shared: Record<string, unknown>, bufferBytes: number): Framer {
-  const state = memcacheSharedOf(shared);
+export function createMemcacheRequestFramer(context: FramerContext, state: MemcacheShared, bufferBytes: number): Framer {
   const lines = new LineReader();
   let mode: Mode = 'start';
   let exchange = 0;

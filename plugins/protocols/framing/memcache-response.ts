@@ -2,14 +2,15 @@
 // follows as views of at most `buffer` bytes, counted down, never buffered whole. A retrieval's
 // answer runs to its `END` (or an error line), a `stats` answer over its STAT lines: `last`
 // marks the message that completes an answer. Pairing with requests is memcache-pairing's job.
-// An answer that goes through unchanged (its exchange is dummy) is one message per chunk it
-// lies in instead: a GET's VALUE line, block and END cost one message, not three.
+// The pieces of one answer that lie in one chunk are gathered into messages of up to `buffer`
+// bytes: a GET's VALUE line, block and END cost one message, not three. Boundaries follow the
+// chunks and `buffer`, never the behavior drawn.
 // Bytes are never changed; malformed answers are passed through raw after one warning.
 import type { Message } from '../../../lib/contract/message.js';
 import type { Framer, FramerContext } from '../../../lib/contract/protocol.js';
 import { LineReader } from './line-reader.js';
 import { firstToken, tokenSpan } from './memcache-commands.js';
-import { memcacheSharedOf, ResponsePairing } from './memcache-pairing.js';
+import { ResponsePairing, type MemcacheShared } from './memcache-pairing.js';
 
 /** memcached's answer lines are short (a VALUE line is at most ~300 bytes); longer is not memcached. */
 export const MAX_RESPONSE_LINE_BYTES = 64 * 1024;
@@ -60,8 +61,7 @@ function dataLengthOf(head: string, line: Buffer, start: number, end: number): n
   return length <= MAX_DATA_LENGTH ? length : undefined;
 }
 
-export function createMemcacheResponseFramer(context: FramerContext, shared: Record<string, unknown>, bufferBytes: number): Framer {
-  const state = memcacheSharedOf(shared);
+export function createMemcacheResponseFramer(context: FramerContext, state: MemcacheShared, bufferBytes: number): Framer {
   const pairing = new ResponsePairing(context, state);
   const lines = new LineReader();
   const closed: number[] = [];
@@ -71,8 +71,8 @@ export function createMemcacheResponseFramer(context: FramerContext, shared: Rec
   let remaining = 0; // data block bytes still to come, CRLF included
   let moreAfterData = false; // a VALUE's block is followed by more of the answer (up to END)
 
-  // The answer in progress goes through unchanged: its pieces in this chunk are gathered into
-  // one message, [runStart, runEnd) of the chunk (runStart -1: none gathered).
+  // The answer in progress (unless outside exchanges): its pieces in this chunk are gathered
+  // into one message, [runStart, runEnd) of the chunk (runStart -1: none gathered).
   let passing = false;
   let runStart = -1;
   let runEnd = 0;
@@ -89,6 +89,7 @@ export function createMemcacheResponseFramer(context: FramerContext, shared: Rec
   function piece(out: Message[], chunk: Buffer, holder: Buffer, start: number, end: number, first: boolean, last: boolean): void {
     // A line copied out of two chunks (holder is not the chunk) comes first in its chunk: nothing is gathered yet.
     if (passing && holder === chunk) {
+      if (runStart !== -1 && runEnd - runStart + (end - start) > bufferBytes) endRun(out, chunk, false);
       if (runStart === -1) {
         runStart = start;
         runFirst = first;
@@ -151,7 +152,7 @@ export function createMemcacheResponseFramer(context: FramerContext, shared: Rec
         }
         exchange = pairing.exchange;
         shape = shapeOf(pairing.command);
-        passing = exchange !== 0 && context.isPassThrough?.(exchange) === true;
+        passing = exchange !== 0;
       }
       if (head === 'VALUE' || head === 'VA') {
         const length = dataLengthOf(head, holder, lineStart, lineEnd);

@@ -3,7 +3,7 @@
 // command says how the answer ends (mysql-answer). Sequence ids must follow the request's:
 // a gap means the stream is not what we think, and the connection goes raw.
 import type { Message } from '../../../lib/contract/message.js';
-import type { FramerContext } from '../../../lib/contract/protocol.js';
+import { GREETING, type FramerContext } from '../../../lib/contract/protocol.js';
 import { startAnswer, stepAnswer, type Answer } from './mysql-answer.js';
 import { responseShapeOf } from './mysql-commands.js';
 import type { PacketSide } from './mysql-framer.js';
@@ -47,7 +47,7 @@ export function createMysqlResponseSide(context: FramerContext, session: MysqlSe
       session.serverCapabilities = offer.capabilities;
       session.serverExtended = offer.extended;
     }
-    return packet(context.openExchange(), true, true, sequence);
+    return packet(context.openExchange(GREETING), true, true, sequence);
   }
 
   function classify(piece: PacketPiece): Current | string {

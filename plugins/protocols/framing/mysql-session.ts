@@ -36,16 +36,9 @@ export interface MysqlSession {
   raw: boolean;
 }
 
-const SESSION_KEY = 'mysql';
-
-/** The session of a connection, created on first use by either direction. */
-export function mysqlSessionOf(shared: Record<string, unknown>): MysqlSession {
-  let session = shared[SESSION_KEY] as MysqlSession | undefined;
-  if (session === undefined) {
-    session = { greeted: false, serverCapabilities: 0, serverExtended: 0, capabilities: 0, extended: 0, authContinues: false, infile: false, raw: false };
-    shared[SESSION_KEY] = session;
-  }
-  return session;
+/** The session of a new connection, shared by its two framers. */
+export function newMysqlSession(): MysqlSession {
+  return { greeted: false, serverCapabilities: 0, serverExtended: 0, capabilities: 0, extended: 0, authContinues: false, infile: false, raw: false };
 }
 
 /** A length-encoded integer at `offset`: its value and size, or undefined (NULL marker, or cut short). */

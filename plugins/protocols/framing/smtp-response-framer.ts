@@ -3,7 +3,7 @@
 // exchange of its own. Each completed reply is recorded in the session before it is yielded.
 // After a 220 to STARTTLS, or on malformed data (one warning), the rest passes as exchange 0.
 import type { Message, MessageInfo } from '../../../lib/contract/message.js';
-import type { Framer, FramerContext } from '../../../lib/contract/protocol.js';
+import { GREETING, type Framer, type FramerContext } from '../../../lib/contract/protocol.js';
 import { LineReader } from './line-reader.js';
 import { recordReply, type SmtpSession } from './smtp-session.js';
 
@@ -51,7 +51,7 @@ export function createSmtpResponseFramer(context: FramerContext, session: SmtpSe
   function begin(): Reply {
     if (!greeted) {
       greeted = true;
-      return { exchange: context.openExchange(), info: undefined, started: false };
+      return { exchange: context.openExchange(GREETING), info: undefined, started: false };
     }
     const request = context.nextForwarded();
     return { exchange: request?.exchange ?? 0, info: request?.info, started: false };

@@ -1,4 +1,4 @@
-// What the two SMTP framers of a connection tell each other through `shared`: the response
+// What the two SMTP framers of a connection tell each other (one session, made with both): the response
 // framer records each completed reply before it lets that reply go; the request framer reads
 // the reply to its newest request to know how the client's next bytes are meant to be read.
 import type { MessageInfo } from '../../../lib/contract/message.js';
@@ -23,15 +23,8 @@ export interface SmtpSession {
   warned: boolean;
 }
 
-const KEY = 'smtp';
-
-/** The session of a connection, created by whichever framer asks first. */
-export function smtpSessionOf(shared: Record<string, unknown>): SmtpSession {
-  const existing = shared[KEY] as SmtpSession | undefined;
-  if (existing !== undefined) return existing;
-  const session: SmtpSession = { lastReply: undefined, raw: false, warned: false };
-  shared[KEY] = session;
-  return session;
+export function newSmtpSession(): SmtpSession {
+  return { lastReply: undefined, raw: false, warned: false };
 }
 
 /** Called by the response framer when a reply is complete, before the reply is yielded. */

@@ -5,12 +5,15 @@ import '../plugins/index.js';
 export { createProxy, VaurienProxy, type ProxyOptions, type BehaviorSetting, type RawOptions } from './proxy/proxy.js';
 export { Behavior } from './registry/behaviors.js';
 export { Protocol } from './registry/protocols.js';
-export { defineBehavior, type BehaviorDefinition, type BehaviorContext, type ConnectionControl } from './contract/behavior.js';
+export { defineBehavior, type BehaviorDefinition, type BehaviorContext, type BehaviorScope, type ConnectionControl } from './contract/behavior.js';
 export {
   defineProtocol,
+  GREETING,
   type ProtocolDefinition,
   type Framer,
+  type FramerPair,
   type FramerContext,
+  type ExchangeOpening,
   type ForwardedRequest,
   type ErrorReply,
   type Pairing,
@@ -47,15 +50,20 @@ export {
   type OptionTuple,
 } from './contract/hook-behavior.js';
 export { loadBehaviorPlugin, loadProtocolPlugin, resolveBehaviorSpecPlugins, isPluginReference } from './registry/load-plugin.js';
+// The engine's pieces: the proxy builds every connection from them, and so can a custom harness.
+export { createPipelines, directionStages, type CreatePipelinesOptions, type HandMadePipelines } from './pipeline/create-pipelines.js';
 export {
-  createFramerPair,
-  framerStage,
-  operatorStage,
-  behaviorOperators,
-  bytesStage,
-  socketControl,
-  type FramerPair,
-  type BehaviorOperatorsOptions,
-} from './pipeline/compose.js';
+  ConnectionPipelines,
+  type PipelinesOptions,
+  type PipelinesHost,
+  type StreamBehavior,
+  type TrafficCounters,
+} from './pipeline/connection-pipelines.js';
+export { DirectionFlow, type FlowHost } from './pipeline/direction-flow.js';
+export { DirectionPipeline, type DirectionHost } from './pipeline/direction.js';
+export { OperatorRun, HOLD_LIMIT_BYTES, type RunSink } from './pipeline/operator-run.js';
+export { SocketWriter } from './proxy/socket-write.js';
+export { BehaviorPlan, type BehaviorChoice } from './choose/picker.js';
+export { planFromSpec, type OptionsByBehavior } from './choose/plan-from-spec.js';
 export { parseHostPort, formatHostPort } from './proxy/address.js';
 export { parseWeightedSpec, formatWeightedSpec, type WeightedSpec, type WeightedEntry } from './choose/weighted-spec.js';

@@ -49,3 +49,26 @@ export function createRng(seed: number): Rng {
     },
   };
 }
+
+/**
+ * A lazily made generator of its own for one stream of random use (one side of one exchange):
+ * what it gives depends on the seed and the stream's name only, never on when other streams
+ * drew (the backend's timing), so a seeded run replays.
+ */
+export function streamRng(seed: number, ...path: readonly number[]): Rng {
+  let made: Rng | undefined;
+  const rng = (): Rng => (made ??= createRng(path.reduce((mixed, part) => deriveSeed(mixed, part), seed)));
+  return {
+    float: () => rng().float(),
+    int: (min, max) => rng().int(min, max),
+    bytes: (length) => rng().bytes(length),
+    pick: (items) => rng().pick(items),
+  };
+}
+
+/** A number for a name (a stream behavior's key), to derive its randomness from. */
+export function nameNumber(name: string): number {
+  let hash = 0x811c9dc5;
+  for (let at = 0; at < name.length; at++) hash = Math.imul(hash ^ name.charCodeAt(at), 0x01000193);
+  return hash >>> 0;
+}

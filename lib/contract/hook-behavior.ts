@@ -1,7 +1,7 @@
 // The original Vaurien's hook style (`on_before_handle` / `on_after_handle`), adapted into an
 // RxJS operator in this one place: a hook plugin becomes an ordinary BehaviorDefinition, so the
 // engine knows a single contract. Hooks that answer synchronously stay on the synchronous path.
-import { EMPTY, concat, defer, from, identity, ignoreElements, mergeMap, of, type Observable } from 'rxjs';
+import { EMPTY, concat, concatMap, defer, from, identity, ignoreElements, mergeMap, of, type Observable } from 'rxjs';
 import type { BehaviorContext, BehaviorDefinition } from './behavior.js';
 import type { Message } from './message.js';
 import type { OptionSpec, OptionTable, OptionType, OptionValue, OptionValues } from './options.js';
@@ -80,7 +80,8 @@ export function defineHookBehavior<O extends OptionValues>(hooks: HookBehavior<O
         if (out === undefined) return EMPTY;
         return onAfterHandle === undefined ? of(out) : concat(of(out), after(out));
       };
-      return mergeMap((message: Message) =>
+      // concatMap: a hook that waits (a promise) holds the messages behind it, in order.
+      return concatMap((message: Message) =>
         defer(() => {
           const verdict = before(message);
           return isPromiseLike(verdict) ? from(verdict).pipe(mergeMap((settled) => forward(message, settled))) : forward(message, verdict);

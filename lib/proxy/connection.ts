@@ -1,20 +1,18 @@
-// One client connection and its backend connection, joined by two pipelines (client→backend
-// "request", backend→client "response"). Every failure here (a reset, a refusal, a timeout,
-// malformed data, a plugin's exception) ends this connection alone and is logged once.
+// One client connection and its backend connection, joined by the two pipelines of
+// ConnectionPipelines and driven from the sockets. This file is the connection's life: one
+// phase (connecting → open → closing → closed, or unavailable, or released to the pool). Every
+// failure here (a reset, a refusal, a timeout, malformed data, a plugin's exception) ends this
+// connection alone and is logged once.
 import { connect, type Socket } from 'node:net';
-import { Subscription } from 'rxjs';
-import type { BehaviorContext, ConnectionControl } from '../contract/behavior.js';
 import type { Direction } from '../contract/message.js';
 import type { OptionValues } from '../contract/options.js';
 import type { ErrorReply, ProtocolDefinition } from '../contract/protocol.js';
 import type { ProxyStats } from '../control/stats.js';
 import type { Logger } from '../log.js';
-import { createRng, type Rng } from '../rng.js';
-import { OperatorStage, type ActiveRuns, type StageHost } from '../pipeline/behavior-stage.js';
+import { createRng, deriveSeed, type Rng } from '../rng.js';
+import { ConnectionPipelines, type PipelinesHost, type StreamBehavior } from '../pipeline/connection-pipelines.js';
 import { DirectionPipeline, type DirectionHost } from '../pipeline/direction.js';
-import { ExchangeLedger, type ExchangePick, type LedgerHooks } from '../pipeline/exchanges.js';
-import { CLOSE_BOTH, isMarker, type Outgoing } from '../pipeline/outgoing.js';
-import { ResponseOrder } from '../pipeline/response-order.js';
+import type { ExchangePick } from '../pipeline/exchanges.js';
 import type { HostPort } from './address.js';
 import type { BackendPool } from './backend-pool.js';
 import type { SweepClock, Swept } from './deadline-sweep.js';
@@ -39,6 +37,8 @@ export interface ConnectionEnvironment {
   readonly stats: ProxyStats;
   /** Draws the behavior of the next exchange (undefined: dummy), from `source.rng` when a draw is needed. */
   choose(source: RngSource): ExchangePick | undefined;
+  /** The stream behaviors in force for `connection` (drawn for it from its randomness). */
+  readonly streamBehaviorsFor?: ((connection: Connection) => readonly StreamBehavior[]) | undefined;
   /** Idle backend connections to reuse (a protocol's `reuse_socket`); absent: one per client. */
   readonly pool?: BackendPool | undefined;
   /** Told of every exchange and its behavior (the demo uses it to attribute outcomes). */
@@ -55,61 +55,62 @@ export interface ExchangeEvent {
   readonly behavior: string;
 }
 
+/** Where a connection's randomness comes from, made when first asked for. */
+export interface RngSource {
+  readonly rng: Rng;
+}
+
+/**
+ * - `connecting`: the backend connection is being made;
+ * - `open`: both sockets are up;
+ * - `unavailable`: the backend could not be reached; the client gets the protocol's answer, if any;
+ * - `closing`: one side is being closed gracefully (see endThenClose), the other is gone;
+ * - `released`: the backend connection went back to the pool; the client is being ended;
+ * - `closed`: both sockets are closed and everything is released.
+ */
+export type ConnectionPhase = 'connecting' | 'open' | 'unavailable' | 'closing' | 'released' | 'closed';
+
 /** Longest a closing side waits for its peer to close after our FIN. */
 const LINGER_MS = 2000;
 
 /** How long a `latest` (tcp) connection must be quiet to count as between exchanges. */
 const QUIET_MS = 100;
 
-/** Where a connection's randomness comes from, made when first asked for. */
-export interface RngSource {
-  readonly rng: Rng;
-}
-
-export class Connection implements StageHost, DirectionHost, LedgerHooks, Swept, RngSource {
-  readonly ledger: ExchangeLedger;
-  readonly subscriptions = new Subscription();
+export class Connection implements PipelinesHost, DirectionHost, Swept, RngSource {
+  phase: ConnectionPhase;
+  readonly pipelines: ConnectionPipelines;
+  /** Which stream behaviors of the proxy's setting were drawn for this connection, by key. */
+  readonly streamDraws = new Map<string, boolean>();
   /** Resolves once both sockets are closed and everything is released. */
   readonly closed: Promise<void>;
 
   private readonly backend: Socket;
   private readonly toClient: SocketWriter;
-  private readonly toBackend: SocketWriter;
-  private readonly detachBackend: () => void;
-  /** Made on first use: a tcp connection that never gets an error reply needs none. */
-  private orderIfMade: ResponseOrder | undefined;
-  private rngIfMade: Rng | undefined;
-  private readonly runs: ActiveRuns = { request: undefined, response: undefined };
   private readonly requestPipeline: DirectionPipeline;
   private readonly responsePipeline: DirectionPipeline;
+  private readonly detachBackend: () => void;
   private readonly ordered: boolean;
+  private rngIfMade: Rng | undefined;
   /** Set by the `closed` promise's executor, which runs at once. */
   private resolveClosed!: () => void;
-  /** The backend connection is being made (not yet connected, not yet given up on). */
-  private connecting: boolean;
   /** When the connect began, and the last chunk either way: the sweep's clock, for the timeouts. */
   private readonly connectStarted: number;
   private lastActive: number;
-  private backendConnected = false;
-  private backendEnded = false;
-  private clientSpoke = false;
-  private pendingUnavailable: ErrorReply | undefined;
-  private lastForwarded = 0;
-  /** The last client chunk, to the millisecond, on `latest` connections: graceful shutdown's test of a quiet tcp connection (the sweep's clock is too coarse for it). */
+  /** The last client chunk, to the millisecond, on `latest` connections: graceful shutdown's test of a quiet tcp connection. */
   private lastClientChunkAt = performance.now();
+  /** Sockets not yet closed (of the two this connection owns). */
   private socketsOpen = 2;
-  /** The backend connection went back to the pool: it is no longer this connection's to close. */
-  private backendDetached = false;
-  private releaseWhenIdle = false;
-  /** The side being closed gracefully (see endThenClose): the other side's close must not cut it. */
+  /** The side being closed gracefully: the other side's close must not cut it. */
   private lingering: Socket | undefined;
-  private readonly onBackendErrorEvent = (error: NodeJS.ErrnoException): void => this.onBackendError(error);
-  private readonly onBackendEndEvent = (): void => {
-    this.backendEnded = true;
-  };
-  private readonly onBackendCloseEvent = (): void => this.onSocketClosed(this.backend);
-  private finished = false;
+  /** What the client gets once it speaks, when the backend was unavailable (an http 502). */
+  private unavailableAnswer: ErrorReply | undefined;
+  /** The client spoke (or the protocol's server speaks first): an unavailable answer may go now. */
+  private clientSpoke: boolean;
+  /** The client is done: the backend goes back to the pool once between exchanges. */
+  private releaseWhenIdle = false;
   private problemLogged = false;
+  private readonly onBackendErrorEvent = (error: NodeJS.ErrnoException): void => this.onBackendError(error);
+  private readonly onBackendCloseEvent = (): void => this.onSocketClosed(this.backend);
 
   constructor(
     private readonly client: Socket,
@@ -117,63 +118,48 @@ export class Connection implements StageHost, DirectionHost, LedgerHooks, Swept,
   ) {
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     this.ordered = env.protocol.pairing === 'ordered';
+    this.clientSpoke = env.protocol.serverFirst === true;
     env.stats.openConnections++;
     env.stats.totalConnections++;
 
-    this.ledger = new ExchangeLedger(env.protocol.pairing, this, env.log, env.protocolOptions['handshake'] === true);
-
     // No Nagle delay on either side: the server accepts clients with noDelay, and the option
-    // given to connect() is applied once connected (setNoDelay() right after connect() would
-    // cost a second setsockopt).
+    // given to connect() is applied once connected.
     const pooled = env.pool?.acquire(env.backend);
     this.backend = pooled ?? connect({ host: env.backend.host, port: env.backend.port, allowHalfOpen: true, noDelay: true });
-    if (pooled !== undefined) {
-      this.backendConnected = true;
-    } else {
-      // `on`, not `once`: 'connect' comes once anyway, and once() wraps the listener per call.
-      this.backend.on('connect', () => {
-        this.backendConnected = true;
-        this.connecting = false;
-      });
-    }
-    this.connecting = !this.backendConnected;
+    this.phase = pooled === undefined ? 'connecting' : 'open';
+    // `on`, not `once`: 'connect' comes once anyway, and once() wraps the listener per call.
+    if (pooled === undefined) this.backend.on('connect', () => this.onBackendConnected());
     this.connectStarted = this.lastActive = env.clock.now;
 
     this.toClient = new SocketWriter(client);
-    this.toBackend = new SocketWriter(this.backend);
-    const framers = env.protocol.createFramers(env.protocolOptions, this.ledger.framerContext());
-    this.requestPipeline = new DirectionPipeline('request', { framer: framers.request, behavior: new OperatorStage('request', this, this.runs), target: this.toBackend }, this);
-    this.responsePipeline = new DirectionPipeline('response', { framer: framers.response, behavior: new OperatorStage('response', this, this.runs), target: this.toClient }, this);
+    this.pipelines = new ConnectionPipelines({
+      protocol: env.protocol,
+      protocolOptions: env.protocolOptions,
+      toBackend: new SocketWriter(this.backend),
+      toClient: this.toClient,
+      host: this,
+      // Draws use the connection's own generator (`rng`); behaviors, streams derived from a sibling seed.
+      seed: deriveSeed(env.seed, 0x5eed),
+      log: env.log,
+      counters: env.stats,
+    });
+    const streams = env.streamBehaviorsFor?.(this);
+    if (streams !== undefined && streams.length > 0) this.pipelines.setStreamBehaviors(streams);
+    const { framers } = this.pipelines;
+    this.requestPipeline = new DirectionPipeline('request', framers.request, this.pipelines.request, this);
+    this.responsePipeline = new DirectionPipeline('response', framers.response, this.pipelines.response, this);
     this.requestPipeline.feed(client);
     this.detachBackend = this.responsePipeline.feed(this.backend);
 
     client.on('error', (error) => this.onClientError(error));
-    this.backend.on('error', this.onBackendErrorEvent);
-    this.backend.on('end', this.onBackendEndEvent);
-    this.backend.on('close', this.onBackendCloseEvent);
     client.on('close', () => this.onSocketClosed(client));
-    if (env.protocol.serverFirst === true) this.clientSpoke = true;
-  }
-
-  private get order(): ResponseOrder {
-    return (this.orderIfMade ??= new ResponseOrder({
-      write: (bytes) => {
-        this.toClient.write(bytes);
-        this.toClient.flush();
-      },
-      closeAfterReply: () => this.endThenClose(this.client),
-    }));
-  }
-
-  /** Exchanges whose answer is still to be written. */
-  private get pendingAnswers(): number {
-    return this.orderIfMade?.pending ?? 0;
+    this.backend.on('error', this.onBackendErrorEvent);
+    this.backend.on('close', this.onBackendCloseEvent);
   }
 
   /**
    * The connection's randomness, made on first use: a connection whose exchanges are all dummy
-   * never draws, and the generator with its functions was a tenth of its heap. The seed alone
-   * fixes the sequence, so when it is made does not change what it gives.
+   * never draws. The seed alone fixes the sequence, so when it is made does not change what it gives.
    */
   get rng(): Rng {
     return (this.rngIfMade ??= createRng(this.env.seed));
@@ -181,19 +167,96 @@ export class Connection implements StageHost, DirectionHost, LedgerHooks, Swept,
 
   /** Between exchanges: nothing held, nothing awaited (used by graceful shutdown). */
   get isIdle(): boolean {
-    if (this.runs.request !== undefined || this.runs.response !== undefined) return false;
-    if (this.ordered) return this.pendingAnswers === 0;
-    return performance.now() - this.lastClientChunkAt > QUIET_MS;
+    if (!this.pipelines.isBetweenExchanges) return false;
+    return this.ordered || performance.now() - this.lastClientChunkAt > QUIET_MS;
   }
 
   /** Ends the connection now. */
   destroy(): void {
     this.client.destroy();
-    if (!this.backendDetached) this.backend.destroy();
+    if (this.phase !== 'released') this.backend.destroy();
   }
 
-  flush(direction: Direction): void {
-    (direction === 'request' ? this.toBackend : this.toClient).flush();
+  /** Puts the proxy's stream behaviors in force on this open connection. */
+  setStreamBehaviors(behaviors: readonly StreamBehavior[]): void {
+    if (this.phase !== 'closed') this.pipelines.setStreamBehaviors(behaviors);
+  }
+
+  // ----- PipelinesHost -----
+
+  choose(exchange: number): ExchangePick | undefined {
+    const pick = this.env.choose(this);
+    this.env.onExchange?.({ connection: this.env.index, clientPort: this.client.remotePort ?? 0, exchange, behavior: pick?.choice.definition.name ?? 'dummy' });
+    return pick;
+  }
+
+  directionFinished(direction: Direction): void {
+    if (direction === 'response') {
+      this.toClient.end();
+      return;
+    }
+    // The client is done sending: half-close the backend, or give it back to the pool.
+    if (this.env.pool === undefined) {
+      this.pipelines.request.writer.end();
+      return;
+    }
+    this.releaseWhenIdle = true;
+    this.releaseBackend();
+  }
+
+  operatorFailed(direction: Direction, error: unknown): void {
+    this.fail(direction, error);
+  }
+
+  answered(): void {
+    if (this.releaseWhenIdle) this.releaseBackend();
+  }
+
+  closeClient(): void {
+    this.destroy();
+  }
+
+  /**
+   * Closes the connection from one side: the target of `direction` gets FIN after what was
+   * written to it, the other side closes now. The target lingers (still read, its bytes
+   * dropped) until its peer closes: a reset could make the peer discard what it has not read
+   * yet (the error reply, or the request `abort` forwarded). A peer that never closes is cut
+   * after LINGER_MS.
+   */
+  endThenClose(direction: Direction): void {
+    const socket = direction === 'request' ? this.backend : this.client;
+    if (socket.destroyed || socket.writableEnded) {
+      this.destroy();
+      return;
+    }
+    this.lingering = socket;
+    if (this.phase !== 'closed' && this.phase !== 'released') this.phase = 'closing';
+    if (socket === this.client) {
+      if (this.phase !== 'released') this.backend.destroy();
+    } else {
+      this.client.destroy();
+    }
+    this.pipelines.flow(direction).writer.end();
+    const cut = setTimeout(() => socket.destroy(), Math.min(this.env.timeoutMs, LINGER_MS));
+    socket.once('close', () => clearTimeout(cut));
+  }
+
+  reset(): void {
+    resetSocket(this.client);
+    if (this.phase !== 'released') resetSocket(this.backend);
+  }
+
+  // ----- DirectionHost -----
+
+  chunkArrived(direction: Direction): void {
+    this.lastActive = this.env.clock.now;
+    if (direction !== 'request') return;
+    // Only `latest` connections are judged by quiet time (ordered ones count their answers).
+    if (!this.ordered) this.lastClientChunkAt = performance.now();
+    if (!this.clientSpoke) {
+      this.clientSpoke = true;
+      if (this.unavailableAnswer !== undefined) this.sendUnavailable(this.unavailableAnswer);
+    }
   }
 
   fail(direction: Direction, error: unknown): void {
@@ -201,184 +264,53 @@ export class Connection implements StageHost, DirectionHost, LedgerHooks, Swept,
     this.destroy();
   }
 
-  /** DirectionHost: queues what a direction let through on the socket it writes to. */
-  writeOut(direction: Direction, item: Outgoing): void {
-    if (direction === 'request') this.writeRequest(item);
-    else this.writeResponse(item);
-  }
-
-  /** DirectionHost: a chunk came from the client (request) or the backend (response). */
-  chunkArrived(direction: Direction): void {
-    if (direction === 'request') this.onClientChunk();
-    else this.lastActive = this.env.clock.now;
-  }
-
-  /** DirectionHost: half-close travels: when one side is done sending, the other side's socket is ended. */
-  sourceFinished(direction: Direction): void {
-    if (direction === 'request') this.onClientFinished();
-    else this.toClient.end();
-  }
-
-  private writeRequest(item: Outgoing): void {
-    if (isMarker(item)) {
-      if (item.kind === 'side-done') this.ledger.sideDone(item.exchange, 'request');
-      else this.endThenClose(this.backend);
+  /** Called by the proxy's sweep: gives up on a backend that does not answer the connect, ends an idle connection. */
+  sweep(now: number): void {
+    const late = this.env.timeoutMs + this.env.clock.intervalMs;
+    if (this.phase === 'connecting') {
+      if (now - this.connectStarted >= late) this.backendUnavailable('connect timeout');
       return;
     }
-    const { exchange } = item;
-    if (exchange !== this.lastForwarded && exchange !== 0) {
-      this.lastForwarded = exchange;
-      if (this.ordered && item.noReply !== true) {
-        this.order.expectBackend(this.ledger.noteForwarded(exchange, item.info));
-      }
+    if (!this.env.stayConnected && now - this.lastActive >= late) {
+      this.logProblem('debug', `idle for ${this.env.timeoutMs / 1000}s, closing`);
+      this.destroy();
     }
-    this.env.stats.bytes.request += item.bytes.length;
-    if (item.last) this.ledger.sideDone(exchange, 'request');
-    this.toBackend.write(item.bytes);
   }
 
-  private writeResponse(item: Outgoing): void {
-    if (isMarker(item)) {
-      if (item.kind === 'side-done') this.responseDone(item.exchange);
-      else this.endThenClose(this.client);
-      return;
-    }
-    const { exchange } = item;
-    if (this.ordered && exchange !== 0) this.order.beforeBackendWrite(exchange);
-    this.env.stats.bytes.response += item.bytes.length;
-    this.toClient.write(item.bytes);
-    if (item.last && exchange !== 0) this.responseDone(exchange);
-  }
-
-  private responseDone(exchange: number): void {
-    if (this.ordered) this.order.backendDone(exchange);
-    this.ledger.sideDone(exchange, 'response');
-    if (this.releaseWhenIdle) this.releaseBackend();
-  }
-
-  /** The client is done sending: half-close the backend, or give it back to the pool. */
-  private onClientFinished(): void {
-    if (this.env.pool === undefined) {
-      this.toBackend.end();
-      return;
-    }
-    this.releaseWhenIdle = true;
-    this.releaseBackend();
+  private onBackendConnected(): void {
+    if (this.phase === 'connecting') this.phase = 'open';
   }
 
   /** Hands a backend connection that sits between exchanges to the pool, then ends the client. */
   private releaseBackend(): void {
     const backend = this.backend;
-    const between = this.pendingAnswers === 0 && this.runs.request === undefined && this.runs.response === undefined;
-    if (!between || this.finished || !this.backendConnected || this.backendEnded || backend.destroyed) return;
+    if (this.phase !== 'open' || !this.pipelines.isBetweenExchanges || backend.readableEnded || backend.destroyed) return;
     this.releaseWhenIdle = false;
+    this.phase = 'released';
     this.detachBackend();
     backend.off('error', this.onBackendErrorEvent);
-    backend.off('end', this.onBackendEndEvent);
     backend.off('close', this.onBackendCloseEvent);
-    this.backendDetached = true;
     if (this.env.pool?.release(this.env.backend, backend) !== true) backend.destroy();
     this.toClient.end();
-    if (--this.socketsOpen === 0) this.finish();
-  }
-
-  /** LedgerHooks: draws the behavior of `exchange`, just opened (undefined: dummy). */
-  choose(exchange: number): ExchangePick | undefined {
-    const pick = this.env.choose(this);
-    this.env.onExchange?.({ connection: this.env.index, clientPort: this.client.remotePort ?? 0, exchange, behavior: pick?.choice.definition.name ?? 'dummy' });
-    return pick;
-  }
-
-  /** LedgerHooks: a behavior acted on an exchange. */
-  countFault(behavior: string): void {
-    this.env.stats.countFault(behavior);
-  }
-
-  /** LedgerHooks: the context an operator factory gets for one side of an exchange. */
-  contextFor(exchange: number, direction: Direction, pick: ExchangePick, opener: Direction): BehaviorContext {
-    return {
-      direction,
-      exchange,
-      opener,
-      options: pick.choice.options,
-      protocol: this.env.protocol,
-      connection: this.controlFor(exchange, direction),
-      rng: this.rng,
-      log: this.env.log,
-      exchangesSoFar: pick.exchangesSoFar,
-    };
-  }
-
-  private controlFor(exchange: number, direction: Direction): ConnectionControl {
-    return {
-      reply: (bytes, options) => this.order.reply(exchange, bytes, options?.close ?? false),
-      closeClient: () => this.destroy(),
-      closeBoth: () => {
-        const run = this.runs[direction];
-        if (run !== undefined) run.push(CLOSE_BOTH);
-        else this.endThenClose(direction === 'request' ? this.backend : this.client);
-      },
-    };
-  }
-
-  /**
-   * Closes the connection from one side: `socket` gets FIN after what was written to it, the
-   * other side closes now. `socket` lingers (still read, its bytes dropped) until its peer
-   * closes: a reset could make the peer discard what it has not read yet — the error reply, or
-   * the request `abort` forwarded. A peer that never closes is cut after LINGER_MS.
-   */
-  private endThenClose(socket: Socket): void {
-    if (socket.destroyed || socket.writableEnded) {
-      this.destroy();
-      return;
-    }
-    this.lingering = socket;
-    if (socket === this.client) {
-      if (!this.backendDetached) this.backend.destroy();
-    } else {
-      this.client.destroy();
-    }
-    (socket === this.client ? this.toClient : this.toBackend).end();
-    const cut = setTimeout(() => socket.destroy(), Math.min(this.env.timeoutMs, LINGER_MS));
-    socket.once('close', () => clearTimeout(cut));
-  }
-
-  /** Called by the proxy's sweep: gives up on a backend that does not answer the connect, ends an idle connection. */
-  sweep(now: number): void {
-    const late = this.env.timeoutMs + this.env.clock.intervalMs;
-    if (this.connecting) {
-      if (now - this.connectStarted >= late) this.backendUnavailable('connect timeout');
-      return;
-    }
-    if (!this.env.stayConnected && now - this.lastActive >= late) this.onIdle();
-  }
-
-  private onClientChunk(): void {
-    this.lastActive = this.env.clock.now;
-    // Only `latest` connections are judged by quiet time (ordered ones count their answers).
-    if (!this.ordered) this.lastClientChunkAt = performance.now();
-    if (!this.clientSpoke) {
-      this.clientSpoke = true;
-      if (this.pendingUnavailable !== undefined) this.sendUnavailable(this.pendingUnavailable);
-    }
+    this.onSocketClosed(backend);
   }
 
   private backendUnavailable(reason: string): void {
-    if (this.finished || this.backendConnected) return;
-    this.connecting = false;
+    if (this.phase !== 'connecting') return;
+    this.phase = 'unavailable';
     this.logProblem('warning', `backend ${this.env.backend.host}:${this.env.backend.port} unavailable: ${reason}`);
     const reply = this.env.protocol.unavailableReply?.(undefined);
     this.backend.destroy();
     if (reply === undefined) this.client.destroy();
     else if (this.clientSpoke) this.sendUnavailable(reply);
-    else this.pendingUnavailable = reply; // e.g. http: a 502 answers the first request, not silence
+    else this.unavailableAnswer = reply; // e.g. http: a 502 answers the first request, not silence
   }
 
   private sendUnavailable(reply: ErrorReply): void {
-    this.pendingUnavailable = undefined;
+    this.unavailableAnswer = undefined;
     if (this.client.destroyed || this.client.writableEnded) return;
     this.toClient.write(reply.bytes);
-    this.endThenClose(this.client);
+    this.endThenClose('response');
   }
 
   private onClientError(error: NodeJS.ErrnoException): void {
@@ -388,7 +320,7 @@ export class Connection implements StageHost, DirectionHost, LedgerHooks, Swept,
   }
 
   private onBackendError(error: NodeJS.ErrnoException): void {
-    if (!this.backendConnected) {
+    if (this.phase === 'connecting') {
       this.backendUnavailable(error.code ?? error.message);
       return;
     }
@@ -396,16 +328,11 @@ export class Connection implements StageHost, DirectionHost, LedgerHooks, Swept,
     resetSocket(this.client);
   }
 
-  private onIdle(): void {
-    this.logProblem('debug', `idle for ${this.env.timeoutMs / 1000}s, closing`);
-    this.destroy();
-  }
-
   private onSocketClosed(socket: Socket): void {
     if (socket === this.client) {
       // Nobody left to answer: the backend connection goes too (unless it went to the pool).
-      if (!this.backendDetached && this.lingering !== this.backend) this.backend.destroy();
-    } else if (!this.backendEnded && this.pendingUnavailable === undefined && !this.client.writableEnded) {
+      if (this.phase !== 'released' && this.lingering !== this.backend) this.backend.destroy();
+    } else if (!this.backend.readableEnded && this.phase !== 'unavailable' && this.phase !== 'released' && !this.client.writableEnded) {
       // The backend went away without a clean end (reset, destroyed): so does the client,
       // unless the client is already being answered and closed (a 502, an error reply).
       this.client.destroy();
@@ -414,10 +341,9 @@ export class Connection implements StageHost, DirectionHost, LedgerHooks, Swept,
   }
 
   private finish(): void {
-    if (this.finished) return;
-    this.finished = true;
-    this.connecting = false;
-    this.subscriptions.unsubscribe();
+    if (this.phase === 'closed') return;
+    this.phase = 'closed';
+    this.pipelines.stop();
     this.requestPipeline.stop();
     this.responsePipeline.stop();
     this.env.stats.openConnections--;

@@ -17,7 +17,10 @@ import { Protocol } from '../registry/protocols.js';
 import { deriveSeed, randomSeed } from '../rng.js';
 import { formatHostPort, parseHostPort, type HostPort } from './address.js';
 import { BackendPool } from './backend-pool.js';
+import type { StreamBehavior } from '../pipeline/connection-pipelines.js';
 import { Connection, type ExchangeEvent, type RngSource } from './connection.js';
+
+const NO_STREAMS: readonly StreamBehavior[] = [];
 import { DeadlineSweep } from './deadline-sweep.js';
 
 /** Options of a behavior or protocol as given by a user: raw values, checked against the option table. */
@@ -87,6 +90,7 @@ export class VaurienProxy {
   private readonly sweep: DeadlineSweep;
   /** What every connection calls to draw an exchange's behavior: one function for all of them. */
   private readonly chooseForConnection = (source: RngSource): ExchangePick | undefined => this.choose(source);
+  private readonly streamsForConnection = (connection: Connection): readonly StreamBehavior[] => this.streamBehaviorsFor(connection);
 
   constructor(options: ProxyOptions) {
     this.log = options.log ?? silentLogger;
@@ -194,6 +198,8 @@ export class VaurienProxy {
     }
     this.spec = parsed;
     this.plan = new BehaviorPlan(choices);
+    // Stream behaviors apply to open connections too, for as long as they stay in force.
+    for (const connection of this.connections) connection.setStreamBehaviors(this.streamBehaviorsFor(connection));
   }
 
   getBehavior(): BehaviorSetting {
@@ -247,6 +253,7 @@ export class VaurienProxy {
         log: this.log,
         stats: this.statsCounters,
         choose: this.chooseForConnection,
+        streamBehaviorsFor: this.streamsForConnection,
         onExchange: this.onExchange,
         pool: this.pool,
       });
@@ -257,6 +264,26 @@ export class VaurienProxy {
       this.log.error(`#${index}: cannot set up the connection: ${error instanceof Error ? error.message : String(error)}`);
       socket.destroy();
     }
+  }
+
+  /**
+   * The stream behaviors of the setting that apply to `connection`: each one's weight is its
+   * chance, drawn once per connection (from its seeded randomness) and kept while it stays in force.
+   */
+  private streamBehaviorsFor(connection: Connection): readonly StreamBehavior[] {
+    const choices = this.plan.streamChoices;
+    if (choices.length === 0) return NO_STREAMS;
+    const behaviors: StreamBehavior[] = [];
+    for (const choice of choices) {
+      const key = choice.definition.name;
+      let drawn = connection.streamDraws.get(key);
+      if (drawn === undefined) {
+        drawn = choice.weight >= 100 || connection.rng.float() * 100 < choice.weight;
+        connection.streamDraws.set(key, drawn);
+      }
+      if (drawn) behaviors.push({ key, version: JSON.stringify(choice.options), definition: choice.definition, options: choice.options });
+    }
+    return behaviors;
   }
 
   private choose(source: RngSource): ExchangePick | undefined {

@@ -1,6 +1,6 @@
 // Forwards the request, then closes both connections before the response: the backend got
 // the call (its side effects happen), the client never gets an answer.
-import { EMPTY, concat, concatMap, defer, mergeMap, of } from 'rxjs';
+import { EMPTY, concatWith, defer, mergeMap, take } from 'rxjs';
 import { defineBehavior } from '../../lib/contract/behavior.js';
 
 export const abort = defineBehavior<Record<string, never>>({
@@ -12,9 +12,9 @@ export const abort = defineBehavior<Record<string, never>>({
       connection.closeBoth();
       return EMPTY;
     });
-    // closeBoth() from inside the run acts after what was emitted before it is flushed.
-    if (direction === 'request') return concatMap((message) => (message.last ? concat(of(message), close) : of(message)));
+    // The whole request goes on; once it is over, both connections close after it is written.
+    if (direction === 'request') return (source) => source.pipe(concatWith(close));
     // Only a greeting (server speaks first) reaches here: cut before it is delivered.
-    return mergeMap(() => close);
+    return (source) => source.pipe(take(1), mergeMap(() => close));
   },
 });

@@ -1,14 +1,17 @@
 // Closes the client connection at once; nothing of the exchange is forwarded.
-import { EMPTY, mergeMap } from 'rxjs';
+import { EMPTY, mergeMap, take } from 'rxjs';
 import { defineBehavior } from '../../lib/contract/behavior.js';
 
 export const blackout = defineBehavior<Record<string, never>>({
   name: 'blackout',
   description: 'Closes the client connection at once; nothing is forwarded',
   options: {},
-  operator: ({ connection }) =>
-    mergeMap(() => {
-      connection.closeClient();
-      return EMPTY;
-    }),
+  operator: ({ connection }) => (source) =>
+    source.pipe(
+      take(1),
+      mergeMap(() => {
+        connection.closeClient();
+        return EMPTY;
+      }),
+    ),
 });

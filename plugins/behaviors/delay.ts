@@ -18,7 +18,8 @@ export const delay = defineBehavior<DelayOptions>({
     const heldSide = opener === 'response' ? 'response' : options.before ? 'request' : 'response';
     if (direction !== heldSide) return identity;
     const waitMs = options.sleep * 1000;
-    // Only the first message waits: Vaurien delays an exchange once, not each of its packets.
-    return concatMap((message) => (message.first ? timer(waitMs).pipe(map(() => message)) : of(message)));
+    // The side waits once, before its first message (Vaurien delays an exchange, not each of its
+    // packets); the messages behind it queue meanwhile and follow at once.
+    return concatMap((message, index) => (index === 0 ? timer(waitMs).pipe(map(() => message)) : of(message)));
   },
 });

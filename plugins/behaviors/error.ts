@@ -1,7 +1,7 @@
 // Answers with the protocol's own error instead of forwarding (a 50x, -ERR, SERVER_ERROR…),
 // after `warmup` exchanges. With `inject`, the request goes through and random bytes are put
 // inside the reply instead (protocols without a `corrupt`, like http, answer an error).
-import { EMPTY, identity, map, mergeMap, type MonoTypeOperatorFunction } from 'rxjs';
+import { identity, map, tap, type MonoTypeOperatorFunction } from 'rxjs';
 import { defineBehavior, type BehaviorContext } from '../../lib/contract/behavior.js';
 import type { Message } from '../../lib/contract/message.js';
 
@@ -14,27 +14,31 @@ export const errorOptions = {
 
 /** The error operator, shared with `transient`. */
 export function errorOperator(context: BehaviorContext<ErrorOptions>): MonoTypeOperatorFunction<Message> {
-  const { direction, opener, options, protocol, connection, rng, exchangesSoFar } = context;
+  const { direction, opener, options, protocol, connection, rng, exchangesSoFar, discard } = context;
   if (exchangesSoFar < options.warmup) return identity;
   const corrupt = protocol.corrupt;
   if (options.inject && corrupt !== undefined) {
-    return direction === 'response' ? map((message) => (message.first ? corrupt(message, rng) : message)) : identity;
+    return direction === 'response' ? map((message, index) => (index === 0 ? corrupt(message, rng) : message)) : identity;
   }
   // The side that carries the exchange's opening is the one answered: the request, or the
   // greeting of a server that speaks first (answered by the protocol's greeting error).
   if (direction !== opener) return identity;
   let request: Message | undefined;
   let answered = false;
-  return mergeMap((message) => {
-    if (message.first) request = message;
-    // Answer once the request is read, or at once when the client waits for it (100-continue).
-    if (!answered && (message.last || request?.info?.['awaitsAnswer'] === true)) {
-      answered = true;
-      const reply = protocol.errorReply(opener === 'request' ? request : undefined, rng);
-      connection.reply(reply.bytes, { close: reply.close });
-    }
-    return EMPTY;
-  });
+  return (source) =>
+    source.pipe(
+      tap((message) => {
+        request ??= message;
+        // Answer once the request is read, or at once when the client waits for it (100-continue).
+        if (!answered && (message.last || request.info?.['awaitsAnswer'] === true)) {
+          answered = true;
+          const reply = protocol.errorReply(opener === 'request' ? request : undefined, rng);
+          connection.reply(reply.bytes, { close: reply.close });
+        }
+      }),
+      // Nothing of the request is forwarded: dropped as it comes, however big it is.
+      discard,
+    );
 }
 
 export const error = defineBehavior<ErrorOptions>({

@@ -1,25 +1,22 @@
-// One direction's pipeline on its own: a source stream, the redis request framer, a behavior
-// stage that holds some messages, and a real socket as the target. What a connection relies
-// on: every byte out in order, the source paused while a message is held, the end reported
-// once after everything went through, and a failing stage stopping the direction.
+// One direction driven on its own: a source stream, the redis request framer, the engine's
+// request flow (a behavior holding some exchanges), and a real socket as the target. What a
+// connection relies on: every byte out in order, later exchanges waiting behind a held one, the
+// source paused while a side holds more than the limit, the end reported once after everything
+// went through, and a failing operator stopping the connection.
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
 import test, { type TestContext } from 'node:test';
-import { many, type Many } from 'stream-chain/defs.js';
-import { createFramerPair } from '../../lib/index.js';
-import type { Message } from '../../lib/contract/message.js';
-import type { Framer } from '../../lib/contract/protocol.js';
-import type { BehaviorStage } from '../../lib/pipeline/behavior-stage.js';
-import { DirectionPipeline } from '../../lib/pipeline/direction.js';
-import type { Outgoing } from '../../lib/pipeline/outgoing.js';
-import { SocketWriter } from '../../lib/proxy/socket-write.js';
+import { delay, identity, map, type MonoTypeOperatorFunction } from 'rxjs';
+import { ConnectionPipelines, DirectionPipeline, SocketWriter, defineBehavior, type Direction, type Framer, type Message } from '../../lib/index.js';
+import { silentLogger } from '../../lib/log.js';
+import { redis } from '../../plugins/protocols/redis.js';
+import { defaultsOf } from '../../lib/contract/options.js';
 import { startTcpServer } from '../helpers/sockets.js';
 
 /** A redis request direction over a real socket, fed from a PassThrough, recording what it reports. */
 interface Rig {
   readonly source: PassThrough;
-  readonly target: SocketWriter;
   readonly errors: unknown[];
   /** How many times the end was reported. */
   finished(): number;
@@ -30,56 +27,72 @@ interface Rig {
 /** The built-in framers return arrays; a plugin's may return any iterable, a generator's included. */
 type FramerKind = 'array' | 'generator';
 
-function redisRequestFramer(kind: FramerKind): Framer {
-  const framer = createFramerPair('redis').request;
-  if (kind === 'array') return framer;
-  return {
-    *push(chunk) {
-      yield* framer.push(chunk);
-    },
-    *end() {
-      yield* framer.end();
-    },
-  };
-}
-
-async function redisRequestRig(t: TestContext, behaviorFor: (source: PassThrough) => BehaviorStage, kind: FramerKind = 'array'): Promise<Rig> {
-  const chunks: Buffer[] = [];
+async function socketPair(t: TestContext, onData: (chunk: Buffer) => void): Promise<{ socket: Socket; ended: () => Promise<void> }> {
   let ended: Promise<void> = Promise.resolve();
   const server = await startTcpServer(t, (peer) => {
     ended = new Promise((resolve) => peer.on('end', resolve));
-    peer.on('data', (chunk: Buffer) => chunks.push(chunk));
+    peer.on('data', onData);
   });
   const socket = connect(server.port, '127.0.0.1');
   await new Promise((resolve) => socket.once('connect', resolve));
   t.after(() => socket.destroy());
   while (server.accepted.length === 0) await new Promise((resolve) => setImmediate(resolve));
+  return { socket, ended: () => ended };
+}
 
-  const target = new SocketWriter(socket);
-  const source = new PassThrough();
+/** `operatorFor(exchange)` acts on the request side of the exchanges it returns an operator for. */
+async function redisRequestRig(t: TestContext, operatorFor: (exchange: number) => MonoTypeOperatorFunction<Message> | undefined, kind: FramerKind = 'array'): Promise<Rig> {
+  const chunks: Buffer[] = [];
+  const toBackend = await socketPair(t, (chunk) => chunks.push(chunk));
+  const toClient = await socketPair(t, () => {});
   const errors: unknown[] = [];
   let finished = 0;
-  const pipeline = new DirectionPipeline(
-    'request',
-    { framer: redisRequestFramer(kind), behavior: behaviorFor(source), target },
-    {
-      writeOut: (_direction, item: Outgoing) => {
-        if ('bytes' in item) target.write(item.bytes);
+  const pipelines: ConnectionPipelines = new ConnectionPipelines({
+    protocol: redis,
+    protocolOptions: defaultsOf(redis.options),
+    toBackend: new SocketWriter(toBackend.socket),
+    toClient: new SocketWriter(toClient.socket),
+    seed: 1,
+    log: silentLogger,
+    host: {
+      choose(exchange) {
+        const operator = operatorFor(exchange);
+        if (operator === undefined) return undefined;
+        const definition = defineBehavior({ name: 'test', description: 'test', options: {}, operator: ({ direction }) => (direction === 'request' ? operator : identity) });
+        return { choice: { definition, options: {}, weight: 100 }, exchangesSoFar: 0 };
       },
-      chunkArrived: () => {},
-      sourceFinished: () => finished++,
-      fail: (_direction, error) => errors.push(error),
+      directionFinished: () => finished++,
+      operatorFailed: (_direction, error) => {
+        // As a connection does: everything stops.
+        errors.push(error);
+        pipelines.stop();
+      },
+      answered: () => {},
+      closeClient: () => {},
+      endThenClose: () => {},
+      reset: () => {},
     },
-  );
-  pipeline.feed(source);
+  });
+  const source = new PassThrough();
+  const framer: Framer =
+    kind === 'array'
+      ? pipelines.framers.request
+      : {
+          *push(chunk) {
+            yield* pipelines.framers.request.push(chunk);
+          },
+          *end() {
+            yield* pipelines.framers.request.end();
+          },
+        };
+  new DirectionPipeline('request', framer, pipelines.request, { chunkArrived: () => {}, fail: (_direction: Direction, error: unknown) => errors.push(error) }).feed(source);
   return {
     source,
-    target,
     errors,
     finished: () => finished,
     received: async () => {
-      socket.end();
-      await ended;
+      toBackend.socket.end();
+      await toBackend.ended();
       return Buffer.concat(chunks);
     },
   };
@@ -87,25 +100,14 @@ async function redisRequestRig(t: TestContext, behaviorFor: (source: PassThrough
 
 const command = (i: number): string => `*2\r\n$3\r\nGET\r\n$${String(i).length}\r\n${i}\r\n`;
 
-for (const kind of ['array', 'generator'] as const) {
-  test(`held messages pause the source; every byte leaves in order and the end is reported once, after the last (a framer returning ${kind === 'array' ? 'arrays' : 'generators'})`, async (t) => {
-    const pausedWhileHeld: boolean[] = [];
-    // Every 7th exchange is held 3 ms, as a delay would; the others pass (dummy).
-    const { source, target, errors, finished, received } = await redisRequestRig(
-      t,
-      (source) => ({
-        run: (message: Message) =>
-          new Promise<Many<Outgoing>>((resolve) =>
-            setTimeout(() => {
-              pausedWhileHeld.push(source.isPaused());
-              resolve(many<Outgoing>([message]));
-            }, 3),
-          ),
-        passes: (message: Message) => message.exchange % 7 !== 0,
-      }),
-      kind,
-    );
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
 
+for (const kind of ['array', 'generator'] as const) {
+  test(`exchanges behind a held one wait for it; every byte leaves in order and the end is reported once, after the last (a framer returning ${kind === 'array' ? 'arrays' : 'generators'})`, async (t) => {
+    // Every 7th exchange is held 3 ms by its operator; the others pass (dummy).
+    const { source, errors, finished, received } = await redisRequestRig(t, (exchange) => (exchange % 7 === 0 ? delay(3) : undefined), kind);
     const input = Buffer.from(Array.from({ length: 300 }, (_, i) => command(i)).join(''));
     // Chunks cut anywhere, commands straddling them, written without waiting.
     for (let at = 0; at < input.length; ) {
@@ -114,30 +116,36 @@ for (const kind of ['array', 'generator'] as const) {
       at += size;
     }
     source.end();
-    while (finished() === 0) await new Promise((resolve) => setTimeout(resolve, 5));
-    target.flush();
-
+    await until(() => finished() > 0);
     assert.deepEqual(errors, []);
     assert.deepEqual(await received(), input);
     assert.equal(finished(), 1);
-    assert.ok(pausedWhileHeld.length >= Math.floor(300 / 7), `${pausedWhileHeld.length} messages held`);
-    assert.ok(pausedWhileHeld.every(Boolean), 'the source was flowing while a message was held');
   });
 }
 
-test('a stage that throws stops the direction: one error, nothing written after it, no end reported', async (t) => {
-  const { source, target, errors, finished, received } = await redisRequestRig(t, () => ({
-    run: (message: Message): Message => {
-      if (message.exchange === 3) throw new Error('plugin bug');
-      return message;
-    },
-    passes: (message: Message) => message.exchange % 2 === 0,
-  }));
+test('a side holding more than the limit pauses the source until its operator lets go', async (t) => {
+  // One SET of a 3 MB value: one exchange, streamed as many messages, all held 200 ms.
+  const value = Buffer.alloc(3 * 1024 * 1024, 0x61);
+  const input = Buffer.concat([Buffer.from(`*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$${value.length}\r\n`), value, Buffer.from('\r\n')]);
+  const { source, errors, finished, received } = await redisRequestRig(t, () => delay(200));
+  let pausedSeen = false;
+  const watch = setInterval(() => (pausedSeen ||= source.isPaused()), 5);
+  t.after(() => clearInterval(watch));
+  source.end(input);
+  await until(() => finished() > 0);
+  assert.ok(pausedSeen, 'the source kept flowing while the side held its bytes');
+  assert.deepEqual(errors, []);
+  assert.deepEqual(await received(), input);
+});
+
+test('an operator that throws stops the connection: one error, nothing of its exchange or after it written', async (t) => {
+  const failing = map<Message, Message>(() => {
+    throw new Error('plugin bug');
+  });
+  const { source, errors, finished, received } = await redisRequestRig(t, (exchange) => (exchange === 3 ? failing : undefined));
   for (let i = 1; i <= 5; i++) source.write(command(i));
   source.end();
   await new Promise((resolve) => setTimeout(resolve, 50));
-  target.flush();
-
   assert.equal(errors.length, 1);
   assert.match(String(errors[0]), /plugin bug/);
   assert.equal(finished(), 0);

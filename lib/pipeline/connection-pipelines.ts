@@ -1,0 +1,235 @@
+// A connection's two pipelines, without its sockets: the protocol's framers, the exchange ledger
+// (numbering, draws, pairing), each direction's flow (exchange stage, stream behaviors,
+// writer), the answer order of `ordered` protocols, and the control a behavior gets. The proxy's
+// Connection and a pipeline composed by hand (`createPipelines`) are both built on it.
+import { identity } from 'rxjs';
+import type { BehaviorContext, BehaviorDefinition, ConnectionControl } from '../contract/behavior.js';
+import type { Direction, Message } from '../contract/message.js';
+import type { OptionValues } from '../contract/options.js';
+import type { FramerPair, ProtocolDefinition } from '../contract/protocol.js';
+import type { Logger } from '../log.js';
+import { nameNumber, streamRng, type Rng } from '../rng.js';
+import type { SocketWriter } from '../proxy/socket-write.js';
+import { DirectionFlow, type FlowHost } from './direction-flow.js';
+import { ExchangeLedger, type ExchangePick, type LedgerHooks, type MessageOperator } from './exchanges.js';
+import { discardInto, type OperatorRun } from './operator-run.js';
+import { ResponseOrder } from './response-order.js';
+import type { StreamEntry } from './stream-stack.js';
+
+/** A stream behavior in force on a connection. `key` names it across changes; a new `version` replaces it. */
+export interface StreamBehavior {
+  readonly key: string;
+  readonly version: unknown;
+  readonly definition: BehaviorDefinition;
+  readonly options: OptionValues;
+}
+
+/** Counters a connection bumps (a proxy's stats); all optional for a hand-made pipeline. */
+export interface TrafficCounters {
+  readonly bytes: Record<Direction, number>;
+  countFault(behavior: string): void;
+}
+
+/** What the pipelines ask of the sockets around them. */
+export interface PipelinesHost {
+  /** Draws the behavior of `exchange`, just opened (undefined: dummy). */
+  choose(exchange: number): ExchangePick | undefined;
+  /** A direction's source ended and all it sent went through: end its target (or pool the backend). */
+  directionFinished(direction: Direction): void;
+  /** An operator failed: the connection closes (logged once). */
+  operatorFailed(direction: Direction, error: unknown): void;
+  /** An answer is complete (the pool may take the backend back between exchanges). */
+  answered(): void;
+  /** Closes the client now, and the backend with it. */
+  closeClient(): void;
+  /** The target of `direction` gets FIN after what was written to it; the other side closes now. */
+  endThenClose(direction: Direction): void;
+  /** Resets both connections (RST). */
+  reset(): void;
+}
+
+export interface PipelinesOptions {
+  readonly protocol: ProtocolDefinition;
+  readonly protocolOptions: OptionValues;
+  /** Where each direction writes: `request` to the backend, `response` to the client. */
+  readonly toBackend: SocketWriter;
+  readonly toClient: SocketWriter;
+  readonly host: PipelinesHost;
+  /**
+   * Seeds what behaviors draw: each side of each exchange (and each stream behavior) gets a
+   * generator of its own, so what one draws never depends on when another did.
+   */
+  readonly seed: number;
+  readonly log: Logger;
+  readonly counters?: TrafficCounters | undefined;
+}
+
+export class ConnectionPipelines implements LedgerHooks, FlowHost {
+  readonly ledger: ExchangeLedger;
+  readonly framers: FramerPair;
+  readonly request: DirectionFlow;
+  readonly response: DirectionFlow;
+  private readonly ordered: boolean;
+  private readonly host: PipelinesHost;
+  private readonly counters: TrafficCounters | undefined;
+  /** Made on first use: a tcp connection that never gets an error reply needs none. */
+  private orderIfMade: ResponseOrder | undefined;
+  private lastForwarded = 0;
+  /** The stream behaviors in force, as each direction runs them (absent: identity there). */
+  private readonly streamLinks: Record<Direction, Map<string, StreamEntry>> = { request: new Map(), response: new Map() };
+
+  constructor(private readonly options: PipelinesOptions) {
+    const { protocol, host } = options;
+    this.host = host;
+    this.counters = options.counters;
+    this.ordered = protocol.pairing === 'ordered';
+    this.ledger = new ExchangeLedger(protocol.pairing, this, options.log, options.protocolOptions['handshake'] === true);
+    const operatorFor = (exchange: number, direction: Direction): MessageOperator => this.ledger.operatorFor(exchange, direction);
+    this.request = new DirectionFlow('request', this, options.toBackend, operatorFor);
+    this.response = new DirectionFlow('response', this, options.toClient, operatorFor);
+    this.framers = protocol.createFramers(options.protocolOptions, this.ledger.framerContext());
+  }
+
+  flow(direction: Direction): DirectionFlow {
+    return direction === 'request' ? this.request : this.response;
+  }
+
+  /** Exchanges whose answer is still to be written. */
+  get pendingAnswers(): number {
+    return this.orderIfMade?.pending ?? 0;
+  }
+
+  /** Between exchanges: no operator holds anything, no answer is awaited (`latest` protocols cannot tell answers). */
+  get isBetweenExchanges(): boolean {
+    return !this.request.busy && !this.response.busy && this.pendingAnswers === 0;
+  }
+
+  /** Puts `behaviors` in force on both directions; those gone are taken out, as Toxiproxy does, without losing a byte. */
+  setStreamBehaviors(behaviors: readonly StreamBehavior[]): void {
+    for (const direction of ['request', 'response'] as const) {
+      const links = this.streamLinks[direction];
+      const entries: StreamEntry[] = [];
+      const kept = new Map<string, StreamEntry>();
+      for (const behavior of behaviors) {
+        const known = links.get(behavior.key);
+        const entry = known !== undefined && known.version === behavior.version ? known : this.streamEntry(behavior, direction);
+        kept.set(behavior.key, entry);
+        if (entry.operator !== identity) entries.push(entry);
+      }
+      this.streamLinks[direction] = kept;
+      this.flow(direction).streams.set(entries);
+    }
+  }
+
+  /** The connection closed: every operator is unsubscribed. */
+  stop(): void {
+    this.request.stop();
+    this.response.stop();
+  }
+
+  // ----- LedgerHooks -----
+
+  choose(exchange: number): ExchangePick | undefined {
+    return this.host.choose(exchange);
+  }
+
+  countFault(behavior: string): void {
+    this.counters?.countFault(behavior);
+  }
+
+  contextFor(exchange: number, direction: Direction, pick: ExchangePick, opener: Direction): BehaviorContext {
+    const flow = this.flow(direction);
+    const random = streamRng(this.options.seed, exchange, direction === 'request' ? 0 : 1);
+    return this.context(direction, exchange, opener, pick.choice.options, pick.exchangesSoFar, random, () => flow.exchanges.runOf(exchange));
+  }
+
+  // ----- FlowHost -----
+
+  forwarded(direction: Direction, message: Message): void {
+    const { exchange } = message;
+    if (direction === 'request') {
+      if (exchange !== this.lastForwarded && exchange !== 0) {
+        this.lastForwarded = exchange;
+        if (this.ordered && message.noReply !== true) this.order.expectBackend(this.ledger.noteForwarded(exchange, message.info));
+      }
+    } else if (this.ordered && exchange !== 0) {
+      this.orderIfMade?.beforeBackendWrite(exchange);
+    }
+    if (this.counters !== undefined) this.counters.bytes[direction] += message.bytes.length;
+  }
+
+  sideDone(direction: Direction, exchange: number): void {
+    if (direction === 'response' && this.ordered) this.orderIfMade?.backendDone(exchange);
+    this.ledger.sideDone(exchange, direction);
+    if (direction === 'response') this.host.answered();
+  }
+
+  fail(direction: Direction, error: unknown): void {
+    this.host.operatorFailed(direction, error);
+  }
+
+  finished(direction: Direction): void {
+    this.host.directionFinished(direction);
+  }
+
+  // ----- what behaviors get -----
+
+  private get order(): ResponseOrder {
+    return (this.orderIfMade ??= new ResponseOrder({
+      write: (bytes) => this.response.inject({ bytes, direction: 'response', exchange: 0, first: true, last: true }),
+      closeAfterReply: () => this.response.afterDrain(() => this.host.endThenClose('response')),
+    }));
+  }
+
+  private streamEntry(behavior: StreamBehavior, direction: Direction): StreamEntry {
+    let run: OperatorRun | undefined;
+    const random = streamRng(this.options.seed, 0, direction === 'request' ? 0 : 1, nameNumber(behavior.key));
+    const context = this.context(direction, 0, 'request', behavior.options, 0, random, () => run);
+    return {
+      key: behavior.key,
+      version: behavior.version,
+      operator: behavior.definition.operator(context),
+      attach: (made) => (run = made),
+    };
+  }
+
+  private context(
+    direction: Direction,
+    exchange: number,
+    opener: Direction,
+    options: OptionValues,
+    exchangesSoFar: number,
+    rng: Rng,
+    run: () => OperatorRun | undefined,
+  ): BehaviorContext {
+    return {
+      direction,
+      exchange,
+      opener,
+      options,
+      protocol: this.options.protocol,
+      connection: this.control(direction, exchange),
+      rng,
+      log: this.options.log,
+      exchangesSoFar,
+      discard: discardInto(run),
+    };
+  }
+
+  private control(direction: Direction, exchange: number): ConnectionControl {
+    const flow = this.flow(direction);
+    return {
+      reply: (bytes, options) => {
+        const close = options?.close ?? false;
+        if (exchange !== 0) this.order.reply(exchange, bytes, close);
+        else {
+          this.response.inject({ bytes, direction: 'response', exchange: 0, first: true, last: true });
+          if (close) this.response.afterDrain(() => this.host.endThenClose('response'));
+        }
+      },
+      closeClient: () => this.host.closeClient(),
+      closeBoth: () => flow.afterDrain(() => this.host.endThenClose(direction)),
+      reset: () => this.host.reset(),
+    };
+  }
+}

@@ -1,0 +1,131 @@
+// What one direction does with its messages once framed: the exchange stage (each side's
+// operator), the connection's bookkeeping (forwarded requests, answer turns), the stream
+// behaviors, then the writer. A message of a dummy exchange on a direction without stream
+// behaviors goes straight from the framer to the writer (`passes` / `pass`): no Observable.
+import type { Direction, Message } from '../contract/message.js';
+import type { SocketWriter } from '../proxy/socket-write.js';
+import { ExchangeStage } from './exchange-stage.js';
+import type { MessageOperator } from './exchanges.js';
+import { StreamStack } from './stream-stack.js';
+
+/** What a direction reports to its connection. */
+export interface FlowHost {
+  /** `message` leaves the exchange stage towards the writer (forwarding and answer-order bookkeeping). */
+  forwarded(direction: Direction, message: Message): void;
+  /** One side of `exchange` is over. */
+  sideDone(direction: Direction, exchange: number): void;
+  /** An operator failed: the connection closes. */
+  fail(direction: Direction, error: unknown): void;
+  /** Everything the source sent went through every stage: the target may be ended. */
+  finished(direction: Direction): void;
+}
+
+export class DirectionFlow {
+  readonly exchanges: ExchangeStage;
+  readonly streams: StreamStack;
+  /** A chunk is being run: writes are flushed at its end, not one by one. */
+  private batching = false;
+  /** The connection closed: nothing more goes through. */
+  private stopped = false;
+
+  constructor(
+    readonly direction: Direction,
+    private readonly host: FlowHost,
+    readonly writer: SocketWriter,
+    operatorFor: (exchange: number, direction: Direction) => MessageOperator,
+  ) {
+    this.exchanges = new ExchangeStage(direction, operatorFor, {
+      forward: (message) => this.forward(message),
+      sideDone: (exchange) => host.sideDone(direction, exchange),
+      fail: (error) => host.fail(direction, error),
+    });
+    this.streams = new StreamStack({
+      write: (message) => this.write(message),
+      end: () => host.finished(direction),
+      fail: (error) => host.fail(direction, error),
+    });
+  }
+
+  /** True when `message` can go straight to the writer (see `pass`). */
+  passes(message: Message): boolean {
+    return this.streams.isEmpty && this.exchanges.passes(message);
+  }
+
+  /** Writes a message `passes` said goes straight on. */
+  pass(message: Message): void {
+    if (this.stopped) return;
+    this.host.forwarded(this.direction, message);
+    this.writer.write(message.bytes);
+    if (message.last && message.exchange !== 0) this.host.sideDone(this.direction, message.exchange);
+  }
+
+  /** Undefined when `message` can be pushed now, else a promise that settles when it may be tried again. */
+  wait(message: Message): Promise<void> | undefined {
+    return this.exchanges.wait(message) ?? this.streams.wait();
+  }
+
+  /** Runs `message` through the stages (after `wait` said it may). */
+  push(message: Message): void {
+    if (!this.stopped) this.exchanges.push(message);
+  }
+
+  /** An answer the proxy makes (an error reply), entering after the exchange stage. */
+  inject(message: Message): void {
+    this.streams.push(message);
+  }
+
+  /** Runs `work` once everything this direction let through so far has been written. */
+  afterDrain(work: () => void): void {
+    const wait = this.streams.whenDrained();
+    if (wait === undefined) {
+      this.writer.flush();
+      work();
+    } else {
+      void wait.then(() => this.afterDrain(work));
+    }
+  }
+
+  /** The source ended: settles once the side in progress finished; then the stream behaviors end in turn. */
+  end(): Promise<void> | undefined {
+    if (this.stopped) return undefined;
+    const wait = this.exchanges.end();
+    if (wait === undefined) {
+      this.streams.end();
+      return undefined;
+    }
+    return wait.then(() => this.streams.end());
+  }
+
+  /** Writes are held until `endBatch` (a chunk's messages leave in one write). */
+  beginBatch(): void {
+    this.batching = true;
+  }
+
+  endBatch(): void {
+    this.batching = false;
+    this.writer.flush();
+  }
+
+  /** The connection closed: every operator is unsubscribed. */
+  stop(): void {
+    this.stopped = true;
+    this.exchanges.stop();
+    this.streams.stop();
+  }
+
+  /** True while an operator holds this direction (graceful shutdown waits for it). */
+  get busy(): boolean {
+    return this.exchanges.busy || !this.streams.isDrained;
+  }
+
+  private forward(message: Message): void {
+    if (this.stopped) return;
+    this.host.forwarded(this.direction, message);
+    this.streams.push(message);
+  }
+
+  private write(message: Message): void {
+    this.writer.write(message.bytes);
+    if (!this.batching) this.writer.flush();
+  }
+}

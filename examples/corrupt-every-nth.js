@@ -11,6 +11,6 @@ export const corruptEveryNth = {
   operator({ direction, options, exchangesSoFar, rng }) {
     if (direction !== 'response' || (exchangesSoFar + 1) % options.nth !== 0) return identity;
     const corrupt = (bytes) => Buffer.concat([rng.bytes(Math.min(8, bytes.length)), bytes.subarray(8)]);
-    return map((message) => (message.first ? { ...message, bytes: corrupt(message.bytes) } : message));
+    return map((message, index) => (index === 0 ? { ...message, bytes: corrupt(message.bytes) } : message));
   },
 };

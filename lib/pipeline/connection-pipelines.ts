@@ -11,7 +11,7 @@ import type { Logger } from '../log.js';
 import { nameNumber, streamRng, type Rng } from '../rng.js';
 import type { SocketWriter } from '../proxy/socket-write.js';
 import { DirectionFlow, type FlowHost } from './direction-flow.js';
-import { ExchangeLedger, type ExchangePick, type LedgerHooks, type MessageOperator } from './exchanges.js';
+import { ExchangeLedger, type ExchangePick, type LedgerHooks } from './exchanges.js';
 import { discardInto, type OperatorRun } from './operator-run.js';
 import { ResponseOrder } from './response-order.js';
 import type { StreamEntry } from './stream-stack.js';
@@ -75,8 +75,8 @@ export class ConnectionPipelines implements LedgerHooks, FlowHost {
   /** Made on first use: a tcp connection that never gets an error reply needs none. */
   private orderIfMade: ResponseOrder | undefined;
   private lastForwarded = 0;
-  /** The stream behaviors in force, as each direction runs them (absent: identity there). */
-  private readonly streamLinks: Record<Direction, Map<string, StreamEntry>> = { request: new Map(), response: new Map() };
+  /** The stream behaviors in force, as each direction runs them (absent: identity there); made on first use. */
+  private streamLinks: Record<Direction, Map<string, StreamEntry>> | undefined;
 
   constructor(private readonly options: PipelinesOptions) {
     const { protocol, host } = options;
@@ -84,9 +84,8 @@ export class ConnectionPipelines implements LedgerHooks, FlowHost {
     this.counters = options.counters;
     this.ordered = protocol.pairing === 'ordered';
     this.ledger = new ExchangeLedger(protocol.pairing, this, options.log, options.protocolOptions['handshake'] === true);
-    const operatorFor = (exchange: number, direction: Direction): MessageOperator => this.ledger.operatorFor(exchange, direction);
-    this.request = new DirectionFlow('request', this, options.toBackend, operatorFor);
-    this.response = new DirectionFlow('response', this, options.toClient, operatorFor);
+    this.request = new DirectionFlow('request', this, options.toBackend, this.ledger);
+    this.response = new DirectionFlow('response', this, options.toClient, this.ledger);
     this.framers = protocol.createFramers(options.protocolOptions, this.ledger.framerContext());
   }
 
@@ -106,8 +105,9 @@ export class ConnectionPipelines implements LedgerHooks, FlowHost {
 
   /** Puts `behaviors` in force on both directions; those gone are taken out, as Toxiproxy does, without losing a byte. */
   setStreamBehaviors(behaviors: readonly StreamBehavior[]): void {
+    const streamLinks = (this.streamLinks ??= { request: new Map(), response: new Map() });
     for (const direction of ['request', 'response'] as const) {
-      const links = this.streamLinks[direction];
+      const links = streamLinks[direction];
       const entries: StreamEntry[] = [];
       const kept = new Map<string, StreamEntry>();
       for (const behavior of behaviors) {
@@ -116,7 +116,7 @@ export class ConnectionPipelines implements LedgerHooks, FlowHost {
         kept.set(behavior.key, entry);
         if (entry.operator !== identity) entries.push(entry);
       }
-      this.streamLinks[direction] = kept;
+      streamLinks[direction] = kept;
       this.flow(direction).streams.set(entries);
     }
   }

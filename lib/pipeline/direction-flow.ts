@@ -4,9 +4,8 @@
 // behaviors goes straight from the framer to the writer (`passes` / `pass`): no Observable.
 import type { Direction, Message } from '../contract/message.js';
 import type { SocketWriter } from '../proxy/socket-write.js';
-import { ExchangeStage } from './exchange-stage.js';
-import type { MessageOperator } from './exchanges.js';
-import { StreamStack } from './stream-stack.js';
+import { ExchangeStage, type ExchangeStageSink, type OperatorSource } from './exchange-stage.js';
+import { StreamStack, type StreamSink } from './stream-stack.js';
 
 /** What a direction reports to its connection. */
 export interface FlowHost {
@@ -20,9 +19,10 @@ export interface FlowHost {
   finished(direction: Direction): void;
 }
 
-export class DirectionFlow {
+export class DirectionFlow implements ExchangeStageSink, StreamSink {
   readonly exchanges: ExchangeStage;
-  readonly streams: StreamStack;
+  /** Made when a stream behavior is first put in force: most connections never have one. */
+  private streamsIfMade: StreamStack | undefined;
   /** A chunk is being run: writes are flushed at its end, not one by one. */
   private batching = false;
   /** The connection closed: nothing more goes through. */
@@ -32,23 +32,19 @@ export class DirectionFlow {
     readonly direction: Direction,
     private readonly host: FlowHost,
     readonly writer: SocketWriter,
-    operatorFor: (exchange: number, direction: Direction) => MessageOperator,
+    operators: OperatorSource,
   ) {
-    this.exchanges = new ExchangeStage(direction, operatorFor, {
-      forward: (message) => this.forward(message),
-      sideDone: (exchange) => host.sideDone(direction, exchange),
-      fail: (error) => host.fail(direction, error),
-    });
-    this.streams = new StreamStack({
-      write: (message) => this.write(message),
-      end: () => host.finished(direction),
-      fail: (error) => host.fail(direction, error),
-    });
+    this.exchanges = new ExchangeStage(direction, operators, this);
+  }
+
+  /** The stream behaviors of this direction. */
+  get streams(): StreamStack {
+    return (this.streamsIfMade ??= new StreamStack(this));
   }
 
   /** True when `message` can go straight to the writer (see `pass`). */
   passes(message: Message): boolean {
-    return this.streams.isEmpty && this.exchanges.passes(message);
+    return (this.streamsIfMade === undefined || this.streamsIfMade.isEmpty) && this.exchanges.passes(message);
   }
 
   /** Writes a message `passes` said goes straight on. */
@@ -61,7 +57,7 @@ export class DirectionFlow {
 
   /** Undefined when `message` can be pushed now, else a promise that settles when it may be tried again. */
   wait(message: Message): Promise<void> | undefined {
-    return this.exchanges.wait(message) ?? this.streams.wait();
+    return this.exchanges.wait(message) ?? this.streamsIfMade?.wait();
   }
 
   /** Runs `message` through the stages (after `wait` said it may). */
@@ -71,12 +67,13 @@ export class DirectionFlow {
 
   /** An answer the proxy makes (an error reply), entering after the exchange stage. */
   inject(message: Message): void {
-    this.streams.push(message);
+    if (this.streamsIfMade === undefined) this.write(message);
+    else this.streamsIfMade.push(message);
   }
 
   /** Runs `work` once everything this direction let through so far has been written. */
   afterDrain(work: () => void): void {
-    const wait = this.streams.whenDrained();
+    const wait = this.streamsIfMade?.whenDrained();
     if (wait === undefined) {
       this.writer.flush();
       work();
@@ -90,10 +87,10 @@ export class DirectionFlow {
     if (this.stopped) return undefined;
     const wait = this.exchanges.end();
     if (wait === undefined) {
-      this.streams.end();
+      this.endStreams();
       return undefined;
     }
-    return wait.then(() => this.streams.end());
+    return wait.then(() => this.endStreams());
   }
 
   /** Writes are held until `endBatch` (a chunk's messages leave in one write). */
@@ -110,22 +107,42 @@ export class DirectionFlow {
   stop(): void {
     this.stopped = true;
     this.exchanges.stop();
-    this.streams.stop();
+    this.streamsIfMade?.stop();
   }
 
   /** True while an operator holds this direction (graceful shutdown waits for it). */
   get busy(): boolean {
-    return this.exchanges.busy || !this.streams.isDrained;
+    return this.exchanges.busy || (this.streamsIfMade !== undefined && !this.streamsIfMade.isDrained);
   }
 
-  private forward(message: Message): void {
+  // ----- ExchangeStageSink and StreamSink -----
+
+  forward(message: Message): void {
     if (this.stopped) return;
     this.host.forwarded(this.direction, message);
-    this.streams.push(message);
+    if (this.streamsIfMade === undefined) this.write(message);
+    else this.streamsIfMade.push(message);
   }
 
-  private write(message: Message): void {
+  sideDone(exchange: number): void {
+    this.host.sideDone(this.direction, exchange);
+  }
+
+  failed(error: unknown): void {
+    this.host.fail(this.direction, error);
+  }
+
+  write(message: Message): void {
     this.writer.write(message.bytes);
     if (!this.batching) this.writer.flush();
+  }
+
+  streamEnded(): void {
+    this.host.finished(this.direction);
+  }
+
+  private endStreams(): void {
+    if (this.streamsIfMade === undefined) this.streamEnded();
+    else this.streamsIfMade.end();
   }
 }

@@ -14,7 +14,12 @@ export interface ExchangeStageSink {
   /** This side of `exchange` is over: every message of it went on or was dropped. */
   sideDone(exchange: number): void;
   /** An operator failed: the connection closes. */
-  fail(error: unknown): void;
+  failed(error: unknown): void;
+}
+
+/** Where the stage finds each exchange's operator (the connection's ledger). */
+export interface OperatorSource {
+  operatorFor(exchange: number, direction: Direction): MessageOperator;
 }
 
 export class ExchangeStage {
@@ -27,7 +32,7 @@ export class ExchangeStage {
 
   constructor(
     private readonly direction: Direction,
-    private readonly operatorFor: (exchange: number, direction: Direction) => MessageOperator,
+    private readonly operators: OperatorSource,
     private readonly sink: ExchangeStageSink,
   ) {}
 
@@ -106,7 +111,7 @@ export class ExchangeStage {
     run = new OperatorRun(operator, {
       emit: (message) => this.sink.forward(message),
       finished: (error) => {
-        if (error !== undefined) this.sink.fail(error);
+        if (error !== undefined) this.sink.failed(error);
         else this.settle(run);
       },
     });
@@ -126,7 +131,7 @@ export class ExchangeStage {
   private operatorOf(message: Message): MessageOperator {
     if (message.exchange !== this.exchange) {
       this.exchange = message.exchange;
-      this.operator = message.exchange === 0 ? identity : this.operatorFor(message.exchange, this.direction);
+      this.operator = message.exchange === 0 ? identity : this.operators.operatorFor(message.exchange, this.direction);
     }
     return this.operator;
   }

@@ -20,8 +20,8 @@ export interface StreamEntry {
 export interface StreamSink {
   write(message: Message): void;
   /** Every stream behavior completed after the direction's end: the target may be ended. */
-  end(): void;
-  fail(error: unknown): void;
+  streamEnded(): void;
+  failed(error: unknown): void;
 }
 
 class RunNode {
@@ -149,7 +149,7 @@ export class StreamStack {
 
   private endTarget(target: Target): void {
     if (this.stopped) return;
-    if (target === END) this.sink.end();
+    if (target === END) this.sink.streamEnded();
     else if (target instanceof RunNode) target.run.end();
     else if (target.open) this.endTarget(target.next);
     else target.ending = true;
@@ -166,7 +166,7 @@ export class StreamStack {
   }
 
   private finished(node: RunNode, error: unknown): void {
-    if (error !== undefined) return this.sink.fail(error);
+    if (error !== undefined) return this.sink.failed(error);
     if (node.removed) {
       this.draining.delete(node);
       if (node.gate !== undefined) this.openGate(node.gate);

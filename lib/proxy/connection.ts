@@ -79,8 +79,8 @@ const QUIET_MS = 100;
 export class Connection implements PipelinesHost, DirectionHost, Swept, RngSource {
   phase: ConnectionPhase;
   readonly pipelines: ConnectionPipelines;
-  /** Which stream behaviors of the proxy's setting were drawn for this connection, by key. */
-  readonly streamDraws = new Map<string, boolean>();
+  /** Which stream behaviors of the proxy's setting were drawn for this connection, by key (made on first use). */
+  streamDraws: Map<string, boolean> | undefined;
   /** Resolves once both sockets are closed and everything is released. */
   readonly closed: Promise<void>;
 

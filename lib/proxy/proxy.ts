@@ -276,10 +276,11 @@ export class VaurienProxy {
     const behaviors: StreamBehavior[] = [];
     for (const choice of choices) {
       const key = choice.definition.name;
-      let drawn = connection.streamDraws.get(key);
+      const draws = (connection.streamDraws ??= new Map());
+      let drawn = draws.get(key);
       if (drawn === undefined) {
         drawn = choice.weight >= 100 || connection.rng.float() * 100 < choice.weight;
-        connection.streamDraws.set(key, drawn);
+        draws.set(key, drawn);
       }
       if (drawn) behaviors.push({ key, version: JSON.stringify(choice.options), definition: choice.definition, options: choice.options });
     }

@@ -16,6 +16,8 @@ export type MessageOperator = MonoTypeOperatorFunction<Message>;
 export interface ExchangePick {
   readonly choice: BehaviorChoice;
   readonly exchangesSoFar: number;
+  /** A further behavior the exchange gets, its operator applied after this one's (a server's toxics, in order). */
+  readonly then?: ExchangePick | undefined;
 }
 
 export interface LedgerHooks {
@@ -35,7 +37,8 @@ interface Entry {
   forwarded: boolean;
   requestDone: boolean;
   responseDone: boolean;
-  faultCounted: boolean;
+  /** Which behaviors of the pick (bit i: the i-th of the chain) were counted as faults. */
+  faultsCounted: number;
 }
 
 /** How far back a `latest` protocol (tcp) may still refer to an exchange. */
@@ -72,7 +75,7 @@ export class ExchangeLedger {
     const exchange = ++this.latestExchange;
     const pick = handshake && !this.drawsHandshakes ? undefined : this.hooks.choose(exchange);
     if (pick !== undefined) {
-      this.entries.set(exchange, { pick, opener, forwarded: false, requestDone: false, responseDone: false, faultCounted: false });
+      this.entries.set(exchange, { pick, opener, forwarded: false, requestDone: false, responseDone: false, faultsCounted: 0 });
     }
     if (this.pairing === 'latest' && this.entries.size > 0) this.entries.delete(exchange - LATEST_WINDOW);
     return exchange;
@@ -99,14 +102,24 @@ export class ExchangeLedger {
     if (entry === undefined) return identity;
     let operator = entry[direction];
     if (operator === undefined) {
-      operator = entry.pick.choice.definition.operator(this.hooks.contextFor(exchange, direction, entry.pick, entry.opener));
+      operator = this.operatorOf(entry, exchange, direction, entry.pick, 0);
       entry[direction] = operator;
-      if (operator !== identity && !entry.faultCounted) {
-        entry.faultCounted = true;
-        this.hooks.countFault(entry.pick.choice.definition.name);
-      }
     }
     return operator;
+  }
+
+  /** `pick`'s operator composed with those of the picks after it; a behavior acting is counted once per exchange. */
+  private operatorOf(entry: Entry, exchange: number, direction: Direction, pick: ExchangePick, at: number): MessageOperator {
+    const own = pick.choice.definition.operator(this.hooks.contextFor(exchange, direction, pick, entry.opener));
+    const bit = 1 << Math.min(at, 30);
+    if (own !== identity && (entry.faultsCounted & bit) === 0) {
+      entry.faultsCounted |= bit;
+      this.hooks.countFault(pick.choice.definition.name);
+    }
+    if (pick.then === undefined) return own;
+    const rest = this.operatorOf(entry, exchange, direction, pick.then, at + 1);
+    if (rest === identity) return own;
+    return own === identity ? rest : (source) => rest(own(source));
   }
 
   /** One side of `exchange` is over; the entry goes once both are. */

@@ -15,6 +15,7 @@ import { ExchangeLedger, type ExchangePick, type LedgerHooks } from './exchanges
 import { discardInto, type OperatorRun } from './operator-run.js';
 import { ResponseOrder } from './response-order.js';
 import type { StreamEntry } from './stream-stack.js';
+import { passTlsThrough } from './tls-passthrough.js';
 
 /** A stream behavior in force on a connection. `key` names it across changes; a new `version` replaces it. */
 export interface StreamBehavior {
@@ -46,6 +47,8 @@ export interface PipelinesHost {
   endThenClose(direction: Direction): void;
   /** Resets both connections (RST). */
   reset(): void;
+  /** Something about this connection a user should know (logged once per connection). */
+  notice(line: string): void;
 }
 
 export interface PipelinesOptions {
@@ -86,7 +89,14 @@ export class ConnectionPipelines implements LedgerHooks, FlowHost {
     this.ledger = new ExchangeLedger(protocol.pairing, this, options.log, options.protocolOptions['handshake'] === true);
     this.request = new DirectionFlow('request', this, options.toBackend, this.ledger);
     this.response = new DirectionFlow('response', this, options.toClient, this.ledger);
-    this.framers = protocol.createFramers(options.protocolOptions, this.ledger.framerContext());
+    const framers = protocol.createFramers(options.protocolOptions, this.ledger.framerContext());
+    // Raw tcp has no frames to wait for: TLS through it is just bytes.
+    this.framers =
+      protocol.name === 'tcp'
+        ? framers
+        : passTlsThrough(framers, (direction) =>
+            host.notice(`TLS from the ${direction === 'request' ? 'client' : 'backend'}, which ${protocol.name} framing cannot read (vaurien does not terminate it here): the rest of this connection passes through raw, without behaviors`),
+          );
   }
 
   flow(direction: Direction): DirectionFlow {

@@ -94,6 +94,7 @@ export function createPipelines(settings: CreatePipelinesOptions): HandMadePipel
         resetSocket(client);
         resetSocket(backend);
       },
+      notice: (line) => (settings.log ?? silentLogger).warning(line),
     },
   });
   const streams: StreamBehavior[] = plan.streamChoices.map((choice) => ({ key: choice.definition.name, version: choice, definition: choice.definition, options: choice.options as OptionValues }));

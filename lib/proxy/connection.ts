@@ -246,6 +246,10 @@ export class Connection implements PipelinesHost, DirectionHost, Swept, RngSourc
     if (this.phase !== 'released') resetSocket(this.backend);
   }
 
+  notice(line: string): void {
+    this.logProblem('warning', line);
+  }
+
   // ----- DirectionHost -----
 
   chunkArrived(direction: Direction): void {

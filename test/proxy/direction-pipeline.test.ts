@@ -71,6 +71,7 @@ async function redisRequestRig(t: TestContext, operatorFor: (exchange: number) =
       closeClient: () => {},
       endThenClose: () => {},
       reset: () => {},
+      notice: () => {},
     },
   });
   const source = new PassThrough();

@@ -78,6 +78,8 @@ export class ConnectionPipelines implements LedgerHooks, FlowHost {
   /** Made on first use: a tcp connection that never gets an error reply needs none. */
   private orderIfMade: ResponseOrder | undefined;
   private lastForwarded = 0;
+  /** The proxy has answered the client itself (an error reply): its reading then waits on the client's. */
+  private replied = false;
   /** The stream behaviors in force, as each direction runs them (absent: identity there); made on first use. */
   private streamLinks: Record<Direction, Map<string, StreamEntry>> | undefined;
 
@@ -182,13 +184,25 @@ export class ConnectionPipelines implements LedgerHooks, FlowHost {
     this.host.directionFinished(direction);
   }
 
+  pressure(direction: Direction): Promise<void> | undefined {
+    // Only once the proxy answered something itself: until then the client's reading is the
+    // backend's business, as with a direct connection.
+    if (direction === 'response' || !this.replied) return undefined;
+    return this.options.toClient.drained() ?? this.orderIfMade?.room();
+  }
+
   // ----- what behaviors get -----
 
   private get order(): ResponseOrder {
     return (this.orderIfMade ??= new ResponseOrder({
-      write: (bytes) => this.response.inject({ bytes, direction: 'response', exchange: 0, first: true, last: true }),
+      write: (bytes) => this.inject(bytes),
       closeAfterReply: () => this.response.afterDrain(() => this.host.endThenClose('response')),
     }));
+  }
+
+  /** An answer the proxy makes goes to the client after the exchange stage, through the stream behaviors. */
+  private inject(bytes: Buffer): void {
+    this.response.inject({ bytes, direction: 'response', exchange: 0, first: true, last: true });
   }
 
   private streamEntry(behavior: StreamBehavior, direction: Direction): StreamEntry {
@@ -231,9 +245,10 @@ export class ConnectionPipelines implements LedgerHooks, FlowHost {
     return {
       reply: (bytes, options) => {
         const close = options?.close ?? false;
+        this.replied = true;
         if (exchange !== 0) this.order.reply(exchange, bytes, close);
         else {
-          this.response.inject({ bytes, direction: 'response', exchange: 0, first: true, last: true });
+          this.inject(bytes);
           if (close) this.response.afterDrain(() => this.host.endThenClose('response'));
         }
       },

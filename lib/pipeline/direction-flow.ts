@@ -17,6 +17,12 @@ export interface FlowHost {
   fail(direction: Direction, error: unknown): void;
   /** Everything the source sent went through every stage: the target may be ended. */
   finished(direction: Direction): void;
+  /**
+   * Undefined when `direction` may read on, else a promise that settles when it may: the
+   * request direction waits while the answers the proxy makes itself back up (SPEC 9: an
+   * injected reply obeys backpressure like forwarded bytes).
+   */
+  pressure(direction: Direction): Promise<void> | undefined;
 }
 
 export class DirectionFlow implements ExchangeStageSink, StreamSink {
@@ -55,9 +61,14 @@ export class DirectionFlow implements ExchangeStageSink, StreamSink {
     if (message.last && message.exchange !== 0) this.host.sideDone(this.direction, message.exchange);
   }
 
+  /** Undefined when a new chunk can be read now, else a promise that settles when it may. */
+  drained(): Promise<void> | undefined {
+    return this.writer.drained() ?? this.host.pressure(this.direction);
+  }
+
   /** Undefined when `message` can be pushed now, else a promise that settles when it may be tried again. */
   wait(message: Message): Promise<void> | undefined {
-    return this.exchanges.wait(message) ?? this.streamsIfMade?.wait();
+    return this.exchanges.wait(message) ?? this.streamsIfMade?.wait() ?? this.host.pressure(this.direction);
   }
 
   /** Runs `message` through the stages (after `wait` said it may). */

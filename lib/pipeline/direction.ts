@@ -87,7 +87,7 @@ export class DirectionPipeline {
 
   /** One chunk, once the target is below its high-water mark. */
   private push(chunk: Buffer): Promise<unknown> | undefined {
-    const wait = this.flow.writer.drained();
+    const wait = this.flow.drained();
     return wait === undefined ? this.frame(chunk) : wait.then(() => this.frame(chunk));
   }
 

@@ -23,9 +23,15 @@ export interface ReplyTarget {
   closeAfterReply(): void;
 }
 
+/** Bytes of replies waiting for their turn before the client's reading is paused. */
+const QUEUED_REPLIES_LIMIT = 1024 * 1024;
+
 export class ResponseOrder {
   private readonly slots = new Denque<Slot>();
   private closed = false;
+  /** Bytes of replies queued behind answers the backend has not given yet. */
+  private queuedBytes = 0;
+  private roomWaiters: Array<() => void> | undefined;
 
   constructor(private readonly target: ReplyTarget) {}
 
@@ -48,7 +54,17 @@ export class ResponseOrder {
       return;
     }
     this.slots.push({ exchange, reply: bytes, close });
+    this.queuedBytes += bytes.length;
     this.flushReplies();
+  }
+
+  /**
+   * Undefined while the queued replies are few, else a promise that settles once they went out:
+   * a backend that never answers cannot make the proxy queue replies without bound.
+   */
+  room(): Promise<void> | undefined {
+    if (this.queuedBytes <= QUEUED_REPLIES_LIMIT || this.closed) return undefined;
+    return new Promise((resolve) => (this.roomWaiters ??= []).push(resolve));
   }
 
   /** The backend's answer to `exchange` is about to be written: earlier replies go first. */
@@ -74,7 +90,13 @@ export class ResponseOrder {
   private flushReplies(): void {
     for (let head = this.slots.peekFront(); head !== undefined && head.reply !== undefined; head = this.slots.peekFront()) {
       this.slots.shift();
+      this.queuedBytes -= head.reply.length;
       this.send(head.reply, head.close);
+    }
+    if (this.roomWaiters !== undefined && (this.queuedBytes <= QUEUED_REPLIES_LIMIT || this.closed)) {
+      const waiters = this.roomWaiters;
+      this.roomWaiters = undefined;
+      for (const resolve of waiters) resolve();
     }
   }
 
@@ -84,6 +106,7 @@ export class ResponseOrder {
     if (close) {
       this.closed = true;
       this.slots.clear();
+      this.queuedBytes = 0;
       this.target.closeAfterReply();
     }
   }

@@ -2,8 +2,8 @@
 // stream), replies paired with commands in order, pushes outside any exchange (exchange 0); a
 // k-channel (un)subscribe is one exchange answered by k confirmations (see resp-response-side).
 // Errors are real `-ERR` replies; `inject` puts random bytes inside a reply.
-// Not followed: CLIENT REPLY OFF/SKIP (the replies it suppresses shift the pairing of later
-// exchanges), and commands sent while in MONITOR mode (monitor lines pair with them).
+// CLIENT REPLY OFF/SKIP is followed (the commands it silences await no answer). Not followed:
+// commands sent while in MONITOR mode (monitor lines pair with them).
 import type { Message } from '../../lib/contract/message.js';
 import { defineProtocol } from '../../lib/contract/protocol.js';
 import { connectionOptions, type ConnectionOptions } from './framing/connection-options.js';
@@ -13,6 +13,7 @@ import { createRespResponseSide } from './framing/resp-response-side.js';
 
 /** What a client gets for `error`: a simple error, which RESP2 and RESP3 clients both read. */
 const ERROR_REPLY = '-ERR vaurien injected error\r\n';
+const NO_ANSWER = Buffer.alloc(0);
 /** Random bytes `inject` puts in the middle of a reply (as Vaurien did). */
 const INJECTED_BYTES = 100;
 
@@ -26,7 +27,8 @@ export const redis = defineProtocol<ConnectionOptions>({
     request: createRespFramer('request', context, createRespRequestSide(context)),
     response: createRespFramer('response', context, createRespResponseSide(context)),
   }),
-  errorReply: () => ({ bytes: Buffer.from(ERROR_REPLY), close: false }),
+  // A command redis would not answer (CLIENT REPLY OFF) gets no error either: the client reads none.
+  errorReply: (request) => ({ bytes: request?.noReply === true ? NO_ANSWER : Buffer.from(ERROR_REPLY), close: false }),
   corrupt(message, rng): Message {
     const middle = message.bytes.length >> 1;
     const bytes = Buffer.concat([message.bytes.subarray(0, middle), rng.bytes(INJECTED_BYTES), message.bytes.subarray(middle)]);

@@ -14,12 +14,16 @@ export interface Stamp {
   readonly info?: MessageInfo | undefined;
   /** An exchange left open (a pub/sub answer cut short) that this value closes first. */
   readonly closes?: number | undefined;
+  /** A command redis will not answer (`CLIENT REPLY OFF` is in force): no answer is awaited. */
+  readonly noReply?: boolean | undefined;
 }
 
 /** The direction-specific half of a RESP framer: which exchange each value belongs to. */
 export interface RespSide {
   /** How many first elements of an array the side reads (their types and short texts). */
   readonly notedElements: number;
+  /** How many to read for an array whose first element is `first`, when more than `notedElements` (`CLIENT REPLY …`). */
+  readonly widen?: (first: string) => number;
   /**
    * The stamp of the value being scanned, or undefined to read further (more of its first
    * elements). With `forced`, decide now with what is known. A side may hand back the same
@@ -65,7 +69,7 @@ class HeldBytes {
 }
 
 export function createRespFramer(direction: Direction, context: FramerContext, side: RespSide): Framer {
-  const scanner = new RespScanner(side.notedElements);
+  const scanner = new RespScanner(side.notedElements, side.widen);
   const whole = new WholeValueReader(scanner);
   const held = new HeldBytes();
   let raw = false;
@@ -75,9 +79,11 @@ export function createRespFramer(direction: Direction, context: FramerContext, s
   let first = true;
 
   const message = (bytes: Buffer, at: Stamp, isFirst: boolean, last: boolean): Message =>
-    at.info === undefined
-      ? { bytes, direction, exchange: at.exchange, first: isFirst, last }
-      : { bytes, direction, exchange: at.exchange, first: isFirst, last, info: at.info };
+    at.noReply === true
+      ? { bytes, direction, exchange: at.exchange, first: isFirst, last, ...(at.info === undefined ? {} : { info: at.info }), noReply: true }
+      : at.info === undefined
+        ? { bytes, direction, exchange: at.exchange, first: isFirst, last }
+        : { bytes, direction, exchange: at.exchange, first: isFirst, last, info: at.info };
 
   /** Decides the current value's stamp; returns the empty message closing an exchange it ends, if any. */
   const decide = (forced: boolean): Message | undefined => {

@@ -7,6 +7,8 @@ export interface InlineCommand {
   readonly name: string | undefined;
   /** Words on the line, the command name included. */
   readonly words: number;
+  /** The next two words (short ones), for the few commands whose arguments change the session (`CLIENT REPLY OFF`). */
+  readonly args: readonly string[];
 }
 
 const NAME_MAX = 64;
@@ -20,6 +22,7 @@ function isBlank(byte: number): boolean {
 }
 
 export function splitInline(line: Buffer): InlineCommand {
+  const args: string[] = [];
   let words = 0;
   let name: string | undefined;
   let at = 0;
@@ -38,8 +41,11 @@ export function splitInline(line: Buffer): InlineCommand {
       while (at < line.length && !isBlank(line[at] as number)) at++;
       stop = at;
     }
-    if (words === 0 && stop - start <= NAME_MAX) name = line.toString('latin1', start, stop);
+    if (stop - start <= NAME_MAX) {
+      if (words === 0) name = line.toString('latin1', start, stop);
+      else if (words <= 2) args.push(line.toString('latin1', start, stop));
+    }
     words++;
   }
-  return { name, words };
+  return { name, words, args };
 }

@@ -1,8 +1,9 @@
 // The request half of the redis framer: each command (a RESP array or an inline line) opens an
 // exchange whose info names it (`{ command: 'GET' }`; (un)subscribe commands add `channels`).
-// Empty commands (`*0`, a blank line) get no reply from redis, so they stay outside exchanges.
+// Empty commands (`*0`, a blank line) get no reply from redis, so they stay outside exchanges;
+// commands sent under `CLIENT REPLY OFF` (or after `SKIP`) get none either: they are `noReply`.
 import type { MessageInfo } from '../../../lib/contract/message.js';
-import type { FramerContext } from '../../../lib/contract/protocol.js';
+import type { ExchangeOpening, FramerContext } from '../../../lib/contract/protocol.js';
 import { OUTSIDE, type RespSide, type Stamp } from './resp-framer.js';
 import { splitInline } from './resp-inline.js';
 import { PUBSUB_COMMANDS } from './resp-pubsub.js';
@@ -25,30 +26,77 @@ export function createRespRequestSide(context: FramerContext): RespSide {
     return info;
   };
 
+  const replies = new ReplyMode();
   // One stamp refilled for each command, not an object per command: the framer is done with
   // a command's stamp before it asks for the next one.
-  const stamp: { exchange: number; first: true; info: MessageInfo | undefined } = { exchange: 0, first: true, info: undefined };
-  const open = (name: string | undefined, argumentCount: number): Stamp => {
-    stamp.exchange = context.openExchange();
-    stamp.info = name === undefined ? undefined : infoFor(name, argumentCount);
+  const stamp: { exchange: number; first: true; info: MessageInfo | undefined; noReply: boolean } = { exchange: 0, first: true, info: undefined, noReply: false };
+  const open = (name: string | undefined, argumentCount: number, subcommand?: string, mode?: string): Stamp => {
+    const info = name === undefined ? undefined : infoFor(name, argumentCount);
+    const replyMode = info?.['command'] === 'CLIENT' && subcommand?.toUpperCase() === 'REPLY' ? mode : undefined;
+    // CLIENT REPLY is session control, like a handshake: a behavior that kept it from redis
+    // would leave the proxy and redis disagreeing on which commands are answered.
+    stamp.exchange = replyMode === undefined ? context.openExchange() : context.openExchange(SESSION_CONTROL);
+    stamp.info = info;
+    stamp.noReply = replies.unanswered(replyMode);
     return stamp;
   };
 
   return {
     notedElements: 1, // the command name
+    widen: (first) => (isClient(first) ? 3 : 1), // CLIENT REPLY OFF: its two arguments too
     decide(scanner: RespScanner, forced: boolean): Stamp | undefined {
       if (scanner.topType === 0) return forced ? open(undefined, 0) : undefined; // the array's length is still coming
       const length = scanner.topLength;
       if (length === 0 || length === -1) return OUTSIDE;
-      if (scanner.knownElements === 0 && !forced) return undefined;
-      const nameType = scanner.elementTypes[0];
-      const named = scanner.knownElements > 0 && (nameType === RespType.bulk || nameType === RespType.simple);
-      return open(named ? scanner.elementTexts[0] : undefined, Number.isFinite(length) ? length - 1 : 0);
+      const known = scanner.knownElements;
+      if (known === 0 && !forced) return undefined;
+      const { elementTypes, elementTexts } = scanner;
+      const nameType = elementTypes[0];
+      const name = known > 0 && (nameType === RespType.bulk || nameType === RespType.simple) ? elementTexts[0] : undefined;
+      // CLIENT waits for its subcommand and mode (when it has them), to follow CLIENT REPLY.
+      if (name !== undefined && isClient(name) && known < Math.min(3, length) && !forced) return undefined;
+      return open(name, Number.isFinite(length) ? length - 1 : 0, known > 1 ? elementTexts[1] : undefined, known > 2 ? elementTexts[2] : undefined);
     },
     complete: () => true,
     inline(line: Buffer): Stamp {
-      const { name, words } = splitInline(line);
-      return words === 0 ? OUTSIDE : open(name, words - 1);
+      const { name, words, args } = splitInline(line);
+      return words === 0 ? OUTSIDE : open(name, words - 1, args[0], args[1]);
     },
   };
+}
+
+const SESSION_CONTROL: ExchangeOpening = Object.freeze({ handshake: true });
+
+const isClient = (name: string): boolean => name.length === 6 && name.toUpperCase() === 'CLIENT';
+
+/**
+ * Follows CLIENT REPLY: after OFF redis answers nothing until ON; SKIP silences the next
+ * command. OFF and SKIP themselves get no answer, ON gets `+OK`.
+ */
+class ReplyMode {
+  private off = false;
+  private skipNext = false;
+
+  /** Whether a command goes unanswered; `mode` is the ON/OFF/SKIP of a CLIENT REPLY. */
+  unanswered(mode: string | undefined): boolean {
+    if (mode !== undefined) {
+      const setting = mode.toUpperCase();
+      if (setting === 'ON') {
+        this.off = this.skipNext = false;
+        return false;
+      }
+      if (setting === 'OFF') this.off = true;
+      else if (setting === 'SKIP') this.skipNext = !this.off;
+      else return this.unansweredNow();
+      return true;
+    }
+    return this.unansweredNow();
+  }
+
+  private unansweredNow(): boolean {
+    if (this.off) return true;
+    if (!this.skipNext) return false;
+    this.skipNext = false;
+    return true;
+  }
 }

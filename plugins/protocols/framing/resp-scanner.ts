@@ -114,7 +114,14 @@ export class RespScanner {
    * @param notedElements how many first elements of a top-level array to note (at most
    * NOTED_ELEMENTS): a side that needs only the command name saves a string per command.
    */
-  constructor(readonly notedElements: number = NOTED_ELEMENTS) {}
+  constructor(
+    readonly notedElements: number = NOTED_ELEMENTS,
+    /** Given an array's first element (a command name), how many first elements to note for it (more than `notedElements` for a few). */
+    readonly widen?: (first: string) => number,
+  ) {}
+
+  /** How many first elements of the current top-level value are noted. */
+  noteLimit = 0;
 
   private state = S_TYPE;
   /** Between top-level values. */
@@ -238,7 +245,7 @@ export class RespScanner {
     const kind = KIND[type];
     if (kind === 0) return this.malformed(`unknown type byte 0x${type.toString(16).padStart(2, '0')}`);
     let event: RespEvent = RespEvent.None;
-    if (depth === 1 && this.noteworthy() && type !== RespType.attribute && this.topElements < this.notedElements) {
+    if (depth === 1 && this.noteworthy() && type !== RespType.attribute && this.topElements < this.noteLimit) {
       const index = this.topElements;
       this.elementTypes[index] = type;
       if (kind === AGGREGATE || kind === PAIRS) {
@@ -262,6 +269,7 @@ export class RespScanner {
     this.topType = 0;
     this.topLength = 0;
     this.topElements = 0;
+    this.noteLimit = this.notedElements;
     // elementTypes/elementTexts keep stale entries: only the first `knownElements` are meaningful.
     this.knownElements = 0;
   }
@@ -391,6 +399,7 @@ export class RespScanner {
   private elementKnown(index: number, text: string | undefined): RespEvent {
     this.elementTexts[index] = text;
     this.knownElements = index + 1;
+    if (index === 0 && text !== undefined && this.widen !== undefined) this.noteLimit = Math.min(NOTED_ELEMENTS, Math.max(this.noteLimit, this.widen(text)));
     return RespEvent.Element;
   }
 

@@ -6,7 +6,7 @@
 // at the value's end; anything else (nulls, nesting, RESP3 types, a value cut by the chunk's
 // end) is left to the scanner, from the same position.
 import { latin1Text } from './latin1-text.js';
-import { NOTE_MAX, readLengthLine, RespType, type RespScanner } from './resp-scanner.js';
+import { NOTE_MAX, NOTED_ELEMENTS, readLengthLine, RespType, type RespScanner } from './resp-scanner.js';
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -37,8 +37,8 @@ export class WholeValueReader {
     let at = this.lengthEnd(data, pos + 1);
     const count = this.number.length;
     if (at === -1 || count === 0) return -1;
-    const { elementTypes, elementTexts } = this.scanner;
-    const noted = Math.min(count, this.scanner.notedElements);
+    const { elementTypes, elementTexts, widen } = this.scanner;
+    let noted = Math.min(count, this.scanner.notedElements);
     for (let element = 0; element < count; element++) {
       if (data[at] !== RespType.bulk) return -1;
       const end = this.bulkEnd(data, at + 1);
@@ -47,7 +47,9 @@ export class WholeValueReader {
         const length = this.number.length;
         const body = end - 2 - length;
         elementTypes[element] = RespType.bulk;
-        elementTexts[element] = length > NOTE_MAX ? undefined : latin1Text(data, body, body + length);
+        const text = length > NOTE_MAX ? undefined : latin1Text(data, body, body + length);
+        elementTexts[element] = text;
+        if (element === 0 && text !== undefined && widen !== undefined) noted = Math.min(count, NOTED_ELEMENTS, Math.max(noted, widen(text)));
       }
       at = end;
     }

@@ -76,6 +76,13 @@ export interface FramerPair {
   readonly request: Framer;
   /** Frames the backend's bytes. */
   readonly response: Framer;
+  /**
+   * With `reuse_socket`: whether the backend connection, between exchanges, holds nothing of
+   * this client's session (no transaction, selected database, subscription, protocol switch…),
+   * so another client may be given it. Absent: always. (Bytes passed through unframed make
+   * any connection unfit, whatever this says.)
+   */
+  reusable?(): boolean;
 }
 
 /**

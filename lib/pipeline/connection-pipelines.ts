@@ -80,6 +80,8 @@ export class ConnectionPipelines implements LedgerHooks, FlowHost {
   private lastForwarded = 0;
   /** The proxy has answered the client itself (an error reply): its reading then waits on the client's. */
   private replied = false;
+  /** Client bytes went to the backend outside any exchange: what they asked for cannot be told. */
+  private forwardedUnframed = false;
   /** The stream behaviors in force, as each direction runs them (absent: identity there); made on first use. */
   private streamLinks: Record<Direction, Map<string, StreamEntry>> | undefined;
 
@@ -108,6 +110,14 @@ export class ConnectionPipelines implements LedgerHooks, FlowHost {
   /** Exchanges whose answer is still to be written. */
   get pendingAnswers(): number {
     return this.orderIfMade?.pending ?? 0;
+  }
+
+  /**
+   * The backend connection may go to another client (SPEC 9): nothing unframed was sent on it,
+   * and the protocol says the session holds no state of this client.
+   */
+  get reusable(): boolean {
+    return !this.forwardedUnframed && this.framers.reusable?.() !== false;
   }
 
   /** Between exchanges: no operator holds anything, no answer is awaited (`latest` protocols cannot tell answers). */
@@ -160,7 +170,8 @@ export class ConnectionPipelines implements LedgerHooks, FlowHost {
   forwarded(direction: Direction, message: Message): void {
     const { exchange } = message;
     if (direction === 'request') {
-      if (exchange !== this.lastForwarded && exchange !== 0) {
+      if (exchange === 0) this.forwardedUnframed = true;
+      else if (exchange !== this.lastForwarded) {
         this.lastForwarded = exchange;
         if (this.ordered && message.noReply !== true) this.order.expectBackend(this.ledger.noteForwarded(exchange, message.info));
       }

@@ -45,5 +45,9 @@ export function passTlsThrough(framers: FramerPair, noticed: (direction: Directi
       return [];
     },
   });
-  return { request: wrap('request', framers.request), response: wrap('response', framers.response) };
+  return {
+    request: wrap('request', framers.request),
+    response: wrap('response', framers.response),
+    reusable: () => !raw && framers.reusable?.() !== false,
+  };
 }

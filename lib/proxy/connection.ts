@@ -294,7 +294,9 @@ export class Connection implements PipelinesHost, DirectionHost, Swept, RngSourc
     this.detachBackend();
     backend.off('error', this.onBackendErrorEvent);
     backend.off('close', this.onBackendCloseEvent);
-    if (this.env.pool?.release(this.env.backend, backend) !== true) backend.destroy();
+    // A session that keeps state of this client (or sent bytes the proxy could not follow) is
+    // closed, not pooled: nothing of one client may reach the next.
+    if (!this.pipelines.reusable || this.env.pool?.release(this.env.backend, backend) !== true) backend.destroy();
     this.toClient.end();
     this.onSocketClosed(backend);
   }

@@ -32,7 +32,12 @@ export const http = defineProtocol<HttpOptions>({
   pairing: 'ordered',
   createFramers(options, context) {
     const state = newHttpUpgradeState();
-    return { request: createHttpRequestFramer(options.buffer, context, state), response: createHttpResponseFramer(options.buffer, context, state) };
+    return {
+      request: createHttpRequestFramer(options.buffer, context, state),
+      response: createHttpResponseFramer(options.buffer, context, state),
+      // A connection that was asked to switch protocols stays its client's.
+      reusable: () => !state.switchAsked && !state.switched,
+    };
   },
   // No `corrupt`: as in the original, `inject` is ignored for http and `error` answers a 50x.
   errorReply: (request, rng) => ({ bytes: httpErrorPage(rng.pick(ERROR_STATUSES), request?.info?.['method'] === 'HEAD'), close: true }),

@@ -23,10 +23,15 @@ export const redis = defineProtocol<ConnectionOptions>({
   // `buffer` is Vaurien's read size, kept for compatibility: messages follow the socket's chunks.
   options: connectionOptions,
   pairing: 'ordered',
-  createFramers: (_options, context) => ({
-    request: createRespFramer('request', context, createRespRequestSide(context)),
-    response: createRespFramer('response', context, createRespResponseSide(context)),
-  }),
+  createFramers(_options, context) {
+    const session = { bound: false };
+    return {
+      request: createRespFramer('request', context, createRespRequestSide(context, session)),
+      response: createRespFramer('response', context, createRespResponseSide(context)),
+      // After MULTI, SELECT, SUBSCRIBE, CLIENT, AUTH… the connection keeps this client's state.
+      reusable: () => !session.bound,
+    };
+  },
   // A command redis would not answer (CLIENT REPLY OFF) gets no error either: the client reads none.
   errorReply: (request) => ({ bytes: request?.noReply === true ? NO_ANSWER : Buffer.from(ERROR_REPLY), close: false }),
   corrupt(message, rng): Message {

@@ -20,7 +20,10 @@ export function createHttpRequestFramer(maxBodyBytes: number, context: FramerCon
         const body = requestBody(head);
         if (typeof body === 'string') return body;
         const exchange = context.openExchange();
-        if (head.method === 'CONNECT' || head.hasUpgrade) awaitingAnswer = exchange;
+        if (head.method === 'CONNECT' || head.hasUpgrade) {
+          awaitingAnswer = exchange;
+          state.switchAsked = true;
+        }
         // `awaitsAnswer`: a behavior answering instead of the backend must not wait for the body.
         const info = head.expectsContinue ? { method: head.method, target: head.target, awaitsAnswer: true } : { method: head.method, target: head.target };
         return { exchange, first: true, last: true, info, body, thenRaw: false };

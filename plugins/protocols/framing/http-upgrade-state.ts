@@ -7,8 +7,10 @@ export interface HttpUpgradeState {
   switched: boolean;
   /** The newest exchange whose final (non-1xx) response head went by. */
   finalAnswered: number;
+  /** An Upgrade or CONNECT was asked: the backend connection may belong to this client's new protocol. */
+  switchAsked: boolean;
 }
 
 export function newHttpUpgradeState(): HttpUpgradeState {
-  return { switched: false, finalAnswered: 0 };
+  return { switched: false, finalAnswered: 0, switchAsked: false };
 }

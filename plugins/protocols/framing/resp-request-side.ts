@@ -12,7 +12,16 @@ import { RespType, type RespScanner } from './resp-scanner.js';
 /** Distinct command names whose info object is reused; garbage names cannot grow it further. */
 const INFO_CACHE_SIZE = 256;
 
-export function createRespRequestSide(context: FramerContext): RespSide {
+/** What a client's commands left on its redis connection (for reuse_socket). */
+export interface RedisSession {
+  /** A command that keeps state per connection was sent (MULTI, SELECT, SUBSCRIBE, AUTH…). */
+  bound: boolean;
+}
+
+/** Commands after which a redis connection carries its client's state (SPEC 9). */
+const SESSION_COMMANDS: ReadonlySet<string> = new Set(['MULTI', 'WATCH', 'SELECT', 'SUBSCRIBE', 'PSUBSCRIBE', 'SSUBSCRIBE', 'CLIENT', 'AUTH', 'HELLO', 'MONITOR', 'READONLY', 'READWRITE', 'ASKING', 'RESET']);
+
+export function createRespRequestSide(context: FramerContext, session: RedisSession = { bound: false }): RespSide {
   const infos = new Map<string, MessageInfo>();
 
   // Keyed by the name as sent (`get`, `GET`): a hit costs no upper-casing.
@@ -38,6 +47,7 @@ export function createRespRequestSide(context: FramerContext): RespSide {
     stamp.exchange = replyMode === undefined ? context.openExchange() : context.openExchange(SESSION_CONTROL);
     stamp.info = info;
     stamp.noReply = replies.unanswered(replyMode);
+    if (!session.bound && info !== undefined && SESSION_COMMANDS.has(info['command'] as string)) session.bound = true;
     return stamp;
   };
 

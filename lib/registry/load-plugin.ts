@@ -2,6 +2,7 @@
 // relative to `baseDir`: the working directory, or the config file's folder) or a package
 // export (`my-package#slowdown`), checks their shape, and registers them so the CLI, the config
 // file and the control API all see them. A plugin mistake is a UsageError naming the reference.
+// A plugin's own `import 'vaurien'`/`'vaurien/rxjs'` reaches this running copy (plugin-imports.ts).
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
@@ -12,6 +13,7 @@ import { defineHookBehavior, isHookBehavior, normalizeOptionTable, type OptionTu
 import type { OptionSpec, OptionTable } from '../contract/options.js';
 import type { ProtocolDefinition } from '../contract/protocol.js';
 import { Behavior } from './behaviors.js';
+import { enablePluginImports } from './plugin-imports.js';
 import { Protocol } from './protocols.js';
 
 const SCRIPT = /\.(c|m)?[jt]sx?$/;
@@ -101,6 +103,7 @@ async function importReference(reference: string, baseDir: string, wanted: (valu
   const modulePart = hash === -1 ? reference : reference.slice(0, hash);
   const exportName = hash === -1 ? undefined : reference.slice(hash + 1);
   const url = locate(modulePart, baseDir, reference);
+  enablePluginImports(); // `vaurien`, `vaurien/rxjs` resolve to this copy wherever the file lies
   let loaded: Record<string, unknown>;
   try {
     loaded = (await import(url)) as Record<string, unknown>;

@@ -149,3 +149,20 @@ test('the README shows the examples exactly as they are in examples/', (t) => {
     assert.equal(block, readFileSync(join(ROOT, file as string), 'utf8'), `README block for ${file} differs from the file`);
   }
 });
+
+test('every HTML comment in the README is closed and none is nested, so none shows up as text', () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  // Outside code, `<!--` opens a comment and the first `-->` after it closes it.
+  const prose = readme.replace(/```[\s\S]*?```/g, '');
+  let rest = prose;
+  for (let open = rest.indexOf('<!--'); open !== -1; open = rest.indexOf('<!--')) {
+    const before = rest.slice(0, open);
+    assert.ok(!before.includes('-->'), `a stray "-->" shows as text near: ${JSON.stringify(before.slice(before.indexOf('-->') - 60, before.indexOf('-->') + 3))}`);
+    const close = rest.indexOf('-->', open + 4);
+    assert.notEqual(close, -1, `an unclosed comment near: ${JSON.stringify(rest.slice(open, open + 80))}`);
+    const body = rest.slice(open + 4, close);
+    assert.ok(!body.includes('<!--'), `a comment inside a comment near: ${JSON.stringify(rest.slice(open, open + 80))}`);
+    rest = rest.slice(close + 3);
+  }
+  assert.ok(!rest.includes('-->'), 'a stray "-->" after the last comment');
+});

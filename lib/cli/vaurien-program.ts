@@ -51,6 +51,8 @@ export async function parseCommandLine(argv: readonly string[], io: ProgramIo): 
     .description('A chaos TCP proxy: forwards --proxy to --backend and, on a weighted share of the traffic, delays, errors, hangs or cuts it.')
     .version(VERSION, '--version', 'Print the version and exit')
     .helpOption('-h, --help', 'Show this help')
+    // `vaurien help [demo]` as well as --help: without it, "help" was an excess argument.
+    .helpCommand('help [command]', 'Show this help, or a command\'s')
     .allowExcessArguments(false)
     .exitOverride()
     .configureOutput({

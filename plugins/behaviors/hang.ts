@@ -5,7 +5,7 @@ import { defineBehavior } from '../../lib/contract/behavior.js';
 
 export const hang = defineBehavior<Record<string, never>>({
   name: 'hang',
-  description: "Reads the packets that have been sent then hangs. Acts like a pdb.set_trace() you'd forgot in your code ;)",
+  description: 'Reads the packets that have been sent then hangs: nothing is forwarded or answered, the connection stays open',
   options: {},
   // Every message of the exchange is swallowed; the last one never completes, which holds
   // this direction (later pipelined requests are not forwarded either, as with a hung server).

@@ -22,6 +22,18 @@ test('--help lists every flag, every behavior and protocol with their options', 
   assert.ok(stdout.includes('--behavior-delay-sleep'));
   assert.ok(stdout.includes('--behavior-error-warmup'));
   assert.ok(stdout.includes('--protocol-http-keep-alive'));
+  assert.match(stdout, /\n {2}hang +Reads the packets that have been sent then hangs/);
+  assert.doesNotMatch(stdout, /pdb|set_trace/, 'a Python joke in a Node tool');
+});
+
+test('vaurien help prints the help (exit 0), and vaurien help demo the demo\'s', async () => {
+  const help = await runVaurien(['help']);
+  assert.equal(help.code, 0, help.stderr);
+  assert.match(help.stdout, /^Usage: vaurien \[options\] \[command\]/);
+  assert.match(help.stdout, /--behavior-delay-sleep/);
+  const demo = await runVaurien(['help', 'demo']);
+  assert.equal(demo.code, 0, demo.stderr);
+  assert.match(demo.stdout, /^Usage: vaurien demo \[options\]/);
 });
 
 test('the installed command and npm start run Node with the flags of VAURIEN_NODE_FLAGS (bench/RESULTS.md says why)', async () => {

@@ -99,7 +99,17 @@ export function findRoute(routes: ReadonlyMap<string, Route>, path: string): Rou
     return undefined; // malformed %-escapes name no behavior: a 404, not a 500
   }
   const definition = Behavior.get(name);
-  if (definition === undefined) return undefined;
+  if (definition === undefined) {
+    // The path is right, the name is not: say which name, as a 404 (not "no such endpoint").
+    const unknown = `unknown behavior "${name}" (known: ${Behavior.names().join(', ')})`;
+    return {
+      methods: {
+        GET: () => {
+          throw new ApiError(404, [{ location: 'url', name: 'behavior', description: unknown }]);
+        },
+      },
+    };
+  }
   return { methods: { GET: () => ({ json: describeBehavior(definition) }) } };
 }
 

@@ -63,6 +63,12 @@ test('a malformed backend gets a 400 and the backend stays', async (t) => {
   assert.equal((await call('GET', '/backend')).json.backend, echo.address);
 });
 
+test('GET /behaviors/NAME of an unknown behavior answers 404 naming it and listing the known ones', async (t) => {
+  const echo = await startEchoServer(t);
+  const { call } = await startApi(t, { backend: echo.address });
+  assertError(await call('GET', '/behaviors/nope'), 404, 'behavior', /^unknown behavior "nope" \(known: abort, blackout, delay, dummy, error, hang, transient\)$/);
+});
+
 test('unknown paths get 404 and wrong methods 405 with the allowed ones', async (t) => {
   const echo = await startEchoServer(t);
   const { call } = await startApi(t, { backend: echo.address });

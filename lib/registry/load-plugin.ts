@@ -86,7 +86,7 @@ export function toBehaviorDefinition(value: unknown, reference: string): Behavio
   const source = value as Partial<BehaviorDefinition> | undefined;
   if (typeof source !== 'object' || source === null || typeof source.operator !== 'function') {
     throw new UsageError(
-      `plugin "${reference}": not a behavior (export a definition with name, options and operator(), or onBeforeHandle/onAfterHandle hooks)`,
+      `plugin "${reference}": not a behavior (export a definition with name, options and operator(), or onBeforeHandle/onAfterHandle hooks, also spelled on_before_handle/on_after_handle)`,
     );
   }
   const operator = source.operator;
@@ -200,7 +200,9 @@ function instantiateQuietly(value: unknown): unknown {
 function isClassLike(fn: Function): boolean {
   const prototype = (fn as { prototype?: Record<string, unknown> }).prototype;
   if (prototype === undefined) return false;
-  return ['operator', 'onBeforeHandle', 'onAfterHandle', 'createFramer'].some((method) => typeof prototype[method] === 'function');
+  return ['operator', 'onBeforeHandle', 'onAfterHandle', 'on_before_handle', 'on_after_handle', 'createFramer'].some(
+    (method) => typeof prototype[method] === 'function',
+  );
 }
 
 function isBehaviorShaped(value: unknown): boolean {

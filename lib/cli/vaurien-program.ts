@@ -6,7 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { readConfigFile, type ConfigFile } from '../config/ini-file.js';
 import type { OptionSpec, OptionTable } from '../contract/options.js';
 import { Behavior } from '../registry/behaviors.js';
-import { isPluginReference, loadBehaviorPlugin, loadProtocolPlugin, resolveBehaviorSpecPlugins } from '../registry/load-plugin.js';
+import { isPluginReference, isUnregisteredPackage, loadBehaviorPlugin, loadProtocolPlugin, resolveBehaviorSpecPlugins } from '../registry/load-plugin.js';
 import { Protocol } from '../registry/protocols.js';
 import { VERSION } from '../version.js';
 import { coreOptions, type CoreOptions } from './core-options.js';
@@ -119,7 +119,11 @@ async function loadNamedPlugins(early: ReturnType<typeof prescanArguments>, conf
   const protocols: Array<[string, string]> = [];
   if (typeof config?.vaurien['protocol'] === 'string') protocols.push([config.vaurien['protocol'], configDir]);
   if (early.protocol !== undefined) protocols.push([early.protocol, process.cwd()]);
-  for (const [reference, baseDir] of protocols) if (isPluginReference(reference)) renamed.set(reference, await loadProtocolPlugin(reference, baseDir));
+  for (const [reference, baseDir] of protocols) {
+    if (isPluginReference(reference) || isUnregisteredPackage(reference, Protocol.get(reference) !== undefined, baseDir)) {
+      renamed.set(reference, await loadProtocolPlugin(reference, baseDir));
+    }
+  }
   const specs: Array<[string, string]> = [];
   const fileBehavior = config?.vaurien['behavior'];
   if (fileBehavior !== undefined && typeof fileBehavior !== 'boolean') {

@@ -31,7 +31,9 @@ export async function runDemo(settings: RunSettings, options: DemoOptions, io: P
   const behaviors = new Map<string, string>();
   let running: Awaited<ReturnType<typeof startFromSettings>>;
   try {
-    running = await startFromSettings({ ...plan.settings, backend }, io, {
+    // Said here: the demo's proxy logs errors only, which would hide them.
+    for (const warning of plan.settings.warnings) io.stderr.write(`vaurien demo: ${warning}\n`);
+    running = await startFromSettings({ ...plan.settings, backend, warnings: [] }, io, {
       quiet: true,
       onExchange: (event) => behaviors.set(`${event.clientPort}:${event.exchange}`, event.behavior),
     });

@@ -17,6 +17,8 @@ import { enablePluginImports } from './plugin-imports.js';
 import { Protocol } from './protocols.js';
 
 const SCRIPT = /\.(c|m)?[jt]sx?$/;
+/** An npm package name, scoped or not (`my-chaos`, `@team/chaos`). */
+const PACKAGE_NAME = /^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*$/;
 const OPTION_TYPES = new Set(['bool', 'int', 'float', 'string']);
 
 /** True when a spec entry names a plugin to load rather than a registered name. */
@@ -57,6 +59,20 @@ export async function loadProtocolPlugin(reference: string, baseDir: string): Pr
   return Protocol.register(definition).name;
 }
 
+/**
+ * True when `name` is no registered plugin but an installed package, found from `baseDir`:
+ * `--behavior 20:my-chaos` then loads it as `my-chaos` (its default or only plugin export).
+ */
+export function isUnregisteredPackage(name: string, registered: boolean, baseDir: string): boolean {
+  if (registered || !PACKAGE_NAME.test(name)) return false;
+  try {
+    locate(name, baseDir, name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Loads every plugin reference of a weighted spec; returns the spec with registered names. */
 export async function resolveBehaviorSpecPlugins(spec: string, baseDir: string): Promise<string> {
   const parts = await Promise.all(
@@ -64,7 +80,7 @@ export async function resolveBehaviorSpecPlugins(spec: string, baseDir: string):
       const colon = part.indexOf(':');
       const weight = colon === -1 ? undefined : part.slice(0, colon);
       const name = (colon === -1 ? part : part.slice(colon + 1)).trim();
-      if (!isPluginReference(name)) return part;
+      if (!isPluginReference(name) && !isUnregisteredPackage(name, Behavior.get(name) !== undefined, baseDir)) return part;
       const registered = await loadBehaviorPlugin(name, baseDir);
       return weight === undefined ? registered : `${weight}:${registered}`;
     }),

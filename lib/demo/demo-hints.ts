@@ -1,7 +1,7 @@
-// The demo's closing lines: how to replay the run just made (the same command with its seed) and
-// one other mix to try, spelled the way this demo was started (`npm start --` from the
-// repository's own script, `vaurien demo` otherwise). A suggested option flag always belongs to a
-// behavior of the suggested mix.
+// The demo's closing lines: the run just made with its seed, and another mix to try, spelled as
+// the demo was started (`npm start --` by this repository's script, else `vaurien demo`).
+// Invariant: a suggested option flag belongs to a behavior of the suggested mix.
+import { shellWord } from '../cli/shell-word.js';
 
 /** Mixes worth a look, each with the flags that tune it. */
 const OTHER_MIXES: ReadonlyArray<{ readonly names: readonly string[]; readonly flags: readonly string[] }> = [
@@ -59,8 +59,4 @@ function dropFlags(args: readonly string[], drop: (flag: string) => boolean): st
     if (!word.includes('=') && next !== undefined && !next.startsWith('--')) i++; // its value
   }
   return kept;
-}
-
-function shellWord(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
 }

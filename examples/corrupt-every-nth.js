@@ -1,7 +1,7 @@
 // A behavior plugin (RxJS style): corrupts the answer of every `nth` exchange it is picked
 // for, overwriting its first bytes with seeded random ones. Try it with:
 //   vaurien --backend localhost:8888 --behavior 100:./examples/corrupt-every-nth.js --behavior-corrupt-every-nth-nth 3
-import { identity, map } from 'rxjs';
+import { identity, map } from 'vaurien/rxjs'; // the RxJS vaurien runs, wherever this file lies
 
 /** @type {import('vaurien').BehaviorDefinition<{ nth: number }>} */
 export const corruptEveryNth = {

@@ -44,7 +44,7 @@ test('a 50x from the backend gives the fallback', async () => {
 });
 
 test('a backend slower than the timeout gives the fallback', async () => {
-  proxy.setBehavior('delay', { delay: { sleep: 1 } });
+  proxy.setBehavior('delay', { sleep: 1 }); // one behavior: its options flat
   assert.equal(await greeting(baseUrl), 'fallback');
 });
 

@@ -5,6 +5,7 @@
 import type { ConfigFile, ConfigValue } from '../config/ini-file.js';
 import type { OptionSpec, OptionTable, OptionValue } from '../contract/options.js';
 import { isLogLevel, LOG_LEVELS, type LogLevel } from '../log.js';
+import { parseWeightedSpec } from '../choose/weighted-spec.js';
 import { parseOptionValue } from '../options/option-types.js';
 import { parseHostPort, type HostPort } from '../proxy/address.js';
 import type { RawOptions } from '../proxy/proxy.js';
@@ -76,15 +77,21 @@ export function resolveSettings(commandLine: CommandLineValues, config: ConfigFi
   if (!isLogLevel(values.log_level)) {
     throw new UsageError(`${whereOf(commandLine, fileCore, 'log_level')}: expected one of ${LOG_LEVELS.join(', ')}, got "${values.log_level}"`);
   }
-  const protocol = Protocol.require(values.protocol, whereOf(commandLine, fileCore, 'protocol')).name;
+  const protocolWhere = whereOf(commandLine, fileCore, 'protocol');
+  const protocol = Protocol.require(values.protocol, protocolWhere).name;
+  const behaviorWhere = whereOf(commandLine, fileCore, 'behavior');
+  const behaviorNames = behaviorSpecNames(values.behavior, behaviorWhere);
+  const protocolOptions = pluginOptions('protocol', commandLine.protocols, config?.protocols ?? {}, config?.path, warnings);
+  const behaviorOptions = pluginOptions('behavior', commandLine.behaviors, config?.behaviors ?? {}, config?.path, warnings);
+  checkOptionsInUse({ commandLine, config, protocol, protocolWhere: `${protocolWhere} ${protocol}`, behaviorNames, behaviorWhere: `${behaviorWhere} ${values.behavior}`, http: values.http, warnings });
 
   return {
     proxy: parseHostPort(values.proxy, whereOf(commandLine, fileCore, 'proxy')),
     backend: parseHostPort(values.backend, whereOf(commandLine, fileCore, 'backend')),
     protocol,
-    protocolOptions: pluginOptions('protocol', commandLine.protocols, config?.protocols ?? {}, config?.path, warnings)[protocol] ?? {},
+    protocolOptions: protocolOptions[protocol] ?? {},
     behavior: values.behavior,
-    behaviorOptions: pluginOptions('behavior', commandLine.behaviors, config?.behaviors ?? {}, config?.path, warnings),
+    behaviorOptions,
     http: values.http,
     httpHost: values.http_host,
     httpPort: values.http_port,
@@ -101,6 +108,61 @@ export function resolveSettings(commandLine: CommandLineValues, config: ConfigFi
     workers: values.workers,
     warnings,
   };
+}
+
+/** The behavior names of the spec; an unknown one is refused with how plugins are named. */
+function behaviorSpecNames(spec: string, where: string): string[] {
+  const names = parseWeightedSpec(spec, where).map((entry) => entry.name);
+  for (const name of names) {
+    if (Behavior.get(name) !== undefined) continue;
+    throw new UsageError(
+      `${where}: unknown behavior "${name}" (known: ${Behavior.names().join(', ')}); a plugin is named by its file ` +
+        `(./${name}.js) or an installed package (${name}, ${name}#EXPORT), and no package "${name}" was found`,
+    );
+  }
+  return names;
+}
+
+interface InUse {
+  readonly commandLine: CommandLineValues;
+  readonly config: ConfigFile | undefined;
+  readonly protocol: string;
+  /** `--protocol redis`, or the config key that chose it. */
+  readonly protocolWhere: string;
+  readonly behaviorNames: readonly string[];
+  readonly behaviorWhere: string;
+  readonly http: boolean;
+  readonly warnings: string[];
+}
+
+/**
+ * Options for a plugin the run does not use. A protocol's flags are refused (the protocol never
+ * changes while vaurien runs, so they could only be a slip); a config section for another
+ * protocol is warned about (one file may serve runs of several). Options of a behavior outside
+ * the mix are warned about: the control API may switch to it later, and then they apply.
+ */
+function checkOptionsInUse({ commandLine, config, protocol, protocolWhere, behaviorNames, behaviorWhere, http, warnings }: InUse): void {
+  for (const [name, options] of Object.entries(commandLine.protocols)) {
+    const [key, given] = Object.entries(options)[0] ?? [];
+    if (name === protocol || key === undefined || given === undefined) continue;
+    const same = Object.hasOwn(Protocol.get(protocol)?.options ?? {}, key) ? `; for ${protocol}, --protocol-${protocol}-${key.replaceAll('_', '-')}` : '';
+    throw new UsageError(`${given.where}: an option of protocol ${name}, but the protocol is ${protocol} (${protocolWhere}): it would be ignored${same}`);
+  }
+  for (const name of Object.keys(config?.protocols ?? {})) {
+    if (name !== protocol && Protocol.get(name) !== undefined) warnings.push(`${config?.path}: [protocol:${name}] ignored: the protocol is ${protocol} (${protocolWhere})`);
+  }
+  const effect = (name: string): string => (http ? `kept for when the control API switches to ${name}` : 'no effect (without --http the mix never changes)');
+  const outside = new Map<string, string>();
+  for (const [name, options] of Object.entries(commandLine.behaviors)) {
+    const first = Object.values(options)[0];
+    if (first !== undefined) outside.set(name, first.where);
+  }
+  for (const [name, section] of Object.entries(config?.behaviors ?? {})) {
+    if (!outside.has(name) && Object.keys(section).some((key) => !PLUGIN_KEYS.has(key))) outside.set(name, `${config?.path}: [behavior:${name}]`);
+  }
+  for (const [name, where] of outside) {
+    if (!behaviorNames.includes(name) && Behavior.get(name) !== undefined) warnings.push(`${where}: ${name} is not in the behavior mix (${behaviorWhere}): ${effect(name)}`);
+  }
 }
 
 function whereOf(commandLine: CommandLineValues, fileCore: Partial<Record<string, RawSetting>>, key: keyof CoreOptions): string {

@@ -6,10 +6,11 @@ import { Command, CommanderError, Option } from 'commander';
 import { readConfigFile, type ConfigFile } from '../config/ini-file.js';
 import type { OptionSpec, OptionTable } from '../contract/options.js';
 import { Behavior } from '../registry/behaviors.js';
-import { isPluginReference, loadBehaviorPlugin, loadProtocolPlugin, resolveBehaviorSpecPlugins } from '../registry/load-plugin.js';
+import { isPluginReference, isUnregisteredPackage, loadBehaviorPlugin, loadProtocolPlugin, resolveBehaviorSpecPlugins } from '../registry/load-plugin.js';
 import { Protocol } from '../registry/protocols.js';
 import { VERSION } from '../version.js';
 import { coreOptions, type CoreOptions } from './core-options.js';
+import type { DemoOptions } from '../demo/run-demo.js';
 import { describePlugins } from './plugin-help.js';
 import { prescanArguments } from './prescan.js';
 import { resolveSettings, type CommandLineValues, type RawSetting, type RunSettings } from './settings.js';
@@ -23,10 +24,19 @@ export interface ProgramIo {
 /** What to do once the command line is understood. */
 export type Invocation =
   | { readonly command: 'proxy'; readonly settings: RunSettings }
-  | { readonly command: 'demo'; readonly settings: RunSettings; readonly durationSeconds: number; readonly concurrency: number }
+  | ({ readonly command: 'demo'; readonly settings: RunSettings } & DemoOptions)
   | { readonly command: 'exit'; readonly code: number };
 
 export const DEMO_BEHAVIOR = '20:delay,10:error';
+const DEMO_DURATION_SECONDS = 10;
+const DEMO_CONCURRENCY = 8;
+const DEMO_HELP = `
+The proxy's flags work here too (see vaurien --help): --behavior and its options, --seed,
+--http, --timeout, --stay-connected, --config... and:
+  --backend <host:port>  an HTTP server of yours instead of the built-in backend
+  --proxy <host:port>    where the proxy listens (default: a free port on 127.0.0.1)
+  --protocol <name>      http (default) or tcp: the demo's traffic is HTTP
+`;
 
 /** Parses `argv` (without node and script): loads the config file and plugins it names. */
 export async function parseCommandLine(argv: readonly string[], io: ProgramIo): Promise<Invocation> {
@@ -41,6 +51,8 @@ export async function parseCommandLine(argv: readonly string[], io: ProgramIo): 
     .description('A chaos TCP proxy: forwards --proxy to --backend and, on a weighted share of the traffic, delays, errors, hangs or cuts it.')
     .version(VERSION, '--version', 'Print the version and exit')
     .helpOption('-h, --help', 'Show this help')
+    // `vaurien help [demo]` as well as --help: without it, "help" was an excess argument.
+    .helpCommand('help [command]', 'Show this help, or a command\'s')
     .allowExcessArguments(false)
     .exitOverride()
     .configureOutput({
@@ -59,17 +71,25 @@ export async function parseCommandLine(argv: readonly string[], io: ProgramIo): 
   program
     .command('demo')
     .description(`Start a built-in HTTP backend with the proxy in front of it (${DEMO_BEHAVIOR} unless --behavior), send traffic and print what the client saw`)
-    .addOption(new Option('--duration <seconds>', 'How long to send traffic').default('10'))
-    .addOption(new Option('--concurrency <n>', 'Clients sending at once').default('8'))
-    .action((options: { duration: string; concurrency: string }) => {
+    // Defaults in the descriptions: commander would show them quoted ("10").
+    .addOption(new Option('--duration <seconds>', `How long to send traffic (default: ${DEMO_DURATION_SECONDS})`))
+    .addOption(new Option('--concurrency <n>', `Clients sending at once (default: ${DEMO_CONCURRENCY})`))
+    .addHelpText('after', DEMO_HELP)
+    .action((options: { duration?: string; concurrency?: string }) => {
       const values = renamePlugins(collect(program, generated), renamed);
       const behaviorGiven = values.core.behavior !== undefined || config?.vaurien['behavior'] !== undefined;
       const core = behaviorGiven ? values.core : { ...values.core, behavior: { value: DEMO_BEHAVIOR, where: 'demo' } };
+      const given = (key: 'proxy' | 'backend' | 'protocol' | 'workers'): { [k: string]: string } => {
+        const where = values.core[key]?.where ?? (config?.vaurien[key] !== undefined ? `${config.path}: [vaurien] ${key}` : undefined);
+        return where === undefined ? {} : { [key]: where };
+      };
       invocation = {
         command: 'demo',
         settings: resolveSettings({ ...values, core }, config),
-        durationSeconds: positiveNumber(options.duration, '--duration'),
-        concurrency: Math.floor(positiveNumber(options.concurrency, '--concurrency')),
+        durationSeconds: options.duration === undefined ? DEMO_DURATION_SECONDS : positiveNumber(options.duration, '--duration'),
+        concurrency: options.concurrency === undefined ? DEMO_CONCURRENCY : Math.floor(positiveNumber(options.concurrency, '--concurrency')),
+        given: { ...given('proxy'), ...given('backend'), ...given('protocol'), ...given('workers') },
+        args: withoutCommandWord(argv, 'demo'),
       };
     });
 
@@ -99,7 +119,11 @@ async function loadNamedPlugins(early: ReturnType<typeof prescanArguments>, conf
   const protocols: Array<[string, string]> = [];
   if (typeof config?.vaurien['protocol'] === 'string') protocols.push([config.vaurien['protocol'], configDir]);
   if (early.protocol !== undefined) protocols.push([early.protocol, process.cwd()]);
-  for (const [reference, baseDir] of protocols) if (isPluginReference(reference)) renamed.set(reference, await loadProtocolPlugin(reference, baseDir));
+  for (const [reference, baseDir] of protocols) {
+    if (isPluginReference(reference) || isUnregisteredPackage(reference, Protocol.get(reference) !== undefined, baseDir)) {
+      renamed.set(reference, await loadProtocolPlugin(reference, baseDir));
+    }
+  }
   const specs: Array<[string, string]> = [];
   const fileBehavior = config?.vaurien['behavior'];
   if (fileBehavior !== undefined && typeof fileBehavior !== 'boolean') {
@@ -217,6 +241,12 @@ function collect(program: Command, generated: readonly GeneratedFlag[]): Command
 
 function camel(flag: string): string {
   return flag.replace(/^--/, '').replace(/-([a-z])/g, (_match, letter: string) => letter.toUpperCase());
+}
+
+/** `argv` without the command word (`demo`): the flags as given, for the demo's closing hints. */
+function withoutCommandWord(argv: readonly string[], word: string): string[] {
+  const at = argv.indexOf(word);
+  return at === -1 ? [...argv] : [...argv.slice(0, at), ...argv.slice(at + 1)];
 }
 
 function positiveNumber(text: string, where: string): number {

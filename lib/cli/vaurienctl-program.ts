@@ -3,8 +3,9 @@
 // exit 2 for a usage mistake (a bad command line, or a request the API calls invalid),
 // exit 1 for anything else (the API unreachable, a wrong token, a server failure).
 import { Command, CommanderError } from 'commander';
-import { Client, ControlApiError, ControlApiUnreachableError } from '../control/client.js';
+import { Client, ControlApiError, ControlApiUnreachableError, type BehaviorState } from '../control/client.js';
 import { VERSION } from '../version.js';
+import { shellWord } from './shell-word.js';
 import { UsageError } from './usage-error.js';
 
 export interface CtlIo {
@@ -81,8 +82,8 @@ function buildProgram(io: CtlIo, env: NodeJS.ProcessEnv): Command {
     });
   program
     .command('get-behavior')
-    .description('Print the behavior in force (a name, or a weighted set such as 20:delay,10:error)')
-    .action(async () => print(await client().getBehavior()));
+    .description('Print the behavior in force and its options, as set-behavior takes them (delay --sleep 2 --before true)')
+    .action(async () => print(formatBehaviorState(await client().getBehaviorState())));
   program
     .command('set-behavior')
     .description('Use NAME for 100% of new exchanges (or a weighted set); options as --OPTION VALUE')
@@ -161,6 +162,21 @@ export function behaviorOptions(spec: string, words: readonly string[]): Record<
     (perBehavior[owner] ??= {})[key.slice(owner.length + 1)] = value;
   }
   return perBehavior;
+}
+
+/**
+ * The behavior in force as set-behavior's arguments, so it can be pasted back: `blackout`,
+ * `delay --sleep 2 --before true`, `20:delay,10:error --delay-sleep 0.5 ... --error-warmup 0`.
+ */
+export function formatBehaviorState(state: BehaviorState): string {
+  const single = state.behavior.split(',').length === 1;
+  const words = [state.behavior];
+  for (const [behavior, options] of Object.entries(state.options)) {
+    for (const [option, value] of Object.entries(options)) {
+      words.push(`--${single ? '' : `${behavior}-`}${option.replaceAll('_', '-')}`, shellWord(String(value)));
+    }
+  }
+  return words.join(' ');
 }
 
 function describe(error: unknown): string {

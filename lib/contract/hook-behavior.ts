@@ -1,6 +1,7 @@
-// The original Vaurien's hook style (`on_before_handle` / `on_after_handle`), adapted into an
-// RxJS operator in this one place: a hook plugin becomes an ordinary BehaviorDefinition, so the
-// engine knows a single contract. Hooks that answer synchronously stay on the synchronous path.
+// The original Vaurien's hook style (`on_before_handle` / `on_after_handle`, or camelCase),
+// adapted into an RxJS operator in this one place: a hook plugin becomes an ordinary
+// BehaviorDefinition, so the engine knows a single contract. Hooks that answer synchronously
+// stay on the synchronous path.
 import { EMPTY, concat, concatMap, defer, from, identity, ignoreElements, mergeMap, of, type Observable } from 'rxjs';
 import type { BehaviorContext, BehaviorDefinition } from './behavior.js';
 import type { Message } from './message.js';
@@ -23,8 +24,16 @@ export interface HookContext<O extends OptionValues = OptionValues> extends Beha
  */
 export type HookVerdict = boolean | void | undefined | Message | Buffer;
 
-/** The original's option tuple, `(description, type, default)`, accepted when porting a plugin. */
-export type OptionTuple = readonly [description: string, type: OptionType | 'str', defaultValue: OptionValue];
+/**
+ * The original's option tuple, `(description, type, default)`, accepted when porting a plugin.
+ * Python's `bool`/`int`/`str` become the names `'bool'`, `'int'`, `'str'`, or JS's `Boolean`,
+ * `Number` (a float) and `String`.
+ */
+export type OptionTuple = readonly [
+  description: string,
+  type: OptionType | 'str' | BooleanConstructor | NumberConstructor | StringConstructor,
+  defaultValue: OptionValue,
+];
 
 /**
  * A behavior written in hooks. Each message of an exchange the behavior is picked for goes
@@ -45,21 +54,33 @@ export interface HookBehavior<O extends OptionValues = OptionValues> {
   readonly options?: OptionTable<O> | { readonly [K in keyof O]: OptionTuple };
   onBeforeHandle?(message: Message, context: HookContext<O>): HookVerdict | Promise<HookVerdict>;
   onAfterHandle?(message: Message, context: HookContext<O>): unknown;
+  /** The original's spelling of `onBeforeHandle`, accepted as is (used when `onBeforeHandle` is absent). */
+  on_before_handle?(message: Message, context: HookContext<O>): HookVerdict | Promise<HookVerdict>;
+  /** The original's spelling of `onAfterHandle`. */
+  on_after_handle?(message: Message, context: HookContext<O>): unknown;
 }
 
 /** True for an object written in the hook style (and not already a behavior definition). */
 export function isHookBehavior(value: unknown): value is HookBehavior {
   if (typeof value !== 'object' || value === null) return false;
   const candidate = value as Partial<HookBehavior> & { operator?: unknown };
-  return (
-    typeof candidate.operator !== 'function' &&
-    (typeof candidate.onBeforeHandle === 'function' || typeof candidate.onAfterHandle === 'function')
-  );
+  return typeof candidate.operator !== 'function' && (beforeHook(candidate) !== undefined || afterHook(candidate) !== undefined);
+}
+
+function beforeHook<O extends OptionValues>(hooks: Partial<HookBehavior<O>>): HookBehavior<O>['onBeforeHandle'] {
+  const hook = hooks.onBeforeHandle ?? hooks.on_before_handle;
+  return typeof hook === 'function' ? hook : undefined;
+}
+
+function afterHook<O extends OptionValues>(hooks: Partial<HookBehavior<O>>): HookBehavior<O>['onAfterHandle'] {
+  const hook = hooks.onAfterHandle ?? hooks.on_after_handle;
+  return typeof hook === 'function' ? hook : undefined;
 }
 
 /** Turns a hook-style behavior into a behavior definition (register the result). */
 export function defineHookBehavior<O extends OptionValues>(hooks: HookBehavior<O>): BehaviorDefinition<O> {
-  const { onBeforeHandle, onAfterHandle } = hooks;
+  const onBeforeHandle = beforeHook(hooks);
+  const onAfterHandle = afterHook(hooks);
   return {
     name: hooks.name,
     description: hooks.description ?? `${hooks.name} (hook-style plugin)`,
@@ -103,6 +124,12 @@ function isPromiseLike<T>(value: unknown): value is PromiseLike<T> {
 }
 
 const TUPLE_TYPES: Readonly<Record<string, OptionType>> = { bool: 'bool', int: 'int', float: 'float', string: 'string', str: 'string' };
+// JS's constructors, as a port of Python's `bool`/`int`/`str` writes them: Number holds fractions too.
+const CONSTRUCTOR_TYPES = new Map<unknown, OptionType>([
+  [Boolean, 'bool'],
+  [Number, 'float'],
+  [String, 'string'],
+]);
 
 /** Accepts an option table, or the original's `{ sleep: ['Delay in seconds', 'float', 1] }`. */
 export function normalizeOptionTable(
@@ -116,8 +143,11 @@ export function normalizeOptionTable(
       continue;
     }
     const [description, typeName, defaultValue] = spec as OptionTuple;
-    const type = TUPLE_TYPES[typeName];
-    if (type === undefined) throw new TypeError(`behavior ${behaviorName}: option ${name} has unknown type "${typeName}" (bool, int, float or string)`);
+    const type = typeof typeName === 'string' ? TUPLE_TYPES[typeName] : CONSTRUCTOR_TYPES.get(typeName);
+    if (type === undefined) {
+      const shown = typeof typeName === 'function' ? (typeName as { name: string }).name : String(typeName);
+      throw new TypeError(`behavior ${behaviorName}: option ${name} has unknown type "${shown}" (bool, int, float or string; or Boolean, Number, String)`);
+    }
     table[name] = { description, type, default: defaultValue };
   }
   return table;

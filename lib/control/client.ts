@@ -81,12 +81,13 @@ export class Client {
   }
 
   /**
-   * Sets the behavior of new exchanges. A name takes its options flat (`setBehavior('delay',
-   * { sleep: 2 })`); a weighted set takes them per behavior (`setBehavior('20:delay,10:error',
-   * { delay: { sleep: 2 } })`). Options not given keep the values the proxy was started with.
+   * Sets the behavior of new exchanges. One behavior takes its options flat (`setBehavior('delay',
+   * { sleep: 2 })`) or under its name; a weighted set takes them per behavior
+   * (`setBehavior('20:delay,10:error', { delay: { sleep: 2 } })`): the shape `PUT /behavior` and
+   * `proxy.setBehavior` take. Options not given keep the values the proxy was started with.
    */
   async setBehavior(spec: string, options: ClientOptionValues | Readonly<Record<string, ClientOptionValues>> = {}): Promise<void> {
-    await this.request('PUT', '/behavior', behaviorBody(spec, options));
+    await this.request('PUT', '/behavior', Object.keys(options).length === 0 ? { behavior: spec } : { behavior: spec, options });
   }
 
   /** Registered behavior names, sorted (plugins included). */
@@ -165,20 +166,6 @@ export class Client {
       throw new ControlApiError(response.status, [{ location: 'body', name: 'body', description: `not JSON: ${text.slice(0, 80)}` }]);
     }
   }
-}
-
-/** A bare name with flat options, or a weighted set with options per behavior. */
-function behaviorBody(spec: string, options: ClientOptionValues | Readonly<Record<string, ClientOptionValues>>): unknown {
-  if (Object.keys(options).length === 0) return { behavior: spec };
-  const names = spec.split(',').map((part) => part.slice(part.indexOf(':') + 1).trim());
-  const only = names.length === 1 ? names[0] : undefined;
-  // One behavior: options are its own, unless already keyed by its name.
-  if (only !== undefined && !(Object.keys(options).length === 1 && isObject(options[only]))) return { behavior: spec, options: { [only]: options } };
-  return { behavior: spec, options };
-}
-
-function isObject(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function errorsOf(text: string, status: number): FieldError[] {

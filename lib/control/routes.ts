@@ -4,7 +4,8 @@
 import { parseWeightedSpec } from '../choose/weighted-spec.js';
 import { isUsageError } from '../cli/usage-error.js';
 import type { BehaviorDefinition } from '../contract/behavior.js';
-import type { OptionSpec, OptionValues } from '../contract/options.js';
+import type { OptionSpec, OptionTable, OptionValues } from '../contract/options.js';
+import { OptionsShapeError, shapeBehaviorOptions, type ShapedOptions } from '../options/behavior-options-shape.js';
 import { parseOptionValue } from '../options/option-types.js';
 import { formatHostPort, parseHostPort } from '../proxy/address.js';
 import type { HostPort } from '../proxy/address.js';
@@ -49,8 +50,7 @@ const OK = { json: { status: 'ok' } } as const;
 /** The routes of one proxy, by path. `/behaviors/NAME` is matched in `findRoute`. */
 export function createRoutes(proxy: ControlledProxy, metrics: ProxyMetrics, onChange: (what: string) => void): ReadonlyMap<string, Route> {
   const setBehavior: RouteHandler = async ({ body }) => {
-    const { spec, options, field } = behaviorChange(body);
-    await applyBehavior(proxy, spec, options, field);
+    await applyBehavior(proxy, behaviorChange(body));
     onChange(`behavior set to "${proxy.getBehavior().behavior}"`);
     return OK;
   };
@@ -99,7 +99,17 @@ export function findRoute(routes: ReadonlyMap<string, Route>, path: string): Rou
     return undefined; // malformed %-escapes name no behavior: a 404, not a 500
   }
   const definition = Behavior.get(name);
-  if (definition === undefined) return undefined;
+  if (definition === undefined) {
+    // The path is right, the name is not: say which name, as a 404 (not "no such endpoint").
+    const unknown = `unknown behavior "${name}" (known: ${Behavior.names().join(', ')})`;
+    return {
+      methods: {
+        GET: () => {
+          throw new ApiError(404, [{ location: 'url', name: 'behavior', description: unknown }]);
+        },
+      },
+    };
+  }
   return { methods: { GET: () => ({ json: describeBehavior(definition) }) } };
 }
 
@@ -128,11 +138,15 @@ interface BehaviorChange {
   readonly options: Record<string, RawOptions>;
   /** The body field the spec came from, for error answers. */
   readonly field: 'name' | 'behavior';
+  /** Where the caller wrote an option, for error answers: `sleep`, `options.sleep`, `options.delay.sleep`. */
+  readonly pathOf: (behavior: string, option: string) => string;
 }
 
 /**
  * Reads both body forms: the original's `{"name": "delay", "sleep": 2}` (every other key is an
- * option of that behavior) and `{"behavior": "20:delay,10:error", "options": {"delay": {...}}}`.
+ * option of that behavior) and `{"behavior": SPEC, "options": {...}}`, whose options take the one
+ * shape of lib/options/behavior-options-shape.ts: one behavior's flat or under its name, a
+ * weighted set's under each name.
  */
 function behaviorChange(body: unknown): BehaviorChange {
   const fields = objectBody(body, '{"name": "delay", "sleep": 2}');
@@ -143,28 +157,38 @@ function behaviorChange(body: unknown): BehaviorChange {
     for (const key of Object.keys(fields)) {
       if (key !== 'behavior' && key !== 'options') throw badRequest('body', key, 'unknown field (expected "behavior" and "options")');
     }
-    const options = fields['options'] ?? {};
-    if (!isPlainObject(options)) throw badRequest('body', 'options', 'expected an object of options per behavior, e.g. {"delay": {"sleep": 2}}');
-    for (const [name, values] of Object.entries(options)) {
-      if (!isPlainObject(values)) throw badRequest('body', `options.${name}`, 'expected an object of option values, e.g. {"sleep": 2}');
+    const given = fields['options'] ?? {};
+    if (!isPlainObject(given)) throw badRequest('body', 'options', 'expected an object: {"sleep": 2} for one behavior, {"delay": {"sleep": 2}} per behavior of a set');
+    let shaped: ShapedOptions;
+    try {
+      shaped = shapeBehaviorOptions(spec, parseSpec(spec, 'behavior'), given, optionsOf);
+    } catch (error) {
+      if (error instanceof OptionsShapeError) throw badRequest('body', `options.${error.key}`, error.message);
+      throw error;
     }
-    return { spec, options: options as Record<string, RawOptions>, field: 'behavior' };
+    const pathOf = shaped.flat ? (_: string, option: string) => `options.${option}` : (behavior: string, option: string) => `options.${behavior}.${option}`;
+    return { spec, options: shaped.options, field: 'behavior', pathOf };
   }
   const { name, ...flat } = fields;
   if (name === undefined) throw badRequest('body', 'name', 'missing "name": the behavior to use, e.g. {"name": "delay", "sleep": 2}');
   if (typeof name !== 'string' || name.trim() === '') throw badRequest('body', 'name', 'expected a behavior name such as "delay"');
-  if (Object.keys(flat).length === 0) return { spec: name, options: {}, field: 'name' };
+  const pathOf = (_: string, option: string): string => option;
+  if (Object.keys(flat).length === 0) return { spec: name, options: {}, field: 'name', pathOf };
   // Flat options belong to the one behavior named (a set with one entry, e.g. "50:delay", too).
   const entries = parseSpec(name, 'name');
   const only = entries.length === 1 ? entries[0] : undefined;
   if (only === undefined) {
     throw badRequest('body', 'name', 'options of a weighted set go in {"behavior": "...", "options": {"NAME": {...}}}');
   }
-  return { spec: name, options: { [only]: flat }, field: 'name' };
+  return { spec: name, options: { [only]: flat }, field: 'name', pathOf };
+}
+
+function optionsOf(behavior: string): OptionTable | undefined {
+  return Behavior.get(behavior)?.options as OptionTable | undefined;
 }
 
 /** Checks names and every option value with a precise error, then hands the set to the proxy. */
-async function applyBehavior(proxy: ControlledProxy, spec: string, options: Record<string, RawOptions>, field: string): Promise<void> {
+async function applyBehavior(proxy: ControlledProxy, { spec, options, field, pathOf }: BehaviorChange): Promise<void> {
   const names = parseSpec(spec, field);
   for (const name of names) {
     if (Behavior.get(name) === undefined) {
@@ -177,7 +201,7 @@ async function applyBehavior(proxy: ControlledProxy, spec: string, options: Reco
     const table = (Behavior.get(behavior) as BehaviorDefinition).options as Readonly<Record<string, OptionSpec | undefined>>;
     const parsed: Record<string, OptionValues[string]> = {};
     for (const [option, raw] of Object.entries(values)) {
-      const where = field === 'name' ? option : `options.${behavior}.${option}`;
+      const where = pathOf(behavior, option);
       const optionSpec = Object.hasOwn(table, option) ? table[option] : undefined; // not `constructor`, `__proto__`…
       if (optionSpec === undefined) {
         const known = Object.keys(table);

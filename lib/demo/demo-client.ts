@@ -15,6 +15,7 @@ export interface RequestResult {
 }
 
 export interface LoadOptions {
+  readonly host: string;
   readonly port: number;
   readonly concurrency: number;
   readonly durationMs: number;
@@ -22,14 +23,14 @@ export interface LoadOptions {
   readonly onResult: (result: RequestResult) => void;
 }
 
-export async function sendTraffic({ port, concurrency, durationMs, timeoutMs, onResult }: LoadOptions): Promise<void> {
+export async function sendTraffic({ host, port, concurrency, durationMs, timeoutMs, onResult }: LoadOptions): Promise<void> {
   const deadline = performance.now() + durationMs;
   const workers = Array.from({ length: concurrency }, async (_, worker) => {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     const requestsOnSocket = new WeakMap<Socket, number>();
     try {
       for (let n = 0; performance.now() < deadline; n++) {
-        onResult(await oneRequest(port, `/item/${worker}/${n}`, agent, requestsOnSocket, timeoutMs));
+        onResult(await oneRequest(host, port, `/item/${worker}/${n}`, agent, requestsOnSocket, timeoutMs));
       }
     } finally {
       agent.destroy();
@@ -38,7 +39,7 @@ export async function sendTraffic({ port, concurrency, durationMs, timeoutMs, on
   await Promise.all(workers);
 }
 
-function oneRequest(port: number, path: string, agent: Agent, requestsOnSocket: WeakMap<Socket, number>, timeoutMs: number): Promise<RequestResult> {
+function oneRequest(host: string, port: number, path: string, agent: Agent, requestsOnSocket: WeakMap<Socket, number>, timeoutMs: number): Promise<RequestResult> {
   const started = performance.now();
   return new Promise((resolve) => {
     let exchangeKey = '';
@@ -48,7 +49,7 @@ function oneRequest(port: number, path: string, agent: Agent, requestsOnSocket: 
       settled = true;
       resolve({ outcome, latencyMs: performance.now() - started, exchangeKey });
     };
-    const req = request({ host: '127.0.0.1', port, path, agent }, (response) => {
+    const req = request({ host, port, path, agent }, (response) => {
       response.resume();
       response.on('end', () => {
         const status = response.statusCode ?? 0;

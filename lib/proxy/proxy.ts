@@ -6,10 +6,11 @@ import '../../plugins/index.js';
 import { BehaviorPlan, type BehaviorChoice } from '../choose/picker.js';
 import { formatWeightedSpec, parseWeightedSpec, type WeightedSpec } from '../choose/weighted-spec.js';
 import { UsageError } from '../cli/usage-error.js';
-import { defaultsOf, MAX_TIMER_SECONDS, type OptionValues } from '../contract/options.js';
+import { defaultsOf, MAX_TIMER_SECONDS, type OptionTable, type OptionValues } from '../contract/options.js';
 import type { ProtocolDefinition } from '../contract/protocol.js';
 import { ProxyStats, type StatsSnapshot } from '../control/stats.js';
 import { silentLogger, type Logger } from '../log.js';
+import { OptionsShapeError, shapeBehaviorOptions } from '../options/behavior-options-shape.js';
 import { mergeOptions } from '../options/option-types.js';
 import type { ExchangePick } from '../pipeline/exchanges.js';
 import { Behavior } from '../registry/behaviors.js';
@@ -25,6 +26,9 @@ import { DeadlineSweep } from './deadline-sweep.js';
 
 /** Options of a behavior or protocol as given by a user: raw values, checked against the option table. */
 export type RawOptions = Readonly<Record<string, unknown>>;
+
+/** The options of a behavior change: one behavior's flat (`{ sleep: 2 }`), or per behavior name (`{ delay: { sleep: 2 } }`). */
+export type BehaviorChangeOptions = RawOptions | Readonly<Record<string, RawOptions>>;
 
 export interface ProxyOptions {
   /** Where to forward, `host:port` or `{ host, port }`. */
@@ -124,7 +128,7 @@ export class VaurienProxy {
       );
     }
     this.statsCounters = new ProxyStats(this.protocol.name);
-    this.setBehavior(options.behavior ?? '100:dummy');
+    this.setBehavior(options.behavior ?? '100:dummy', {}, '--behavior');
     this.server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket));
   }
 
@@ -179,21 +183,27 @@ export class VaurienProxy {
   }
 
   /**
-   * Sets the behavior of new exchanges. `options` override, per behavior, the options the
-   * proxy was started with.
+   * Sets the behavior of new exchanges. `options` override the options the proxy was started
+   * with: one behavior's flat or under its name, a weighted set's under each name (README,
+   * "Giving a behavior its options"). A mistake throws UsageError naming `where` (by default this
+   * call) and what was written.
+   * @example proxy.setBehavior('delay', { sleep: 0.5 })
    * @example proxy.setBehavior('20:delay,10:error', { delay: { sleep: 0.5 } })
    */
-  setBehavior(spec: string, options: Readonly<Record<string, RawOptions>> = {}, where = '--behavior'): void {
+  setBehavior(spec: string, options: BehaviorChangeOptions = {}, where = `setBehavior("${spec}")`): void {
     const parsed = parseWeightedSpec(spec, where);
-    const named = new Set(parsed.map((entry) => entry.name));
-    for (const name of Object.keys(options)) {
-      if (!named.has(name)) throw new UsageError(`${where}: options given for "${name}", which is not in "${spec}"`);
+    let perBehavior: Readonly<Record<string, RawOptions>>;
+    try {
+      perBehavior = shapeBehaviorOptions(spec, parsed.map((entry) => entry.name), options, (name) => Behavior.get(name)?.options as OptionTable | undefined).options;
+    } catch (error) {
+      if (error instanceof OptionsShapeError) throw new UsageError(`${where}: options.${error.key}: ${error.message}`);
+      throw error;
     }
     const choices: BehaviorChoice[] = [];
     for (const entry of parsed) {
       const definition = Behavior.require(entry.name, where);
       const base = this.configuredOptions.get(entry.name) ?? defaultsOf(definition.options);
-      const merged = mergeOptions(definition.options, base, options[entry.name] ?? {}, (option) => `${entry.name}.${option}`);
+      const merged = mergeOptions(definition.options, base, perBehavior[entry.name] ?? {}, (option) => `${entry.name}.${option}`);
       if (entry.name !== 'dummy') choices.push({ definition, options: merged, weight: entry.weight });
     }
     this.spec = parsed;

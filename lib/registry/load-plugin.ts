@@ -2,6 +2,7 @@
 // relative to `baseDir`: the working directory, or the config file's folder) or a package
 // export (`my-package#slowdown`), checks their shape, and registers them so the CLI, the config
 // file and the control API all see them. A plugin mistake is a UsageError naming the reference.
+// A plugin's own `import 'vaurien'`/`'vaurien/rxjs'` reaches this running copy (plugin-imports.ts).
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
@@ -12,9 +13,12 @@ import { defineHookBehavior, isHookBehavior, normalizeOptionTable, type OptionTu
 import type { OptionSpec, OptionTable } from '../contract/options.js';
 import type { ProtocolDefinition } from '../contract/protocol.js';
 import { Behavior } from './behaviors.js';
+import { enablePluginImports } from './plugin-imports.js';
 import { Protocol } from './protocols.js';
 
 const SCRIPT = /\.(c|m)?[jt]sx?$/;
+/** An npm package name, scoped or not (`my-chaos`, `@team/chaos`). */
+const PACKAGE_NAME = /^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*$/;
 const OPTION_TYPES = new Set(['bool', 'int', 'float', 'string']);
 
 /** True when a spec entry names a plugin to load rather than a registered name. */
@@ -58,6 +62,20 @@ export async function loadProtocolPlugin(reference: string, baseDir: string): Pr
   return Protocol.register(definition).name;
 }
 
+/**
+ * True when `name` is no registered plugin but an installed package, found from `baseDir`:
+ * `--behavior 20:my-chaos` then loads it as `my-chaos` (its default or only plugin export).
+ */
+export function isUnregisteredPackage(name: string, registered: boolean, baseDir: string): boolean {
+  if (registered || !PACKAGE_NAME.test(name)) return false;
+  try {
+    locate(name, baseDir, name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Loads every plugin reference of a weighted spec; returns the spec with registered names. */
 export async function resolveBehaviorSpecPlugins(spec: string, baseDir: string): Promise<string> {
   const parts = await Promise.all(
@@ -65,7 +83,7 @@ export async function resolveBehaviorSpecPlugins(spec: string, baseDir: string):
       const colon = part.indexOf(':');
       const weight = colon === -1 ? undefined : part.slice(0, colon);
       const name = (colon === -1 ? part : part.slice(colon + 1)).trim();
-      if (!isPluginReference(name)) return part;
+      if (!isPluginReference(name) && !isUnregisteredPackage(name, Behavior.get(name) !== undefined, baseDir)) return part;
       const registered = await loadBehaviorPlugin(name, baseDir);
       return weight === undefined ? registered : `${weight}:${registered}`;
     }),
@@ -87,7 +105,7 @@ export function toBehaviorDefinition(value: unknown, reference: string): Behavio
   const source = value as Partial<BehaviorDefinition> | undefined;
   if (typeof source !== 'object' || source === null || typeof source.operator !== 'function') {
     throw new UsageError(
-      `plugin "${reference}": not a behavior (export a definition with name, options and operator(), or onBeforeHandle/onAfterHandle hooks)`,
+      `plugin "${reference}": not a behavior (export a definition with name, options and operator(), or onBeforeHandle/onAfterHandle hooks, also spelled on_before_handle/on_after_handle)`,
     );
   }
   const operator = source.operator;
@@ -104,6 +122,7 @@ async function importReference(reference: string, baseDir: string, wanted: (valu
   const modulePart = hash === -1 ? reference : reference.slice(0, hash);
   const exportName = hash === -1 ? undefined : reference.slice(hash + 1);
   const url = locate(modulePart, baseDir, reference);
+  enablePluginImports(); // `vaurien`, `vaurien/rxjs` resolve to this copy wherever the file lies
   let loaded: Record<string, unknown>;
   try {
     loaded = (await import(url)) as Record<string, unknown>;
@@ -200,7 +219,9 @@ function instantiateQuietly(value: unknown): unknown {
 function isClassLike(fn: Function): boolean {
   const prototype = (fn as { prototype?: Record<string, unknown> }).prototype;
   if (prototype === undefined) return false;
-  return ['operator', 'onBeforeHandle', 'onAfterHandle', 'createFramers', 'createFramer'].some((method) => typeof prototype[method] === 'function');
+  return ['operator', 'onBeforeHandle', 'onAfterHandle', 'on_before_handle', 'on_after_handle', 'createFramers', 'createFramer'].some(
+    (method) => typeof prototype[method] === 'function',
+  );
 }
 
 function isBehaviorShaped(value: unknown): boolean {

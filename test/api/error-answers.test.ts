@@ -37,8 +37,11 @@ test('every malformed behavior request gets a 400 naming the field, and changes 
     [{ behavior: 'x:delay' }, 'behavior', /malformed entry "x:delay"/],
     [{ behavior: '20:delay', options: { error: { warmup: 1 } } }, 'options.error', /"error" is not in "20:delay"/],
     [{ behavior: '20:delay', options: { delay: { sleep: 'x' } } }, 'options.delay.sleep', /expected a number/],
-    [{ behavior: '20:delay', options: { delay: 3 } }, 'options.delay', /expected an object of option values/],
-    [{ behavior: '20:delay', options: [] }, 'options', /expected an object of options per behavior/],
+    [{ behavior: '20:delay', options: { delay: 3 } }, 'options.delay', /expected an object of delay's option values, e.g. {"delay": {"sleep": 1}}/],
+    [{ behavior: '20:delay', options: [] }, 'options', /expected an object: {"sleep": 2} for one behavior/],
+    [{ behavior: '20:delay,10:error', options: { sleep: 2 } }, 'options.sleep', /in a weighted set each behavior's options go under its name, e\.g\. {"delay": {"sleep": 2}}/],
+    [{ behavior: 'delay', options: { slep: 1 } }, 'options.slep', /delay has no option "slep" \(known: sleep, before\)/],
+    [{ behavior: 'delay', options: { delay: { sleep: 1 }, before: false } }, 'options.delay', /either flat or under "delay", not both/],
     [{ behavior: 20 }, 'behavior', /expected a string/],
     [{ behavior: 'delay', name: 'delay' }, 'name', /not both/],
     [{ behavior: 'delay', sleep: 1 }, 'sleep', /unknown field/],
@@ -58,6 +61,12 @@ test('a malformed backend gets a 400 and the backend stays', async (t) => {
   assertError(await call('PUT', '/backend', { backend: 'localhost:99999' }), 400, 'backend', /port must be 0-65535/);
   assertError(await call('PUT', '/backend', { host: 'x' }), 400, 'backend', /missing "backend"/);
   assert.equal((await call('GET', '/backend')).json.backend, echo.address);
+});
+
+test('GET /behaviors/NAME of an unknown behavior answers 404 naming it and listing the known ones', async (t) => {
+  const echo = await startEchoServer(t);
+  const { call } = await startApi(t, { backend: echo.address });
+  assertError(await call('GET', '/behaviors/nope'), 404, 'behavior', /^unknown behavior "nope" \(known: abort, blackout, delay, dummy, error, hang, transient\)$/);
 });
 
 test('unknown paths get 404 and wrong methods 405 with the allowed ones', async (t) => {

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VAURIEN_NODE_FLAGS } from '../../lib/cli/node-flags.js';
 import { bannerPort, runVaurien, startVaurien, VAURIEN_BIN } from '../helpers/cli.js';
+import { eventually } from '../helpers/http-server.js';
 import { rawClient, startEchoServer } from '../helpers/sockets.js';
 
 test('--help lists every flag, every behavior and protocol with their options', async () => {
@@ -22,6 +23,18 @@ test('--help lists every flag, every behavior and protocol with their options', 
   assert.ok(stdout.includes('--behavior-delay-sleep'));
   assert.ok(stdout.includes('--behavior-error-warmup'));
   assert.ok(stdout.includes('--protocol-http-keep-alive'));
+  assert.match(stdout, /\n {2}hang +Reads the packets that have been sent then hangs/);
+  assert.doesNotMatch(stdout, /pdb|set_trace/, 'a Python joke in a Node tool');
+});
+
+test('vaurien help prints the help (exit 0), and vaurien help demo the demo\'s', async () => {
+  const help = await runVaurien(['help']);
+  assert.equal(help.code, 0, help.stderr);
+  assert.match(help.stdout, /^Usage: vaurien \[options\] \[command\]/);
+  assert.match(help.stdout, /--behavior-delay-sleep/);
+  const demo = await runVaurien(['help', 'demo']);
+  assert.equal(demo.code, 0, demo.stderr);
+  assert.match(demo.stdout, /^Usage: vaurien demo \[options\]/);
 });
 
 test('the installed command and npm start run Node with the flags of VAURIEN_NODE_FLAGS (bench/RESULTS.md says why)', async () => {
@@ -62,6 +75,8 @@ const usageMistakes: Array<[string[], RegExp]> = [
   [['--config', '/no/such/file.ini'], /--config \/no\/such\/file.ini: cannot read the file/],
   [['--behavior', '20:./no-such-plugin.js'], /plugin "\.\/no-such-plugin\.js": cannot load it/],
   [['stray'], /too many arguments|unknown command/],
+  [['--protocol', 'redis', '--protocol-http-buffer', '10'], /--protocol-http-buffer: an option of protocol http, but the protocol is redis \(--protocol redis\): it would be ignored; for redis, --protocol-redis-buffer\n$/],
+  [['--behavior', '20:my-chaos'], /unknown behavior "my-chaos" \(known: [^)]*\); a plugin is named by its file \(\.\/my-chaos\.js\) or an installed package \(my-chaos, my-chaos#EXPORT\), and no package "my-chaos" was found\n$/],
 ];
 
 for (const [args, expected] of usageMistakes) {
@@ -180,6 +195,20 @@ test('--config: the file is read, command-line flags override it, unknown keys a
   await client.waitFor(4);
   const took = performance.now() - started;
   assert.ok(took >= 190 && took < 2000, `the flag's sleep (0.2) should win over the file's (5): took ${took} ms`);
+});
+
+test('options of a behavior outside the mix, or a config section of another protocol, start with a warning naming them', async (t) => {
+  const echo = await startEchoServer(t);
+  const dir = mkdtempSync(join(tmpdir(), 'vaurien-config-'));
+  const file = join(dir, 'vaurien.ini');
+  writeFileSync(file, ['[vaurien]', 'protocol = redis', '', '[protocol:http]', 'buffer = 4096', ''].join('\n'));
+  const vaurien = await startVaurien(t, ['--config', file, '--proxy', '127.0.0.1:0', '--backend', echo.address, '--behavior', '20:delay', '--behavior-error-warmup', '3']);
+  await eventually(() => vaurien.stderr().split('\n').length > 2);
+  assert.match(vaurien.stderr(), /\[warning\] --behavior-error-warmup: error is not in the behavior mix \(--behavior 20:delay\): no effect \(without --http the mix never changes\)/);
+  assert.match(vaurien.stderr(), /\[warning\] .*vaurien\.ini: \[protocol:http\] ignored: the protocol is redis \(.*vaurien\.ini: \[vaurien\] protocol redis\)/);
+  const withApi = await startVaurien(t, ['--proxy', '127.0.0.1:0', '--backend', echo.address, '--behavior-error-warmup', '3', '--http', '--http-port', '0']);
+  await eventually(() => withApi.stderr().includes('[warning]'));
+  assert.match(withApi.stderr(), /--behavior-error-warmup: error is not in the behavior mix \(--behavior 100:dummy\): kept for when the control API switches to error/);
 });
 
 test('--config: a missing ${ENV} variable is a usage error naming the key', async () => {

@@ -43,6 +43,7 @@ test('values convert: integers, booleans, quoted strings, ${ENV}, lists from con
       'stay_connected',
       'behavior = 20:delay',
       '    5:error',
+      'protocol = redis',
       '',
       '[protocol:redis]',
       'buffer = 4096',
@@ -59,6 +60,7 @@ test('values convert: integers, booleans, quoted strings, ${ENV}, lists from con
   assert.equal(settings.stayConnected, true);
   assert.equal(settings.behavior, '20:delay,5:error');
   assert.deepEqual(settings.behaviorOptions, { error: { warmup: 3 } });
+  assert.deepEqual(settings.protocolOptions, { buffer: 4096 });
   assert.deepEqual(settings.warnings, []);
 });
 

@@ -73,9 +73,22 @@ test('set-behavior takes options as --OPTION VALUE, and a weighted set with --NA
     behavior: '20:delay,10:error',
     options: { delay: { sleep: 0.5, before: true }, error: { inject: false, warmup: 3 } },
   });
-  assert.equal((await vaurienctl([...at, 'get-behavior'])).stdout, '20:delay,10:error\n');
   // global options may also come after the command
-  assert.equal((await vaurienctl(['get-behavior', ...at])).stdout, '20:delay,10:error\n');
+  assert.equal((await vaurienctl(['get-behavior', ...at])).stdout, '20:delay,10:error --delay-sleep 0.5 --delay-before true --error-inject false --error-warmup 3\n');
+});
+
+test('get-behavior prints the options in force as set-behavior takes them, so the line can be pasted back', async (t) => {
+  const { api, at } = await harness(t);
+  await vaurienctl([...at, 'set-behavior', 'delay', '--sleep', '2', '--before=false']);
+  const single = await vaurienctl([...at, 'get-behavior']);
+  assert.deepEqual(single, { code: 0, stdout: 'delay --sleep 2 --before false\n', stderr: '' });
+  await vaurienctl([...at, 'set-behavior', '20:delay,10:error', '--delay-sleep', '0.5', '--error-warmup', '3']);
+  const set = (await vaurienctl([...at, 'get-behavior'])).stdout.trim();
+  assert.equal(set, '20:delay,10:error --delay-sleep 0.5 --delay-before true --error-inject false --error-warmup 3');
+  const before = api.proxy.getBehavior();
+  await vaurienctl([...at, 'set-behavior', 'dummy']);
+  assert.equal((await vaurienctl([...at, 'set-behavior', ...set.split(' ')])).code, 0);
+  assert.deepEqual(api.proxy.getBehavior(), before, 'pasting the line back restores the same setting');
 });
 
 test('get-backend, set-backend, stats and metrics', async (t) => {

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { loadBehaviorPlugin, loadProtocolPlugin } from '../../lib/registry/load-plugin.js';
 import { startTestProxy } from '../helpers/proxy.js';
-import { startEchoServer, startTcpServer } from '../helpers/sockets.js';
+import { rawClient, startEchoServer, startTcpServer } from '../helpers/sockets.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const EXAMPLES = join(ROOT, 'examples');
@@ -78,6 +78,24 @@ test('examples/corrupt-every-nth.js corrupts the start of every nth answer and n
     outcomes.push(back.toString() === payload ? 'intact' : 'corrupted');
   }
   assert.deepEqual(outcomes, ['intact', 'intact', 'corrupted', 'intact', 'intact', 'corrupted', 'intact', 'intact', 'corrupted']);
+});
+
+test('examples/error-after-login.js lets each connection\'s first exchanges through, then errors every later one', async (t) => {
+  assert.equal(await loadBehaviorPlugin('./examples/error-after-login.js', ROOT), 'error-after-login');
+  const echo = await startEchoServer(t);
+  const { port } = await startTestProxy(t, { backend: echo.address, behavior: 'error-after-login', behaviorOptions: { 'error-after-login': { after: 2 } } });
+  const first = await rawClient(t, port);
+  for (const [word, total] of [['one', 3], ['two', 6]] as const) {
+    first.socket.write(word);
+    assert.equal((await first.waitFor(total)).toString(), 'onetwo'.slice(0, total), `${word} went through`);
+  }
+  first.socket.write('three');
+  const answer = (await first.waitFor(6 + 1000)).subarray(6);
+  assert.equal(answer.length, 1000, 'the third exchange got tcp\'s error (1000 random bytes), not its echo');
+  assert.notEqual(answer.subarray(0, 5).toString(), 'three');
+  const second = await rawClient(t, port);
+  second.socket.write('one');
+  assert.equal((await second.waitFor(3)).toString(), 'one', 'a new connection starts counting again');
 });
 
 test('examples/refuse-writes.js answers HTTP writes with a 50x the backend never sees, and lets reads through', async (t) => {
@@ -148,4 +166,21 @@ test('the README shows the examples exactly as they are in examples/', (t) => {
   for (const [, file, block] of marked) {
     assert.equal(block, readFileSync(join(ROOT, file as string), 'utf8'), `README block for ${file} differs from the file`);
   }
+});
+
+test('every HTML comment in the README is closed and none is nested, so none shows up as text', () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  // Outside code, `<!--` opens a comment and the first `-->` after it closes it.
+  const prose = readme.replace(/```[\s\S]*?```/g, '');
+  let rest = prose;
+  for (let open = rest.indexOf('<!--'); open !== -1; open = rest.indexOf('<!--')) {
+    const before = rest.slice(0, open);
+    assert.ok(!before.includes('-->'), `a stray "-->" shows as text near: ${JSON.stringify(before.slice(before.indexOf('-->') - 60, before.indexOf('-->') + 3))}`);
+    const close = rest.indexOf('-->', open + 4);
+    assert.notEqual(close, -1, `an unclosed comment near: ${JSON.stringify(rest.slice(open, open + 80))}`);
+    const body = rest.slice(open + 4, close);
+    assert.ok(!body.includes('<!--'), `a comment inside a comment near: ${JSON.stringify(rest.slice(open, open + 80))}`);
+    rest = rest.slice(close + 3);
+  }
+  assert.ok(!rest.includes('-->'), 'a stray "-->" after the last comment');
 });

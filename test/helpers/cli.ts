@@ -1,4 +1,5 @@
-// Runs the built `vaurien` command (dist/, made by `npm run build`) as a real child process.
+// Runs the built `vaurien` command (dist/, made by `npm run build`) as a real child process, or
+// another copy of it (`bin`: an installed command, run through its shebang as a shell would).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +12,20 @@ function checkBuilt(): void {
   if (!existsSync(VAURIEN_BIN)) throw new Error(`${VAURIEN_BIN} is missing: run \`npm run build\` first (npm test does)`);
 }
 
+export interface CommandOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
+  /** An installed `vaurien` (or `vaurienctl`) to run instead of dist/bin/vaurien.js. */
+  readonly bin?: string;
+}
+
+/** The executable and its first arguments: node with vaurien's flags and dist's script, or `bin`. */
+function command(options: CommandOptions): [string, string[]] {
+  if (options.bin !== undefined) return [options.bin, []];
+  checkBuilt();
+  return [process.execPath, [...VAURIEN_NODE_FLAGS, VAURIEN_BIN]];
+}
+
 export interface Finished {
   readonly code: number | null;
   readonly stdout: string;
@@ -18,17 +33,17 @@ export interface Finished {
 }
 
 /** Runs vaurien to completion (for --help, --version, usage errors). */
-export function runVaurien(args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<Finished> {
-  checkBuilt();
+export function runVaurien(args: readonly string[], options: CommandOptions & { timeoutMs?: number } = {}): Promise<Finished> {
+  const [executable, first] = command(options);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...VAURIEN_NODE_FLAGS, VAURIEN_BIN, ...args], { env: { ...process.env, ...options.env }, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(executable, [...first, ...args], { env: { ...process.env, ...options.env }, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
     child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`vaurien ${args.join(' ')} did not exit within ${options.timeoutMs ?? 10_000} ms; stderr: ${stderr}`));
+      reject(new Error(`${executable} ${args.join(' ')} did not exit within ${options.timeoutMs ?? 10_000} ms; stderr: ${stderr}`));
     }, options.timeoutMs ?? 10_000);
     child.on('close', (code) => {
       clearTimeout(timer);
@@ -48,9 +63,9 @@ export interface RunningVaurien {
 }
 
 /** Starts vaurien and resolves once it prints its start-up line (it is listening then). */
-export function startVaurien(t: TestContext, args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<RunningVaurien> {
-  checkBuilt();
-  const child = spawn(process.execPath, [...VAURIEN_NODE_FLAGS, VAURIEN_BIN, ...args], { env: { ...process.env, ...options.env }, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startVaurien(t: TestContext, args: readonly string[], options: CommandOptions = {}): Promise<RunningVaurien> {
+  const [executable, first] = command(options);
+  const child = spawn(executable, [...first, ...args], { env: { ...process.env, ...options.env }, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stderr?.on('data', (data: Buffer) => (stderr += data.toString()));

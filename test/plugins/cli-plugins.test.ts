@@ -103,6 +103,19 @@ test('--behavior package#export loads a plugin from node_modules', async (t) => 
   assert.equal(await tcpExchange(bannerPort(vaurien.banner), 'x'), '[x]');
 });
 
+test('--behavior 100:my-chaos loads an installed package named without #export (its default plugin)', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'vaurien-package-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const pack = join(dir, 'node_modules', 'my-chaos');
+  mkdirSync(pack, { recursive: true });
+  writeFileSync(join(pack, 'package.json'), JSON.stringify({ name: 'my-chaos', type: 'module', exports: './index.js' }));
+  writeFileSync(join(pack, 'index.js'), "export default { name: 'my-chaos', options: {}, onBeforeHandle: (m, { toBackend }) => toBackend || Buffer.concat([m.bytes, m.bytes]) };\n");
+  const echo = await startEchoServer(t);
+  const vaurien = await startVaurien(t, ['--proxy', '127.0.0.1:0', '--backend', echo.address, '--behavior', '100:my-chaos'], { cwd: dir });
+  assert.match(vaurien.banner, /behavior my-chaos/);
+  assert.equal(await tcpExchange(bannerPort(vaurien.banner), 'ab'), 'abab');
+});
+
 test('--protocol ./file.js loads a protocol plugin; its options get --protocol-NAME-OPTION flags', async (t) => {
   const backend = await startTcpServer(t, (socket) => socket.on('data', (data: Buffer) => socket.write(`OK ${data}`)));
   const vaurien = await startVaurien(

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from 'node:net';
-import { Behavior, Protocol, UsageError } from '../../lib/index.js';
+import { Behavior, defineHookBehavior, Protocol, UsageError } from '../../lib/index.js';
 import { loadBehaviorPlugin, loadProtocolPlugin, resolveBehaviorSpecPlugins } from '../../lib/registry/load-plugin.js';
 import { startTestProxy } from '../helpers/proxy.js';
 import { roundTrip, startEchoServer, startTcpServer } from '../helpers/sockets.js';
@@ -99,6 +99,27 @@ test('a class with hooks (the original registered classes) is instantiated once 
   const { port } = await startTestProxy(t, { backend: backend.address, behavior: 'reverse' });
   assert.equal(await exchange(port, 'abc', 200), 'ok');
   assert.deepEqual(upstream, ['cba']);
+});
+
+test('a port of an original plugin loads: on_before_handle spelling, option tuples typed Boolean, Number, String', async (t) => {
+  assert.equal(await loadBehaviorPlugin('./snake-hooks.js', FIXTURES), 'snake-hooks');
+  assert.deepEqual(Behavior.get('snake-hooks')?.options, {
+    prefix: { description: 'Put before each answer', type: 'string', default: '~' },
+    twice: { description: 'Repeat each answer', type: 'bool', default: false },
+    pause: { description: 'Seconds to wait before each request', type: 'float', default: 0 },
+  });
+  const echo = await startEchoServer(t);
+  const { port } = await startTestProxy(t, { backend: echo.address, behavior: 'snake-hooks', behaviorOptions: { 'snake-hooks': { prefix: '>>', twice: true, pause: 0.15 } } });
+  const started = performance.now();
+  assert.equal(await exchange(port, 'hi', 400), '>>hi>>hi');
+  assert.ok(performance.now() - started >= 140, 'the hook waited pause (a Number option: 0.15 s)');
+});
+
+test('an option tuple of an unknown type is refused naming the type, not its source code', () => {
+  assert.throws(
+    () => defineHookBehavior({ name: 'dated', options: { when: ['When', Date as unknown as StringConstructor, ''] }, onBeforeHandle: () => true }),
+    (error: unknown) => error instanceof Error && /option when has unknown type "Date" \(bool, int, float or string; or Boolean, Number, String\)/.test(error.message) && !error.message.includes('native code'),
+  );
 });
 
 test('package#export and a bare package name load from node_modules above the base folder (ESM-only package)', async (t) => {

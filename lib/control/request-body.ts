@@ -1,10 +1,14 @@
 // Reads a request body as JSON, refusing (413) more than `limitBytes`: a declared
 // Content-Length over the limit is refused before a byte is read, and a body that grows past
-// it stops being read at once, so a client cannot make the API buffer without bound.
+// it stops being read at once, so a client cannot make the API buffer without bound. JSON
+// nested deeper than MAX_JSON_DEPTH is refused (400) before it is parsed.
 import type { IncomingMessage } from 'node:http';
 import { ApiError, badRequest } from './api-errors.js';
+import { nestsDeeperThan } from './json-depth.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
+/** SPEC 18: the deepest nesting a body may have (the body's own object or array is level 1). */
+export const MAX_JSON_DEPTH = 32;
 
 export function tooLarge(limitBytes: number): ApiError {
   return new ApiError(413, [{ location: 'body', name: 'body', description: `request body over ${limitBytes} bytes` }]);
@@ -24,6 +28,7 @@ export async function readJsonBody(request: IncomingMessage, limitBytes = BODY_L
   }
   const text = Buffer.concat(parts).toString('utf8');
   if (text.trim() === '') return undefined;
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) throw badRequest('body', 'body', `JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {

@@ -6,7 +6,7 @@ import type { ConfigFile, ConfigValue } from '../config/ini-file.js';
 import type { OptionSpec, OptionTable, OptionValue } from '../contract/options.js';
 import { isLogLevel, LOG_LEVELS, type LogLevel } from '../log.js';
 import { parseOptionValue } from '../options/option-types.js';
-import { parseHostPort, type HostPort } from '../proxy/address.js';
+import { parseBackendAddress, parseHostPort, type HostPort } from '../proxy/address.js';
 import type { RawOptions } from '../proxy/proxy.js';
 import { Behavior } from '../registry/behaviors.js';
 import { Protocol } from '../registry/protocols.js';
@@ -80,7 +80,7 @@ export function resolveSettings(commandLine: CommandLineValues, config: ConfigFi
 
   return {
     proxy: parseHostPort(values.proxy, whereOf(commandLine, fileCore, 'proxy')),
-    backend: parseHostPort(values.backend, whereOf(commandLine, fileCore, 'backend')),
+    backend: parseBackendAddress(values.backend, whereOf(commandLine, fileCore, 'backend')),
     protocol,
     protocolOptions: pluginOptions('protocol', commandLine.protocols, config?.protocols ?? {}, config?.path, warnings)[protocol] ?? {},
     behavior: values.behavior,

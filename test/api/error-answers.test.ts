@@ -56,6 +56,7 @@ test('a malformed backend gets a 400 and the backend stays', async (t) => {
   const { call } = await startApi(t, { backend: echo.address });
   assertError(await call('PUT', '/backend', { backend: 'nowhere' }), 400, 'backend', /expected HOST:PORT/);
   assertError(await call('PUT', '/backend', { backend: 'localhost:99999' }), 400, 'backend', /port must be 0-65535/);
+  assertError(await call('PUT', '/backend', { backend: 'localhost:0' }), 400, 'backend', /^backend: port must be 1-65535, got "0"$/);
   assertError(await call('PUT', '/backend', { host: 'x' }), 400, 'backend', /missing "backend"/);
   assert.equal((await call('GET', '/backend')).json.backend, echo.address);
 });

@@ -1,6 +1,8 @@
-// One-line logging with Vaurien's levels. Lines go to stderr or to --log-output; nothing here
-// throws, so logging can never take a connection (or the proxy) down.
-import { createWriteStream, type WriteStream } from 'node:fs';
+// One-line logging with Vaurien's levels. Lines go to stderr or to --log-output; the file is
+// opened when the logger is made (a path that cannot be opened is a start-up error, not lines
+// lost later), and past that nothing here throws, so logging never takes the proxy down.
+import { createWriteStream, openSync, type WriteStream } from 'node:fs';
+import { UsageError } from './cli/usage-error.js';
 
 export const LOG_LEVELS = ['critical', 'error', 'warning', 'info', 'debug'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -20,10 +22,10 @@ export function isLogLevel(value: string): value is LogLevel {
   return (LOG_LEVELS as readonly string[]).includes(value);
 }
 
-/** `output` is a file path, or `-` for stderr. */
+/** `output` is a file path (appended to), or `-` for stderr; throws UsageError when it cannot be opened. */
 export function createLogger(level: LogLevel = 'info', output = '-'): Logger {
   const threshold = LOG_LEVELS.indexOf(level);
-  const file: WriteStream | undefined = output === '-' ? undefined : createWriteStream(output, { flags: 'a' });
+  const file: WriteStream | undefined = output === '-' ? undefined : createWriteStream(output, { fd: openLogFile(output) });
   file?.on('error', (error) => process.stderr.write(`vaurien: cannot write log file ${output}: ${error.message}\n`));
   const write = (at: LogLevel, message: string): void => {
     if (LOG_LEVELS.indexOf(at) > threshold) return;
@@ -40,6 +42,15 @@ export function createLogger(level: LogLevel = 'info', output = '-'): Logger {
     enabled: (at) => LOG_LEVELS.indexOf(at) <= threshold,
     close: () => new Promise((resolve) => (file ? file.end(resolve) : resolve())),
   };
+}
+
+/** Opens `path` for appending now, so a mistake is reported before anything starts. */
+function openLogFile(path: string): number {
+  try {
+    return openSync(path, 'a');
+  } catch (error) {
+    throw new UsageError(`--log-output ${path}: cannot open it for writing (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
 }
 
 /** A logger that drops everything: the default for in-process proxies in tests. */

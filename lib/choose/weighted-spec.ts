@@ -38,7 +38,7 @@ export function parseWeightedSpec(text: string, where = '--behavior'): WeightedS
     entries.push({ weight, name });
   }
   const total = entries.reduce((sum, entry) => sum + entry.weight, 0);
-  if (total > 100 + 1e-9) throw new UsageError(`${where}: weights add up to ${round(total)}, more than 100`);
+  if (total > 100 + 1e-9) throw new UsageError(`${where}: weights add up to ${formatWeight(total)}, more than 100`);
   return entries;
 }
 
@@ -49,14 +49,28 @@ function countEntries(text: string): number {
   return count;
 }
 
-/** The spec as users write it; a single behavior at 100% reads as its bare name ("dummy"). */
+/**
+ * The spec as users write it; a single behavior at 100% reads as its bare name ("dummy").
+ * Parsing what it writes gives the same set back, so a spec read from a proxy can be set again.
+ */
 export function formatWeightedSpec(spec: WeightedSpec): string {
   const only = spec[0];
   if (spec.length === 1 && only !== undefined && only.weight === 100) return only.name;
   if (spec.length === 0) return 'dummy';
-  return spec.map((entry) => `${round(entry.weight)}:${entry.name}`).join(',');
+  return spec.map((entry) => `${formatWeight(entry.weight)}:${entry.name}`).join(',');
 }
 
-function round(value: number): number {
-  return Math.round(value * 1e6) / 1e6;
+const EXPONENT_FORM = /^(\d)(?:\.(\d+))?e-(\d+)$/;
+
+/**
+ * A weight in plain decimals that parses back to the same number. String() gives the shortest
+ * such digits, but below 1e-6 it writes an exponent (1e-7), which the spec syntax does not take:
+ * those digits are moved behind "0.000…" instead. Rounding would turn 1e-7 into a refused 0.
+ */
+function formatWeight(weight: number): string {
+  const text = String(weight);
+  const match = EXPONENT_FORM.exec(text);
+  if (match === null) return text;
+  const [, lead = '', rest = '', exponent = '0'] = match;
+  return `0.${'0'.repeat(Number(exponent) - 1)}${lead}${rest}`;
 }

@@ -1,6 +1,7 @@
 // One-line logging with Vaurien's levels. Lines go to stderr or to --log-output; the file is
 // opened when the logger is made (a path that cannot be opened is a start-up error, not lines
 // lost later), and past that nothing here throws, so logging never takes the proxy down.
+// A message is one line: control bytes (a client's ESC, CR, LF) are written escaped.
 import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import { UsageError } from './cli/usage-error.js';
 
@@ -29,7 +30,7 @@ export function createLogger(level: LogLevel = 'info', output = '-'): Logger {
   file?.on('error', (error) => process.stderr.write(`vaurien: cannot write log file ${output}: ${error.message}\n`));
   const write = (at: LogLevel, message: string): void => {
     if (LOG_LEVELS.indexOf(at) > threshold) return;
-    const line = `${new Date().toISOString()} [${at}] ${message}\n`;
+    const line = `${new Date().toISOString()} [${at}] ${escapeControls(message)}\n`;
     if (file) file.write(line);
     else process.stderr.write(line);
   };
@@ -42,6 +43,24 @@ export function createLogger(level: LogLevel = 'info', output = '-'): Logger {
     enabled: (at) => LOG_LEVELS.indexOf(at) <= threshold,
     close: () => new Promise((resolve) => (file ? file.end(resolve) : resolve())),
   };
+}
+
+/** C0 controls but tab, DEL, C1 controls (0x9b starts a terminal command) and Unicode line breaks. */
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]/;
+const CONTROLS = new RegExp(CONTROL.source, 'g');
+const SHORT_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r' };
+
+/**
+ * `message` with its control characters written as `\n`, `\r`, `\x1b`, `\u2028`: values a client
+ * sent (a behavior name, a malformed protocol line) can neither forge a log line nor drive the
+ * terminal of whoever reads the log.
+ */
+export function escapeControls(message: string): string {
+  if (!CONTROL.test(message)) return message;
+  return message.replace(CONTROLS, (character) => {
+    const code = character.charCodeAt(0);
+    return SHORT_ESCAPES[character] ?? (code > 0xff ? `\\u${code.toString(16)}` : `\\x${code.toString(16).padStart(2, '0')}`);
+  });
 }
 
 /** Opens `path` for appending now, so a mistake is reported before anything starts. */

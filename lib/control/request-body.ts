@@ -1,7 +1,8 @@
 // Reads a request body as JSON, refusing (413) more than `limitBytes`: a declared
 // Content-Length over the limit is refused before a byte is read, and a body that grows past
-// it stops being read at once, so a client cannot make the API buffer without bound. JSON
-// nested deeper than MAX_JSON_DEPTH is refused (400) before it is parsed.
+// it stops being read at once, so a client cannot make the API buffer without bound. A body
+// that is not application/json is refused (415) unread, and JSON nested deeper than
+// MAX_JSON_DEPTH is refused (400) before it is parsed.
 import type { IncomingMessage } from 'node:http';
 import { ApiError, badRequest } from './api-errors.js';
 import { nestsDeeperThan } from './json-depth.js';
@@ -12,6 +13,24 @@ export const MAX_JSON_DEPTH = 32;
 
 export function tooLarge(limitBytes: number): ApiError {
   return new ApiError(413, [{ location: 'body', name: 'body', description: `request body over ${limitBytes} bytes` }]);
+}
+
+const JSON_MEDIA_TYPE = /^application\/json\s*(;|$)/i;
+
+/**
+ * Checks what the headers say of the body, before any of it is read (and before a client that
+ * asked `Expect: 100-continue` is told to send it): a body must be JSON (415; an HTML form or a
+ * "simple" cross-site fetch can send no other type without a CORS preflight) and fit (413).
+ */
+export function checkBodyHeaders(request: IncomingMessage, limitBytes = BODY_LIMIT_BYTES): void {
+  const declared = Number(request.headers['content-length'] ?? 0);
+  const hasBody = request.headers['transfer-encoding'] !== undefined || declared > 0;
+  const type = request.headers['content-type'];
+  if (hasBody && !JSON_MEDIA_TYPE.test(type ?? '')) {
+    const given = type === undefined ? 'none' : `"${type.length > 100 ? `${type.slice(0, 100)}…` : type}"`;
+    throw new ApiError(415, [{ location: 'header', name: 'Content-Type', description: `expected application/json, got ${given}` }]);
+  }
+  if (declared > limitBytes) throw tooLarge(limitBytes);
 }
 
 /** The parsed JSON body (undefined when empty); throws ApiError 400 or 413. */

@@ -67,8 +67,8 @@ test('unknown paths get 404 and wrong methods 405 with the allowed ones', async 
   assertError(await call('GET', '/nope'), 404, 'path', /no such endpoint: \/nope/);
   assertError(await call('GET', '/'), 404, 'path', /no such endpoint/);
   const wrong = await call('DELETE', '/behavior');
-  assertError(wrong, 405, 'DELETE', /\/behavior accepts GET, PUT, POST/);
-  assert.equal(wrong.headers['allow'], 'GET, PUT, POST');
+  assertError(wrong, 405, 'DELETE', /\/behavior accepts GET, HEAD, PUT, POST/);
+  assert.equal(wrong.headers['allow'], 'GET, HEAD, PUT, POST');
   assertError(await call('POST', '/stats', {}), 405, 'POST', /accepts GET/);
   assertError(await call('PUT', '/behaviors', {}), 405, 'PUT', /accepts GET/);
   // a trailing slash is tolerated
@@ -84,7 +84,7 @@ test('a body over 1 MiB gets 413, declared or streamed, and the API keeps answer
   // Streamed without a length: the server stops reading past the limit and answers 413.
   const raw = await new Promise<string>((resolve, reject) => {
     const socket = connect({ port: api.address.port, host: '127.0.0.1' }, () => {
-      socket.write('PUT /behavior HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n');
+      socket.write('PUT /behavior HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n');
       const chunk = Buffer.alloc(64 * 1024, 0x20);
       let sent = 0;
       const pump = (): void => {
@@ -106,7 +106,7 @@ test('a body over 1 MiB gets 413, declared or streamed, and the API keeps answer
   // Expect: 100-continue with a big declared body: refused before the client sends it.
   const refused = await new Promise<string>((resolve) => {
     const socket = connect({ port: api.address.port, host: '127.0.0.1' }, () =>
-      socket.write(`PUT /behavior HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: ${big.length}\r\n\r\n`),
+      socket.write(`PUT /behavior HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: ${big.length}\r\n\r\n`),
     );
     let text = '';
     socket.on('data', (data: Buffer) => (text += data.toString()));

@@ -1,7 +1,7 @@
 // The control API server (SPEC sections 5 and 18): JSON over HTTP on --http-host:--http-port, to
 // read and change the proxy's behavior and backend and read its counters. It shares the proxy's
 // event loop but never holds it: handlers are synchronous past the (bounded) body read, parsing
-// is linear, and slow or oversized requests are cut by timeouts and limits. Everything
+// is linear, and slow clients are cut by timeouts and evicted at the connection cap. Everything
 // the headers can refuse (Host, Origin, token, content type, size) is refused before a byte of
 // the body is read, and before a client that asked `Expect: 100-continue` is told to send it.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -10,6 +10,7 @@ import type { Logger } from '../log.js';
 import { formatHostPort, type HostPort } from '../proxy/address.js';
 import { ApiError } from './api-errors.js';
 import { bearerCheck } from './bearer-token.js';
+import { ConnectionGuard } from './connection-guard.js';
 import { createProxyMetrics, type ProxyMetrics } from './metrics.js';
 import { createOriginPolicy, parseCorsOrigins, type CorsHeaders, type OriginPolicy } from './origin-policy.js';
 import { checkBodyHeaders, readJsonBody } from './request-body.js';
@@ -27,7 +28,7 @@ export interface ControlApiOptions {
    */
   readonly cors?: readonly string[];
   readonly log: Logger;
-  /** Time a client has to send its request headers (default 10 s): slowloris protection. */
+  /** Time a client has to send its request headers (default 5 s): slowloris protection. */
   readonly headersTimeoutMs?: number;
   /** Time a client has to send its whole request (default 30 s). */
   readonly requestTimeoutMs?: number;
@@ -42,7 +43,7 @@ export interface ControlApi {
 }
 
 /** Time a client has to send its request headers, and its whole request (slowloris). */
-const HEADERS_TIMEOUT_MS = 10_000;
+const HEADERS_TIMEOUT_MS = 5_000;
 const REQUEST_TIMEOUT_MS = 30_000;
 const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 const MAX_CONNECTIONS = 256;
@@ -54,6 +55,7 @@ export async function startControlApi(proxy: ControlledProxy, options: ControlAp
   const metrics = createProxyMetrics(() => proxy.stats());
   const routes = createRoutes(proxy, metrics, (change) => log.info(`control API: ${change}`));
   const authorize = bearerCheck(options.token);
+  const guard = new ConnectionGuard(MAX_CONNECTIONS);
   const headersTimeout = options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
   const server = createServer({
     headersTimeout,
@@ -62,7 +64,8 @@ export async function startControlApi(proxy: ControlledProxy, options: ControlAp
     connectionsCheckingInterval: Math.min(1000, Math.max(50, headersTimeout / 4)),
   });
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-  server.maxConnections = MAX_CONNECTIONS;
+  // The cap is the guard's: Node's own (maxConnections) would refuse the newest connection.
+  server.on('connection', (socket) => guard.admit(socket));
 
   async function handle(request: IncomingMessage, response: ServerResponse, origins: OriginPolicy, expectsContinue: boolean): Promise<void> {
     const method = request.method ?? 'GET';
@@ -117,6 +120,8 @@ export async function startControlApi(proxy: ControlledProxy, options: ControlAp
   // (No connection is read before the listen callback has run, so none is missed.)
   const origins = createOriginPolicy(options.host, address.host, allowedOrigins);
   const serve = (request: IncomingMessage, response: ServerResponse, expectsContinue: boolean): void => {
+    guard.requestStarted(request.socket);
+    response.once('close', () => guard.requestFinished(request.socket));
     void handle(request, response, origins, expectsContinue).catch((error: unknown) => {
       log.error(`control API: ${request.method} ${pathOf(request)}: ${error instanceof Error ? error.message : String(error)}`);
       if (!response.headersSent) send(response, 500, { status: 'error', errors: [{ location: 'server', name: 'internal', description: 'internal error' }] });

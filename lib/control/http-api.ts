@@ -10,6 +10,7 @@ import type { Logger } from '../log.js';
 import { formatHostPort, type HostPort } from '../proxy/address.js';
 import { ApiError } from './api-errors.js';
 import { bearerCheck } from './bearer-token.js';
+import { answerClientError, refuseConnect } from './client-error.js';
 import { ConnectionGuard } from './connection-guard.js';
 import { createProxyMetrics, type ProxyMetrics } from './metrics.js';
 import { createOriginPolicy, parseCorsOrigins, type CorsHeaders, type OriginPolicy } from './origin-policy.js';
@@ -62,10 +63,14 @@ export async function startControlApi(proxy: ControlledProxy, options: ControlAp
     requestTimeout: Math.max(options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS, headersTimeout),
     // How often expired requests are looked for (Node's default, 30 s, would let them linger).
     connectionsCheckingInterval: Math.min(1000, Math.max(50, headersTimeout / 4)),
+    // Node would answer a missing Host with an empty 400; origin-policy.ts answers it in JSON.
+    requireHostHeader: false,
   });
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   // The cap is the guard's: Node's own (maxConnections) would refuse the newest connection.
   server.on('connection', (socket) => guard.admit(socket));
+  server.on('clientError', answerClientError);
+  server.on('connect', refuseConnect);
 
   async function handle(request: IncomingMessage, response: ServerResponse, origins: OriginPolicy, expectsContinue: boolean): Promise<void> {
     const method = request.method ?? 'GET';
@@ -77,7 +82,7 @@ export async function startControlApi(proxy: ControlledProxy, options: ControlAp
       const preflight = origins.preflight(request);
       if (preflight !== undefined) return void answerEmpty(response, preflight);
       authorize(request.headers.authorization);
-      const url = new URL(request.url ?? '/', 'http://control');
+      const url = requestUrl(request.url ?? '/');
       const route = findRoute(routes, url.pathname);
       if (route === undefined) throw new ApiError(404, [{ location: 'url', name: 'path', description: `no such endpoint: ${url.pathname}` }]);
       const handler = handlerOf(route, method);
@@ -130,12 +135,27 @@ export async function startControlApi(proxy: ControlledProxy, options: ControlAp
   };
   server.on('request', (request: IncomingMessage, response: ServerResponse) => serve(request, response, false));
   server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => serve(request, response, true));
+  server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => {
+    const expectation = new ApiError(417, [{ location: 'header', name: 'Expect', description: 'only "100-continue" is understood' }]);
+    refuse(request, response, expectation, {}, true);
+  });
 
   return {
     address,
     metrics,
     close: () => closeServer(server),
   };
+}
+
+/**
+ * The request target as a URL. A path is read as a path: resolved against a base, `//evil/x`
+ * and `/\\` would name a host (or none, which throws). An absolute URL (`http://host/path`) is
+ * taken as it is; anything else is a 400.
+ */
+function requestUrl(target: string): URL {
+  const text = target.startsWith('/') ? `http://control${target}` : target;
+  if (!URL.canParse(text)) throw new ApiError(400, [{ location: 'url', name: 'path', description: 'malformed request target' }]);
+  return new URL(text);
 }
 
 /** The handler of `method`; HEAD is GET without the body (Node's response drops it). */

@@ -9,7 +9,7 @@ import { ApiError } from './api-errors.js';
 export type CorsHeaders = Readonly<Record<string, string>>;
 
 export interface OriginPolicy {
-  /** Throws ApiError 403 for a foreign Host or Origin; else the CORS headers every answer carries. */
+  /** Throws ApiError 403 for a foreign Host or Origin (400: no Host in HTTP/1.1); else the CORS headers every answer carries. */
   check(request: IncomingMessage): CorsHeaders;
   /** The answer headers of a CORS preflight (OPTIONS from an allowed origin), or undefined. */
   preflight(request: IncomingMessage): CorsHeaders | undefined;
@@ -50,7 +50,10 @@ export function createOriginPolicy(listenHost: string, boundAddress: string, all
 
   const check = (request: IncomingMessage): CorsHeaders => {
     const host = request.headers.host;
-    // No Host at all is no browser (they always send one): nothing to rebind.
+    if (host === undefined && request.httpVersion === '1.1') {
+      throw new ApiError(400, [{ location: 'header', name: 'Host', description: 'missing Host header (HTTP/1.1 requires one)' }]);
+    }
+    // No Host at all (HTTP/1.0) is no browser (they always send one): nothing to rebind.
     if (hostNames !== undefined && host !== undefined && !hostNames.has(hostNameOf(host))) {
       throw forbidden('Host', `Host "${quoted(host)}" names another site; this API answers localhost, 127.0.0.1 and [::1] only (DNS rebinding)`);
     }

@@ -81,3 +81,37 @@ test('Expect: 100-continue gets its refusal before any "100 Continue"; an accept
   assert.match(full, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
   assert.equal(proxy.getBehavior().behavior, 'delay');
 });
+
+test('what never reaches a route still gets a JSON error: not HTTP, huge headers, CONNECT, an unknown Expect, no Host', async (t) => {
+  const echo = await startEchoServer(t);
+  const { api } = await startApi(t, { backend: echo.address });
+  const cases: Array<[string, number]> = [
+    ['\x00\x01\x02 not http at all\r\n\r\n', 400],
+    [`GET /behavior HTTP/1.1\r\nHost: localhost\r\nX-Big: ${'a'.repeat(100_000)}\r\n\r\n`, 431],
+    ['CONNECT localhost:80 HTTP/1.1\r\nHost: localhost\r\n\r\n', 405],
+    ['GET /behavior HTTP/1.1\r\nHost: localhost\r\nExpect: a-pony\r\n\r\n', 417],
+    ['GET /behavior HTTP/1.1\r\nConnection: close\r\n\r\n', 400],
+  ];
+  for (const [request, status] of cases) {
+    const raw = await rawCall(api.address.port, request);
+    const answer = parseRawAnswer(raw);
+    assert.ok(answer !== undefined, `${JSON.stringify(request.slice(0, 40))}: ${JSON.stringify(raw)}`);
+    assert.equal(answer.status, status, raw);
+    assert.match(answer.headers['content-type'] ?? '', /^application\/json/, raw);
+    const body = JSON.parse(answer.body) as { status: string; errors: Array<Record<string, string>> };
+    assert.equal(body.status, 'error');
+    assert.deepEqual(Object.keys(body.errors[0] ?? {}).sort(), ['description', 'location', 'name']);
+  }
+});
+
+test('a request path is read as a path: "//evil/behavior" and "/\\" name no endpoint (404), never a host or a 500', async (t) => {
+  const echo = await startEchoServer(t);
+  const { api, call } = await startApi(t, { backend: echo.address });
+  for (const path of ['//evil/behavior', '/\\', '/\\\\evil/behavior', '//']) {
+    const raw = await rawCall(api.address.port, `GET ${path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`);
+    assert.match(raw, /^HTTP\/1\.1 404 [^]*no such endpoint/, `${path}: ${raw}`);
+  }
+  // The absolute form HTTP/1.1 allows still reaches the endpoint it names.
+  assert.match(await rawCall(api.address.port, 'GET http://localhost/behavior HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'), /^HTTP\/1\.1 200 /);
+  assert.equal((await call('GET', '/behavior')).status, 200);
+});

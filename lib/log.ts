@@ -1,7 +1,6 @@
-// One-line logging with Vaurien's levels. Lines go to stderr or to --log-output; the file is
-// opened when the logger is made (a path that cannot be opened is a start-up error, not lines
-// lost later), and past that nothing here throws, so logging never takes the proxy down.
-// A message is one line: control bytes (a client's ESC, CR, LF) are written escaped.
+// One-line logging with Vaurien's levels, to stderr or --log-output. The file is opened when the
+// logger is made (a bad path is a start-up error); past that nothing here throws, and control
+// bytes in a message (a client's ESC, CR, LF) are written escaped: one message, one line.
 import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import { UsageError } from './cli/usage-error.js';
 

@@ -1,8 +1,6 @@
-// Reads a Vaurien INI file (--config) with the `ini` package: `[vaurien]` settings,
-// `[behavior:NAME]`/`[handler:NAME]` and `[protocol:NAME]` options, `${ENV}` expansion, and
-// indented continuation lines making a list. A file that is not INI, empty or without
-// `[vaurien]` is refused first (ini-syntax.ts). Values stay raw here; types are checked later
-// against the option tables, so a mistake names its section and key.
+// Reads a Vaurien INI file (--config) with the `ini` package once ini-syntax.ts has accepted it:
+// `[vaurien]` settings, `[behavior:NAME]`/`[handler:NAME]`/`[protocol:NAME]` options, `${ENV}`,
+// continuation lines as lists. Values stay raw; option tables type them, naming section and key.
 import { readFileSync } from 'node:fs';
 import { parse } from 'ini';
 import { UsageError } from '../cli/usage-error.js';

@@ -1,7 +1,6 @@
-// Checks that a config file is an INI file vaurien can use before the lenient `ini` package
-// reads it: the `ini` package turns any line into a key (a JSON file, a lost `[`, binary bytes),
-// which used to start a default proxy after puzzling warnings. Every line must be blank, a
-// comment, a `[section]`, `KEY = VALUE` or a bare KEY (a boolean), inside a section.
+// Refuses a config file that is not INI vaurien can use, before the lenient `ini` package reads
+// it (it turns a JSON file, a lost `[` or binary bytes into keys): every line is blank, a comment,
+// a `[section]`, `KEY = VALUE` or a bare KEY inside a section, and `[vaurien]` exists.
 import { UsageError } from '../cli/usage-error.js';
 
 const COMMENT = /^[;#]/;

@@ -1,11 +1,13 @@
-// Caps the control API's open connections without letting slow clients lock others out. Node's
-// own cap (`server.maxConnections`) refuses the newest connection, so 256 clients trickling
-// their headers kept every later one out. Here, at the cap, a new connection evicts the one
-// that has waited longest with no request in progress (still sending its headers, or idle
-// between requests), never one whose request is being served: a client that sends its request
-// at once is always answered; only when every slot is serving a request is the newcomer refused.
+// Caps the control API's connections without letting slow clients lock others out: at the cap, a
+// new connection evicts the one that has waited longest with no request in progress (trickling
+// headers, or idle), never one being served; a newcomer is refused only when all are served.
 import type { Socket } from 'node:net';
 
+/**
+ * Node's own cap (`server.maxConnections`) refuses the *newest* connection: 256 clients trickling
+ * their headers kept everyone else out for as long as they reconnected. A legitimate client sends
+ * its headers at once, so it is never the oldest waiting connection, and is never the one evicted.
+ */
 export class ConnectionGuard {
   /** Connections with no request in progress, oldest first (a Set keeps insertion order). */
   private readonly waiting = new Set<Socket>();

@@ -1,9 +1,6 @@
-// The control API server (SPEC sections 5 and 18): JSON over HTTP on --http-host:--http-port, to
-// read and change the proxy's behavior and backend and read its counters. It shares the proxy's
-// event loop but never holds it: handlers are synchronous past the (bounded) body read, parsing
-// is linear, and slow clients are cut by timeouts and evicted at the connection cap. Everything
-// the headers can refuse (Host, Origin, token, content type, size) is refused before a byte of
-// the body is read, and before a client that asked `Expect: 100-continue` is told to send it.
+// The control API server (SPEC 5 and 18): JSON over HTTP to steer the proxy, sharing its event
+// loop but never holding it (linear parsing, bounded bodies, slow clients cut and evicted). All
+// the headers can refuse (Host, Origin, token, type, size) is refused before any body is read.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { UsageError } from '../cli/usage-error.js';
 import type { Logger } from '../log.js';
@@ -92,6 +89,7 @@ export async function startControlApi(proxy: ControlledProxy, options: ControlAp
       }
       const takesBody = route.withBody === true && method !== 'GET' && method !== 'HEAD';
       if (takesBody) checkBodyHeaders(request);
+      // Only now, with every header-level check passed, is an `Expect: 100-continue` client told to send.
       if (awaitingContinue && takesBody) {
         response.writeContinue();
         awaitingContinue = false;

@@ -1,7 +1,6 @@
-// Which web pages may call the control API (SPEC 18). A browser names the page's origin in
-// `Origin`: any origin but the API's own is refused (403) unless listed with --http-cors. On
-// loopback, a `Host` naming another site is refused too: a DNS-rebinding page (evil.example
-// resolved to 127.0.0.1) is same-origin with itself, and only its Host gives it away.
+// Which web pages may call the control API (SPEC 18): an Origin other than the API's own is
+// refused (403) unless listed with --http-cors; on loopback, so is a Host naming another site
+// (a DNS-rebinding page is same-origin with itself: only its Host gives it away).
 import type { IncomingMessage } from 'node:http';
 import { UsageError } from '../cli/usage-error.js';
 import { ApiError } from './api-errors.js';

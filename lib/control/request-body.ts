@@ -1,8 +1,6 @@
-// Reads a request body as JSON, refusing (413) more than `limitBytes`: a declared
-// Content-Length over the limit is refused before a byte is read, and a body that grows past
-// it stops being read at once, so a client cannot make the API buffer without bound. A body
-// that is not application/json is refused (415) unread, and JSON nested deeper than
-// MAX_JSON_DEPTH is refused (400) before it is parsed.
+// Reads a request body as JSON within bounds: a non-JSON type is refused unread (415), a body
+// over the limit is refused declared or as it grows (413: never buffered without bound), and
+// JSON nested deeper than MAX_JSON_DEPTH is refused (400) before it is parsed.
 import type { IncomingMessage } from 'node:http';
 import { ApiError, badRequest } from './api-errors.js';
 import { nestsDeeperThan } from './json-depth.js';

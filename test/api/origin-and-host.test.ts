@@ -1,7 +1,6 @@
-// Web pages cannot steer the control API (SPEC 18): a request from another origin is refused
-// unless --http-cors allows it, a Host naming another site is refused on loopback (DNS
-// rebinding), and a body that is not application/json is refused, so a plain HTML form or a
-// "simple" cross-site fetch can never change the proxy.
+// Web pages cannot steer the control API (SPEC 18): a foreign Origin is refused unless
+// --http-cors allows it, a foreign Host is refused on loopback (DNS rebinding), and a body that
+// is not application/json is refused, so an HTML form or a "simple" cross-site fetch changes nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';

@@ -1,9 +1,6 @@
-// A bounded fuzz run of the control API: random methods, paths, headers and bodies (random
-// bytes, mutated valid JSON, deep nesting, huge specs), sent raw on real sockets. Every answer
-// must be JSON (the error shape, or a success) with a 2xx or 4xx status - never a 500, never a
-// hang - and the proxy must forward traffic after each request. The seed is printed;
-// VAURIEN_FUZZ_SEED=N replays a run (fast-check prints the failing case and its path), and
-// VAURIEN_FUZZ_RUNS=N makes it longer.
+// A bounded fuzz run of the control API on real sockets: every answer to random requests is JSON
+// with a 2xx/4xx status (never a 500 or a hang) and the proxy keeps forwarding. The seed is fixed
+// and printed; VAURIEN_FUZZ_SEED=N replays or explores a run, VAURIEN_FUZZ_RUNS=N lengthens it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';

@@ -1,6 +1,8 @@
-// One-line logging with Vaurien's levels. Lines go to stderr or to --log-output; nothing here
-// throws, so logging can never take a connection (or the proxy) down.
-import { createWriteStream, type WriteStream } from 'node:fs';
+// One-line logging with Vaurien's levels, to stderr or --log-output. The file is opened when the
+// logger is made (a bad path is a start-up error); past that nothing here throws, and control
+// bytes in a message (a client's ESC, CR, LF) are written escaped: one message, one line.
+import { createWriteStream, openSync, type WriteStream } from 'node:fs';
+import { UsageError } from './cli/usage-error.js';
 
 export const LOG_LEVELS = ['critical', 'error', 'warning', 'info', 'debug'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -20,14 +22,14 @@ export function isLogLevel(value: string): value is LogLevel {
   return (LOG_LEVELS as readonly string[]).includes(value);
 }
 
-/** `output` is a file path, or `-` for stderr. */
+/** `output` is a file path (appended to), or `-` for stderr; throws UsageError when it cannot be opened. */
 export function createLogger(level: LogLevel = 'info', output = '-'): Logger {
   const threshold = LOG_LEVELS.indexOf(level);
-  const file: WriteStream | undefined = output === '-' ? undefined : createWriteStream(output, { flags: 'a' });
+  const file: WriteStream | undefined = output === '-' ? undefined : createWriteStream(output, { fd: openLogFile(output) });
   file?.on('error', (error) => process.stderr.write(`vaurien: cannot write log file ${output}: ${error.message}\n`));
   const write = (at: LogLevel, message: string): void => {
     if (LOG_LEVELS.indexOf(at) > threshold) return;
-    const line = `${new Date().toISOString()} [${at}] ${message}\n`;
+    const line = `${new Date().toISOString()} [${at}] ${escapeControls(message)}\n`;
     if (file) file.write(line);
     else process.stderr.write(line);
   };
@@ -40,6 +42,33 @@ export function createLogger(level: LogLevel = 'info', output = '-'): Logger {
     enabled: (at) => LOG_LEVELS.indexOf(at) <= threshold,
     close: () => new Promise((resolve) => (file ? file.end(resolve) : resolve())),
   };
+}
+
+/** C0 controls but tab, DEL, C1 controls (0x9b starts a terminal command) and Unicode line breaks. */
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]/;
+const CONTROLS = new RegExp(CONTROL.source, 'g');
+const SHORT_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r' };
+
+/**
+ * `message` with its control characters written as `\n`, `\r`, `\x1b`, `\u2028`: values a client
+ * sent (a behavior name, a malformed protocol line) can neither forge a log line nor drive the
+ * terminal of whoever reads the log.
+ */
+export function escapeControls(message: string): string {
+  if (!CONTROL.test(message)) return message;
+  return message.replace(CONTROLS, (character) => {
+    const code = character.charCodeAt(0);
+    return SHORT_ESCAPES[character] ?? (code > 0xff ? `\\u${code.toString(16)}` : `\\x${code.toString(16).padStart(2, '0')}`);
+  });
+}
+
+/** Opens `path` for appending now, so a mistake is reported before anything starts. */
+function openLogFile(path: string): number {
+  try {
+    return openSync(path, 'a');
+  } catch (error) {
+    throw new UsageError(`--log-output ${path}: cannot open it for writing (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
 }
 
 /** A logger that drops everything: the default for in-process proxies in tests. */

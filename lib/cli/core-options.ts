@@ -13,6 +13,7 @@ export type CoreOptions = {
   http_host: string;
   http_port: number;
   http_token: string;
+  http_cors: string;
   stay_connected: boolean;
   timeout: number;
   backlog: number;
@@ -37,6 +38,7 @@ export const coreOptions: OptionTable<CoreOptions> = {
   http_host: { type: 'string', default: 'localhost', description: 'Host of the control API' },
   http_port: { type: 'int', default: 8080, description: 'Port of the control API', max: 65535 },
   http_token: { type: 'string', default: '', description: 'Bearer token the control API requires (or VAURIEN_HTTP_TOKEN)' },
+  http_cors: { type: 'string', default: '', description: 'Web origins whose pages may call the control API (e.g. http://localhost:3000; comma-separated; * for any)' },
   stay_connected: { type: 'bool', default: false, description: 'Never close a connection for being idle' },
   timeout: { type: 'float', default: 30, description: 'Backend connect timeout and idle timeout, in seconds', min: 0.001, max: MAX_TIMER_SECONDS },
   backlog: { type: 'int', default: 8192, description: 'Listen backlog', min: 1 },

@@ -95,6 +95,7 @@ export function startSettingsApi(proxy: ControlledProxy, settings: RunSettings, 
     host: settings.httpHost,
     port: settings.httpPort,
     ...(settings.httpToken !== undefined ? { token: settings.httpToken } : {}),
+    cors: settings.httpCors,
     log,
   });
 }

@@ -6,8 +6,9 @@ import type { ConfigFile, ConfigValue } from '../config/ini-file.js';
 import type { OptionSpec, OptionTable, OptionValue } from '../contract/options.js';
 import { isLogLevel, LOG_LEVELS, type LogLevel } from '../log.js';
 import { parseWeightedSpec } from '../choose/weighted-spec.js';
+import { parseCorsOrigins } from '../control/origin-policy.js';
 import { parseOptionValue } from '../options/option-types.js';
-import { parseHostPort, type HostPort } from '../proxy/address.js';
+import { parseBackendAddress, parseHostPort, type HostPort } from '../proxy/address.js';
 import type { RawOptions } from '../proxy/proxy.js';
 import { Behavior } from '../registry/behaviors.js';
 import { Protocol } from '../registry/protocols.js';
@@ -40,6 +41,8 @@ export interface RunSettings {
   readonly httpHost: string;
   readonly httpPort: number;
   readonly httpToken: string | undefined;
+  /** Origins whose web pages may call the control API (`--http-cors`), normalized. */
+  readonly httpCors: readonly string[];
   readonly stayConnected: boolean;
   readonly timeout: number;
   readonly backlog: number;
@@ -87,7 +90,7 @@ export function resolveSettings(commandLine: CommandLineValues, config: ConfigFi
 
   return {
     proxy: parseHostPort(values.proxy, whereOf(commandLine, fileCore, 'proxy')),
-    backend: parseHostPort(values.backend, whereOf(commandLine, fileCore, 'backend')),
+    backend: parseBackendAddress(values.backend, whereOf(commandLine, fileCore, 'backend')),
     protocol,
     protocolOptions: protocolOptions[protocol] ?? {},
     behavior: values.behavior,
@@ -96,6 +99,7 @@ export function resolveSettings(commandLine: CommandLineValues, config: ConfigFi
     httpHost: values.http_host,
     httpPort: values.http_port,
     httpToken: values.http_token !== '' ? values.http_token : env['VAURIEN_HTTP_TOKEN'] || undefined,
+    httpCors: parseCorsOrigins(values.http_cors, whereOf(commandLine, fileCore, 'http_cors')),
     stayConnected: values.stay_connected,
     timeout: values.timeout,
     backlog: values.backlog,

@@ -211,6 +211,7 @@ const CORE_VALUE_NAMES: Partial<Record<keyof CoreOptions, string>> = {
   behavior: 'spec',
   http_host: 'host',
   http_token: 'token',
+  http_cors: 'origin',
   log_level: 'level',
   log_output: 'path',
 };

@@ -1,10 +1,10 @@
-// Reads a Vaurien INI file (--config) with the `ini` package: `[vaurien]` settings,
-// `[behavior:NAME]`/`[handler:NAME]` and `[protocol:NAME]` options, `${ENV}` expansion, and
-// indented continuation lines making a list. Values stay raw here; types are checked later
-// against the option tables, so a mistake names its section and key.
+// Reads a Vaurien INI file (--config) with the `ini` package once ini-syntax.ts has accepted it:
+// `[vaurien]` settings, `[behavior:NAME]`/`[handler:NAME]`/`[protocol:NAME]` options, `${ENV}`,
+// continuation lines as lists. Values stay raw; option tables type them, naming section and key.
 import { readFileSync } from 'node:fs';
 import { parse } from 'ini';
 import { UsageError } from '../cli/usage-error.js';
+import { checkIniSyntax } from './ini-syntax.js';
 
 /** A raw value: a string, a boolean (`true`/`false`, or a key with no `=`), or a list. */
 export type ConfigValue = string | boolean | readonly string[];
@@ -33,10 +33,12 @@ export function readConfigFile(path: string): ConfigFile {
     const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
     throw new UsageError(`--config ${path}: cannot read the file (${code})`);
   }
-  return parseConfig(text, path);
+  // A byte-order mark (Windows editors) is not part of the first line.
+  return parseConfig(text.replace(/^\uFEFF/, ''), path);
 }
 
 export function parseConfig(text: string, path = '<config>'): ConfigFile {
+  checkIniSyntax(text, path);
   const raw = parse(prepare(text)) as Record<string, unknown>;
   const vaurien: Record<string, ConfigValue> = {};
   const behaviors: Record<string, ConfigSection> = {};

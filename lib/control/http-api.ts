@@ -1,16 +1,18 @@
-// The control API server (SPEC section 5): JSON over HTTP on --http-host:--http-port, to read and
-// change the proxy's behavior and backend and read its counters. It shares the proxy's event
-// loop but never holds it: handlers are synchronous past the (bounded) body read, and slow or
-// oversized requests are cut by timeouts and limits. With a token, nothing is served without it.
-import { createHash, timingSafeEqual } from 'node:crypto';
+// The control API server (SPEC 5 and 18): JSON over HTTP to steer the proxy, sharing its event
+// loop but never holding it (linear parsing, bounded bodies, slow clients cut and evicted). All
+// the headers can refuse (Host, Origin, token, type, size) is refused before any body is read.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { UsageError } from '../cli/usage-error.js';
 import type { Logger } from '../log.js';
 import { formatHostPort, type HostPort } from '../proxy/address.js';
 import { ApiError } from './api-errors.js';
+import { bearerCheck } from './bearer-token.js';
+import { answerClientError, refuseConnect } from './client-error.js';
+import { ConnectionGuard } from './connection-guard.js';
 import { createProxyMetrics, type ProxyMetrics } from './metrics.js';
-import { BODY_LIMIT_BYTES, readJsonBody, tooLarge } from './request-body.js';
-import { createRoutes, findRoute, type ControlledProxy, type RouteAnswer } from './routes.js';
+import { createOriginPolicy, parseCorsOrigins, type CorsHeaders, type OriginPolicy } from './origin-policy.js';
+import { checkBodyHeaders, readJsonBody } from './request-body.js';
+import { createRoutes, findRoute, type ControlledProxy, type Route, type RouteAnswer, type RouteHandler } from './routes.js';
 
 export interface ControlApiOptions {
   readonly host: string;
@@ -18,8 +20,13 @@ export interface ControlApiOptions {
   readonly port: number;
   /** When set, every request needs `Authorization: Bearer <token>`. */
   readonly token?: string;
+  /**
+   * Web origins whose pages may call the API (`--http-cors`), e.g. `['http://localhost:3000']`;
+   * `'*'` allows any. Requests from any other page's origin are refused (403).
+   */
+  readonly cors?: readonly string[];
   readonly log: Logger;
-  /** Time a client has to send its request headers (default 10 s): slowloris protection. */
+  /** Time a client has to send its request headers (default 5 s): slowloris protection. */
   readonly headersTimeoutMs?: number;
   /** Time a client has to send its whole request (default 30 s). */
   readonly requestTimeoutMs?: number;
@@ -34,7 +41,7 @@ export interface ControlApi {
 }
 
 /** Time a client has to send its request headers, and its whole request (slowloris). */
-const HEADERS_TIMEOUT_MS = 10_000;
+const HEADERS_TIMEOUT_MS = 5_000;
 const REQUEST_TIMEOUT_MS = 30_000;
 const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 const MAX_CONNECTIONS = 256;
@@ -42,61 +49,57 @@ const MAX_CONNECTIONS = 256;
 /** Starts the control API of `proxy` and resolves once it listens. */
 export async function startControlApi(proxy: ControlledProxy, options: ControlApiOptions): Promise<ControlApi> {
   const { log } = options;
+  const allowedOrigins = parseCorsOrigins(options.cors ?? [], 'cors');
   const metrics = createProxyMetrics(() => proxy.stats());
   const routes = createRoutes(proxy, metrics, (change) => log.info(`control API: ${change}`));
-  const authorized = options.token === undefined || options.token === '' ? () => true : bearerCheck(options.token);
-
-  const dispatch = (request: IncomingMessage, response: ServerResponse): void => {
-    void handle(request, response).catch((error: unknown) => {
-      log.error(`control API: ${request.method} ${pathOf(request)}: ${error instanceof Error ? error.message : String(error)}`);
-      if (!response.headersSent) send(response, 500, { status: 'error', errors: [{ location: 'server', name: 'internal', description: 'internal error' }] });
-      else response.destroy();
-    });
-  };
+  const authorize = bearerCheck(options.token);
+  const guard = new ConnectionGuard(MAX_CONNECTIONS);
   const headersTimeout = options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
-  const server = createServer(
-    {
-      headersTimeout,
-      requestTimeout: Math.max(options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS, headersTimeout),
-      // How often expired requests are looked for (Node's default, 30 s, would let them linger).
-      connectionsCheckingInterval: Math.min(1000, Math.max(50, headersTimeout / 4)),
-    },
-    dispatch,
-  );
-  // `Expect: 100-continue`: an oversized body is refused before the client sends it.
-  server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
-    if (Number(request.headers['content-length'] ?? 0) > BODY_LIMIT_BYTES) refuse(request, response, tooLarge(BODY_LIMIT_BYTES));
-    else {
-      response.writeContinue();
-      dispatch(request, response);
-    }
+  const server = createServer({
+    headersTimeout,
+    requestTimeout: Math.max(options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS, headersTimeout),
+    // How often expired requests are looked for (Node's default, 30 s, would let them linger).
+    connectionsCheckingInterval: Math.min(1000, Math.max(50, headersTimeout / 4)),
+    // Node would answer a missing Host with an empty 400; origin-policy.ts answers it in JSON.
+    requireHostHeader: false,
   });
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-  server.maxConnections = MAX_CONNECTIONS;
+  // The cap is the guard's: Node's own (maxConnections) would refuse the newest connection.
+  server.on('connection', (socket) => guard.admit(socket));
+  server.on('clientError', answerClientError);
+  server.on('connect', refuseConnect);
 
-  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  async function handle(request: IncomingMessage, response: ServerResponse, origins: OriginPolicy, expectsContinue: boolean): Promise<void> {
     const method = request.method ?? 'GET';
     log.debug(`control API: ${method} ${pathOf(request)}`);
+    let cors: CorsHeaders = {};
+    let awaitingContinue = expectsContinue;
     try {
-      if (!authorized(request.headers.authorization)) {
-        throw new ApiError(401, [{ location: 'header', name: 'Authorization', description: 'missing or wrong bearer token' }], {
-          'WWW-Authenticate': 'Bearer realm="vaurien"',
-        });
-      }
-      const url = new URL(request.url ?? '/', 'http://control');
+      cors = origins.check(request);
+      const preflight = origins.preflight(request);
+      if (preflight !== undefined) return void answerEmpty(response, preflight);
+      authorize(request.headers.authorization);
+      const url = requestUrl(request.url ?? '/');
       const route = findRoute(routes, url.pathname);
       if (route === undefined) throw new ApiError(404, [{ location: 'url', name: 'path', description: `no such endpoint: ${url.pathname}` }]);
-      const handler = route.methods[method];
+      const handler = handlerOf(route, method);
       if (handler === undefined) {
-        const allowed = Object.keys(route.methods).join(', ');
+        const allowed = allowedMethods(route).join(', ');
         throw new ApiError(405, [{ location: 'method', name: method, description: `${url.pathname} accepts ${allowed}` }], { Allow: allowed });
       }
-      const body = route.withBody === true && method !== 'GET' ? await readJsonBody(request) : undefined;
-      answer(response, await handler({ url, body }));
+      const takesBody = route.withBody === true && method !== 'GET' && method !== 'HEAD';
+      if (takesBody) checkBodyHeaders(request);
+      // Only now, with every header-level check passed, is an `Expect: 100-continue` client told to send.
+      if (awaitingContinue && takesBody) {
+        response.writeContinue();
+        awaitingContinue = false;
+      }
+      const body = takesBody ? await readJsonBody(request) : undefined;
+      answer(response, await handler({ url, body }), cors);
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       log.debug(`control API: ${method} ${pathOf(request)} -> ${error.status} ${error.message}`);
-      refuse(request, response, error);
+      refuse(request, response, error, cors, awaitingContinue);
     }
   }
 
@@ -116,12 +119,51 @@ export async function startControlApi(proxy: ControlledProxy, options: ControlAp
   server.on('error', (error) => log.error(`control API socket: ${error.message}`));
   const bound = server.address();
   const address: HostPort = bound !== null && typeof bound === 'object' ? { host: bound.address, port: bound.port } : { host: options.host, port: options.port };
+  // Requests are served from here on: which Host names are this API's depends on the bound address.
+  // (No connection is read before the listen callback has run, so none is missed.)
+  const origins = createOriginPolicy(options.host, address.host, allowedOrigins);
+  const serve = (request: IncomingMessage, response: ServerResponse, expectsContinue: boolean): void => {
+    guard.requestStarted(request.socket);
+    response.once('close', () => guard.requestFinished(request.socket));
+    void handle(request, response, origins, expectsContinue).catch((error: unknown) => {
+      log.error(`control API: ${request.method} ${pathOf(request)}: ${error instanceof Error ? error.message : String(error)}`);
+      if (!response.headersSent) send(response, 500, { status: 'error', errors: [{ location: 'server', name: 'internal', description: 'internal error' }] });
+      else response.destroy();
+    });
+  };
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => serve(request, response, false));
+  server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => serve(request, response, true));
+  server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => {
+    const expectation = new ApiError(417, [{ location: 'header', name: 'Expect', description: 'only "100-continue" is understood' }]);
+    refuse(request, response, expectation, {}, true);
+  });
 
   return {
     address,
     metrics,
     close: () => closeServer(server),
   };
+}
+
+/**
+ * The request target as a URL. A path is read as a path: resolved against a base, `//evil/x`
+ * and `/\\` would name a host (or none, which throws). An absolute URL (`http://host/path`) is
+ * taken as it is; anything else is a 400.
+ */
+function requestUrl(target: string): URL {
+  const text = target.startsWith('/') ? `http://control${target}` : target;
+  if (!URL.canParse(text)) throw new ApiError(400, [{ location: 'url', name: 'path', description: 'malformed request target' }]);
+  return new URL(text);
+}
+
+/** The handler of `method`; HEAD is GET without the body (Node's response drops it). */
+function handlerOf(route: Route, method: string): RouteHandler | undefined {
+  if (Object.hasOwn(route.methods, method)) return route.methods[method];
+  return method === 'HEAD' && Object.hasOwn(route.methods, 'GET') ? route.methods['GET'] : undefined;
+}
+
+function allowedMethods(route: Route): string[] {
+  return Object.keys(route.methods).flatMap((method) => (method === 'GET' ? ['GET', 'HEAD'] : [method]));
 }
 
 /** The request's path for the log, without its query string: a token put there by mistake stays out of the log. */
@@ -135,44 +177,36 @@ function pathOf(request: IncomingMessage): string {
 export class ApiListenError extends UsageError {}
 
 /**
- * Sends an error answer. An oversized body is left unread and its connection closed; any other
- * unread body is discarded as it arrives (never stored), so the connection can be reused.
+ * Sends an error answer. An oversized body is left unread and its connection closed, as is the
+ * connection of a client still waiting for `100 Continue` (it may or may not send its body now);
+ * any other unread body is discarded as it arrives (never stored), so the connection can be reused.
  */
-function refuse(request: IncomingMessage, response: ServerResponse, error: ApiError): void {
-  const close = error.status === 413;
-  send(response, error.status, error.body, { ...error.headers, ...(close ? { Connection: 'close' } : {}) });
+function refuse(request: IncomingMessage, response: ServerResponse, error: ApiError, cors: CorsHeaders, awaitingContinue: boolean): void {
+  const close = error.status === 413 || awaitingContinue;
+  send(response, error.status, error.body, { ...cors, ...error.headers, ...(close ? { Connection: 'close' } : {}) });
   if (close) response.once('finish', () => request.socket.destroySoon());
   else if (!request.readableEnded) request.resume();
 }
 
-function answer(response: ServerResponse, result: RouteAnswer): void {
+function answer(response: ServerResponse, result: RouteAnswer, cors: CorsHeaders): void {
   if ('text' in result) {
-    response.writeHead(200, { 'Content-Type': result.contentType, 'Content-Length': Buffer.byteLength(result.text) });
+    response.writeHead(200, { ...cors, 'Content-Type': result.contentType, 'Content-Length': Buffer.byteLength(result.text) });
     response.end(result.text);
     return;
   }
-  send(response, result.status ?? 200, result.json);
+  send(response, result.status ?? 200, result.json, cors);
+}
+
+/** A 204: no body, and so no Content-Length either. */
+function answerEmpty(response: ServerResponse, headers: CorsHeaders): void {
+  response.writeHead(204, headers);
+  response.end();
 }
 
 function send(response: ServerResponse, status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): void {
   const text = `${JSON.stringify(body, null, 2)}\n`;
   response.writeHead(status, { ...headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
   response.end(text);
-}
-
-/**
- * Compares the presented bearer token with the expected one in constant time: both are hashed
- * first, so neither the content nor the length of the token leaks through timing.
- */
-function bearerCheck(token: string): (header: string | undefined) => boolean {
-  const expected = createHash('sha256').update(token).digest();
-  return (header) => {
-    const match = /^Bearer\s+(.+)$/i.exec(header?.trim() ?? '');
-    const presented = createHash('sha256')
-      .update(match?.[1] ?? '')
-      .digest();
-    return timingSafeEqual(presented, expected) && match !== null;
-  };
 }
 
 async function closeServer(server: Server): Promise<void> {

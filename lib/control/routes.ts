@@ -7,7 +7,7 @@ import type { BehaviorDefinition } from '../contract/behavior.js';
 import type { OptionSpec, OptionTable, OptionValues } from '../contract/options.js';
 import { OptionsShapeError, shapeBehaviorOptions, type ShapedOptions } from '../options/behavior-options-shape.js';
 import { parseOptionValue } from '../options/option-types.js';
-import { formatHostPort, parseHostPort } from '../proxy/address.js';
+import { formatHostPort, parseBackendAddress } from '../proxy/address.js';
 import type { HostPort } from '../proxy/address.js';
 import type { BehaviorSetting, RawOptions } from '../proxy/proxy.js';
 import { Behavior } from '../registry/behaviors.js';
@@ -59,7 +59,7 @@ export function createRoutes(proxy: ControlledProxy, metrics: ProxyMetrics, onCh
     if (typeof backend !== 'string') throw badRequest('body', 'backend', 'missing "backend": expected "host:port"');
     let parsed: HostPort;
     try {
-      parsed = parseHostPort(backend, 'backend');
+      parsed = parseBackendAddress(backend, 'backend');
     } catch (error) {
       throw asBadRequest(error, 'backend');
     }

@@ -1,4 +1,5 @@
 // HOST:PORT parsing for --proxy, --backend and the control API: IPv4, [IPv6], host names.
+// Port 0 is for listening only: a backend address must name a real port.
 import { UsageError } from '../cli/usage-error.js';
 
 export interface HostPort {
@@ -16,6 +17,13 @@ export function parseHostPort(text: string, where: string): HostPort {
   const port = Number(match[2]);
   if (!Number.isInteger(port) || port > 65535) throw new UsageError(`${where}: port must be 0-65535, got "${match[2]}"`);
   return { host: match[1] as string, port };
+}
+
+/** A backend's HOST:PORT: port 0 names no server (it means "any free port" only to listen on). */
+export function parseBackendAddress(text: string, where: string): HostPort {
+  const address = parseHostPort(text, where);
+  if (address.port === 0) throw new UsageError(`${where}: port must be 1-65535, got "0"`);
+  return address;
 }
 
 export function formatHostPort({ host, port }: HostPort): string {

@@ -59,6 +59,7 @@ test('a malformed backend gets a 400 and the backend stays', async (t) => {
   const { call } = await startApi(t, { backend: echo.address });
   assertError(await call('PUT', '/backend', { backend: 'nowhere' }), 400, 'backend', /expected HOST:PORT/);
   assertError(await call('PUT', '/backend', { backend: 'localhost:99999' }), 400, 'backend', /port must be 0-65535/);
+  assertError(await call('PUT', '/backend', { backend: 'localhost:0' }), 400, 'backend', /^backend: port must be 1-65535, got "0"$/);
   assertError(await call('PUT', '/backend', { host: 'x' }), 400, 'backend', /missing "backend"/);
   assert.equal((await call('GET', '/backend')).json.backend, echo.address);
 });
@@ -75,8 +76,8 @@ test('unknown paths get 404 and wrong methods 405 with the allowed ones', async 
   assertError(await call('GET', '/nope'), 404, 'path', /no such endpoint: \/nope/);
   assertError(await call('GET', '/'), 404, 'path', /no such endpoint/);
   const wrong = await call('DELETE', '/behavior');
-  assertError(wrong, 405, 'DELETE', /\/behavior accepts GET, PUT, POST/);
-  assert.equal(wrong.headers['allow'], 'GET, PUT, POST');
+  assertError(wrong, 405, 'DELETE', /\/behavior accepts GET, HEAD, PUT, POST/);
+  assert.equal(wrong.headers['allow'], 'GET, HEAD, PUT, POST');
   assertError(await call('POST', '/stats', {}), 405, 'POST', /accepts GET/);
   assertError(await call('PUT', '/behaviors', {}), 405, 'PUT', /accepts GET/);
   // a trailing slash is tolerated
@@ -92,7 +93,7 @@ test('a body over 1 MiB gets 413, declared or streamed, and the API keeps answer
   // Streamed without a length: the server stops reading past the limit and answers 413.
   const raw = await new Promise<string>((resolve, reject) => {
     const socket = connect({ port: api.address.port, host: '127.0.0.1' }, () => {
-      socket.write('PUT /behavior HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n');
+      socket.write('PUT /behavior HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n');
       const chunk = Buffer.alloc(64 * 1024, 0x20);
       let sent = 0;
       const pump = (): void => {
@@ -114,7 +115,7 @@ test('a body over 1 MiB gets 413, declared or streamed, and the API keeps answer
   // Expect: 100-continue with a big declared body: refused before the client sends it.
   const refused = await new Promise<string>((resolve) => {
     const socket = connect({ port: api.address.port, host: '127.0.0.1' }, () =>
-      socket.write(`PUT /behavior HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: ${big.length}\r\n\r\n`),
+      socket.write(`PUT /behavior HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: ${big.length}\r\n\r\n`),
     );
     let text = '';
     socket.on('data', (data: Buffer) => (text += data.toString()));

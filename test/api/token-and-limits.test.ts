@@ -60,9 +60,9 @@ test('an error answer keeps the connection usable for the next request', async (
   const { api } = await startApi(t, { backend: echo.address });
   const answers = await new Promise<string>((resolve) => {
     const socket = connect({ port: api.address.port, host: '127.0.0.1' }, () => {
-      socket.write('GET /nope HTTP/1.1\r\nHost: x\r\n\r\n');
-      socket.write('PUT /behavior HTTP/1.1\r\nHost: x\r\nContent-Length: 8\r\n\r\n{"bad":1');
-      socket.write('GET /behavior HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+      socket.write('GET /nope HTTP/1.1\r\nHost: localhost\r\n\r\n');
+      socket.write('PUT /behavior HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 8\r\n\r\n{"bad":1');
+      socket.write('GET /behavior HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
     });
     let text = '';
     socket.on('data', (data: Buffer) => (text += data.toString()));

@@ -108,7 +108,7 @@ test(`a backend that stops reading stops the client: ${TOTAL / MiB} MB arrive in
 async function setBehavior(vaurien: RunningVaurien, name: string): Promise<void> {
   const api = /control API on (http:\/\/\S+)/.exec(vaurien.banner)?.[1];
   assert.ok(api !== undefined, `no control API in "${vaurien.banner}"`);
-  const response = await fetch(`${api}/behavior`, { method: 'PUT', body: JSON.stringify({ name }) });
+  const response = await fetch(`${api}/behavior`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name }) });
   assert.equal(response.status, 200, await response.text());
 }
 

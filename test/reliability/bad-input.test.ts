@@ -75,7 +75,7 @@ for (const protocol of Object.keys(CORPUS)) {
   });
 }
 
-const withBody = (body: string): string => `PUT /behavior HTTP/1.1\r\nHost: x\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+const withBody = (body: string): string => `PUT /behavior HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
 
 test('malformed control-API requests get a 4xx, never a 500, and the API and the proxy go on', async (t) => {
   const echo = await startEchoServer(t);
@@ -83,15 +83,15 @@ test('malformed control-API requests get a 4xx, never a 500, and the API and the
   const deep = '['.repeat(200_000) + ']'.repeat(200_000);
   const cases: Array<[string, RegExp]> = [
     ['\x00\x01\x02 not http at all\r\n\r\n', /^HTTP\/1\.1 400 /],
-    ['GET /behavior HTTP/9.9\r\nHost: x\r\n\r\n', /^HTTP\/1\.1 (400|505) /],
-    ['GET /behaviors/%E0%A4%A HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', /^HTTP\/1\.1 404 /],
-    ['GET /behaviors/%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', /^HTTP\/1\.1 404 /],
-    [`GET /${'a'.repeat(100_000)} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`, /^HTTP\/1\.1 (414|431) /],
-    [`GET /behavior HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(100_000)}\r\nConnection: close\r\n\r\n`, /^HTTP\/1\.1 431 /],
-    ['BREW /behavior HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', /^HTTP\/1\.1 (400|405) /],
-    ['PUT /behavior HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n0\r\n\r\n', /^HTTP\/1\.1 400 /],
-    ['PUT /behavior HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\nConnection: close\r\n\r\n', /^HTTP\/1\.1 400 /],
-    ['PUT /behavior HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nConnection: close\r\n\r\n\xff\xfe\x00\x01', /^HTTP\/1\.1 400 /],
+    ['GET /behavior HTTP/9.9\r\nHost: localhost\r\n\r\n', /^HTTP\/1\.1 (400|505) /],
+    ['GET /behaviors/%E0%A4%A HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n', /^HTTP\/1\.1 404 /],
+    ['GET /behaviors/%zz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n', /^HTTP\/1\.1 404 /],
+    [`GET /${'a'.repeat(100_000)} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`, /^HTTP\/1\.1 (414|431) /],
+    [`GET /behavior HTTP/1.1\r\nHost: localhost\r\nX-Big: ${'a'.repeat(100_000)}\r\nConnection: close\r\n\r\n`, /^HTTP\/1\.1 431 /],
+    ['BREW /behavior HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n', /^HTTP\/1\.1 (400|405) /],
+    ['PUT /behavior HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n0\r\n\r\n', /^HTTP\/1\.1 400 /],
+    ['PUT /behavior HTTP/1.1\r\nHost: localhost\r\nContent-Length: -1\r\nConnection: close\r\n\r\n', /^HTTP\/1\.1 400 /],
+    ['PUT /behavior HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 4\r\nConnection: close\r\n\r\n\xff\xfe\x00\x01', /^HTTP\/1\.1 400 /],
     [withBody(deep), /^HTTP\/1\.1 400 /],
     [withBody('{"name":"delay","sleep":1e309}'), /^HTTP\/1\.1 400 [^]*expected a number, got Infinity/],
     [withBody('{"name":"delay","__proto__":{"sleep":5}}'), /^HTTP\/1\.1 400 [^]*delay has no option \\"__proto__\\"/],

@@ -193,7 +193,7 @@ test('slowloris on the control API: a trickled body is cut by the request timeou
   const { api, call } = await startApi(t, { backend: echo.address }, { headersTimeoutMs: 300, requestTimeoutMs: 600 });
   const started = performance.now();
   const answer = await new Promise<string>((resolve) => {
-    const socket = connect({ port: api.address.port, host: '127.0.0.1' }, () => socket.write('PUT /behavior HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{'));
+    const socket = connect({ port: api.address.port, host: '127.0.0.1' }, () => socket.write('PUT /behavior HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{'));
     const timer = setInterval(() => socket.write(' '), 100);
     let text = '';
     socket.on('data', (data: Buffer) => (text += data.toString()));

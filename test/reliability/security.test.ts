@@ -42,7 +42,7 @@ test('listening elsewhere without a token warns at start; with --http-token or V
     assert.doesNotMatch(vaurien.stderr(), /without --http-token/);
     assert.equal(apiPortOf(vaurien).host, '0.0.0.0');
     // And the token is required (asked over loopback: this test sends nothing anywhere else).
-    assert.match(await rawCall(apiPortOf(vaurien).port, 'GET /behavior HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'), /^HTTP\/1\.1 401 /);
+    assert.match(await rawCall(apiPortOf(vaurien).port, 'GET /behavior HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'), /^HTTP\/1\.1 401 /);
     assert.doesNotMatch(vaurien.stderr() + vaurien.stdout(), new RegExp(TOKEN), 'the token was printed');
   }
 });
@@ -55,7 +55,7 @@ test('a streamed 256 MB body gets 413 after 1 MiB, and the process does not grow
   const rss = watchRss(pid);
   const { answer, sent } = await new Promise<{ answer: string; sent: number }>((resolve) => {
     const socket = connect({ port: apiPortOf(vaurien).port, host: '127.0.0.1' }, () => {
-      socket.write('PUT /behavior HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n');
+      socket.write('PUT /behavior HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n');
       const chunk = Buffer.from(`10000\r\n${' '.repeat(0x10000)}\r\n`);
       const pump = (): void => {
         while (written < 256 * MiB && !socket.destroyed) {
@@ -88,16 +88,16 @@ test('a token, right or wrong, never appears in an answer or in the log (debug l
   const { port } = apiPortOf(vaurien);
   const good = `Authorization: Bearer ${TOKEN}\r\n`;
   const put = (headers: string, body: string): string =>
-    `PUT /behavior HTTP/1.1\r\nHost: x\r\n${headers}Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+    `PUT /behavior HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n${headers}Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
   const requests: Array<[string, RegExp]> = [
-    [`GET /behavior HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}x\r\nConnection: close\r\n\r\n`, /^HTTP\/1\.1 401 /],
-    [`GET /behavior HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN.slice(0, -1)}\r\nConnection: close\r\n\r\n`, /^HTTP\/1\.1 401 /],
-    [`GET /behavior HTTP/1.1\r\nHost: x\r\nAuthorization: ${TOKEN}\r\nConnection: close\r\n\r\n`, /^HTTP\/1\.1 401 /],
-    [`GET /behavior?token=${TOKEN} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`, /^HTTP\/1\.1 401 /],
+    [`GET /behavior HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${TOKEN}x\r\nConnection: close\r\n\r\n`, /^HTTP\/1\.1 401 /],
+    [`GET /behavior HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${TOKEN.slice(0, -1)}\r\nConnection: close\r\n\r\n`, /^HTTP\/1\.1 401 /],
+    [`GET /behavior HTTP/1.1\r\nHost: localhost\r\nAuthorization: ${TOKEN}\r\nConnection: close\r\n\r\n`, /^HTTP\/1\.1 401 /],
+    [`GET /behavior?token=${TOKEN} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`, /^HTTP\/1\.1 401 /],
     [put('', `{"token": "${TOKEN}"}`), /^HTTP\/1\.1 401 /],
     [put(good, `Bearer ${TOKEN}`), /^HTTP\/1\.1 400 [^]*invalid JSON/],
     [put(good, `{"name": "delay", "sleep": "${TOKEN}"`), /^HTTP\/1\.1 400 [^]*invalid JSON/],
-    [`GET /behavior?token=${TOKEN} HTTP/1.1\r\nHost: x\r\n${good}Connection: close\r\n\r\n`, /^HTTP\/1\.1 200 /],
+    [`GET /behavior?token=${TOKEN} HTTP/1.1\r\nHost: localhost\r\n${good}Connection: close\r\n\r\n`, /^HTTP\/1\.1 200 /],
   ];
   for (const [request, expected] of requests) {
     const answer = await rawCall(port, request);

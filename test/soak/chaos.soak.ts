@@ -74,14 +74,14 @@ test(`chaos switching every second for ${SECONDS} s: flat RSS, no descriptor lef
   const started = performance.now();
   for (let second = 0; performance.now() - started < SECONDS * 1000; second++) {
     const behavior = ROTATION[second % ROTATION.length] as string;
-    const answer = await request(`${api}/behavior`, { method: 'PUT', body: JSON.stringify({ behavior }) });
+    const answer = await request(`${api}/behavior`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ behavior }) });
     assert.equal(answer.statusCode, 200, await answer.body.text());
     await answer.body.dump().catch(() => {});
     counts.switches++;
     await new Promise((resolve) => setTimeout(resolve, 1000));
     samples.push(rssBytes(pid));
   }
-  await (await request(`${api}/behavior`, { method: 'PUT', body: JSON.stringify({ name: 'dummy' }) })).body.dump();
+  await (await request(`${api}/behavior`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'dummy' }) })).body.dump();
   running = false;
   await Promise.all(workers);
   await agent.close();

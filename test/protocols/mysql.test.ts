@@ -5,12 +5,11 @@ import { after, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import fc from 'fast-check';
 import mysql from 'mysql2/promise';
-import type { Direction, Message } from '../../lib/contract/message.js';
+import type { Message } from '../../lib/contract/message.js';
 import type { ForwardedRequest, FramerContext } from '../../lib/contract/protocol.js';
 import { silentLogger } from '../../lib/log.js';
 import { mysql as mysqlProtocol } from '../../plugins/protocols/mysql.js';
@@ -18,6 +17,7 @@ import { findBinary } from '../helpers/backends.js';
 import { splitAt } from '../helpers/framing.js';
 import { ed25519AuthPlugin, sharedMariadb, type MariadbServer } from '../helpers/mariadb-server.js';
 import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
+import { startTee, type Segment } from '../helpers/tee.js';
 
 const mariadb = sharedMariadb();
 after(() => mariadb.stop());
@@ -26,54 +26,6 @@ const run = promisify(execFile);
 const TIMEOUT = { timeout: 60_000 };
 
 type Row = mysql.RowDataPacket;
-
-interface Segment {
-  readonly from: Direction;
-  readonly bytes: Buffer;
-}
-
-/** A TCP relay that records both directions in the order it saw them. */
-interface Tee {
-  readonly port: number;
-  readonly segments: Segment[];
-  bytes(from: Direction): Buffer;
-  /** Resolves once every relayed connection has closed on both sides. */
-  settled(): Promise<void>;
-}
-
-async function startTee(t: TestContext, targetPort: number): Promise<Tee> {
-  const segments: Segment[] = [];
-  const sockets: Socket[] = [];
-  const closings: Array<Promise<void>> = [];
-  const server = createServer({ allowHalfOpen: true }, (client) => {
-    const backend = connect({ port: targetPort, host: '127.0.0.1', allowHalfOpen: true });
-    sockets.push(client, backend);
-    const relay = (from: Socket, to: Socket, direction: Direction): void => {
-      from.on('data', (bytes: Buffer) => {
-        segments.push({ from: direction, bytes });
-        to.write(bytes);
-      });
-      from.on('end', () => to.end());
-      from.on('error', () => to.destroy());
-    };
-    relay(client, backend, 'request');
-    relay(backend, client, 'response');
-    closings.push(Promise.all([client, backend].map((socket) => new Promise<void>((resolve) => socket.once('close', () => resolve())))).then(() => {}));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(async () => {
-    for (const socket of sockets) socket.destroy();
-    await new Promise((resolve) => server.close(resolve));
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    segments,
-    bytes: (from) => Buffer.concat(segments.filter((segment) => segment.from === from).map((segment) => segment.bytes)),
-    settled: async () => {
-      await Promise.all(closings);
-    },
-  };
-}
 
 function connectTo(port: number, db: MariadbServer, extra: mysql.ConnectionOptions = {}): Promise<mysql.Connection> {
   return mysql.createConnection({ host: '127.0.0.1', port, user: db.user, password: db.password, database: db.database, connectTimeout: 10_000, ...extra });

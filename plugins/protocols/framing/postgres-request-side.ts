@@ -62,7 +62,9 @@ const PASSWORD = 0x70;
 /** `Q`, `P`… as `info.command`, made once. */
 const LETTERS: readonly string[] = Array.from({ length: 128 }, (_, code) => String.fromCharCode(code));
 
-const FRONTEND_TYPES = new Set([Q, F, P, B, D, E, C, H, S, COPY_DATA, COPY_DONE, COPY_FAIL, X, PASSWORD]);
+/** 1 for each frontend type byte: a table, read once per message. */
+const FRONTEND_TYPES = new Uint8Array(256);
+for (const type of [Q, F, P, B, D, E, C, H, S, COPY_DATA, COPY_DONE, COPY_FAIL, X, PASSWORD]) FRONTEND_TYPES[type] = 1;
 
 export function createPostgresRequestSide(context: FramerContext, session: PostgresSession): MessageSide {
   /** The next message is an untyped start-up packet. */
@@ -86,9 +88,9 @@ export function createPostgresRequestSide(context: FramerContext, session: Postg
     return { exchange: context.openExchange(HANDSHAKE), info, opens: true, closes: true, noReply: false };
   }
 
-  /** `body` is what follows the length: the code, then the parameters (`bodyBytes` in all). */
-  function classifyStartup(body: Buffer, bodyBytes: number): Current | string {
-    const code = body.readInt32BE(0);
+  /** `bytes` is the packet's first piece: its length, the code, then the parameters (`bodyBytes` after the length). */
+  function classifyStartup(bytes: Buffer, bodyBytes: number): Current | string {
+    const code = bytes.readInt32BE(4);
     if (code === SSL_REQUEST || code === GSSENC_REQUEST) {
       if (bodyBytes !== 4) return `${code === SSL_REQUEST ? SSL_REQUEST_COMMAND : GSSENC_REQUEST_COMMAND} of ${bodyBytes + 4} bytes`;
       // The answer (a byte) decides what comes next: TLS (raw, decided by the response side) or another start-up packet.
@@ -101,29 +103,29 @@ export function createPostgresRequestSide(context: FramerContext, session: Postg
     }
     if (code >>> 16 !== PROTOCOL_MAJOR) return `start-up packet with code ${code}`;
     startup = false;
-    return handshake({ command: STARTUP_MESSAGE, ...startupParameters(body), sqlstate: session.sqlstate });
+    return handshake({ command: STARTUP_MESSAGE, ...startupParameters(bytes, 4), sqlstate: session.sqlstate });
   }
 
-  /** A message of the extended protocol: joins the open exchange, or opens one. */
-  function extended(type: number, body: Buffer): Current {
+  /** A message of the extended protocol (its body at `at`): joins the open exchange, or opens one. */
+  function extended(type: number, bytes: Buffer, at: number): Current {
     let query: string | undefined;
-    if (type === P) query = noteParse(session.statements, body);
-    else if (type === C) noteClose(session.statements, body);
+    if (type === P) query = noteParse(session.statements, bytes, at);
+    else if (type === C) noteClose(session.statements, bytes, at);
     if (open !== undefined) return { exchange: open.exchange, info: open.info, opens: false, closes: false, noReply: false };
-    if (type === B) query = boundQuery(session.statements, body);
+    if (type === B) query = boundQuery(session.statements, bytes, at);
     const info = requestInfo(type, query, true);
     open = { exchange: context.openExchange(), info, reopened: false };
     return { exchange: open.exchange, info, opens: true, closes: false, noReply: false };
   }
 
-  /** Sync, Query or FunctionCall: each ends with one ReadyForQuery, so each closes the open exchange or is one. */
-  function closing(type: number, body: Buffer): Current {
+  /** Sync, Query or FunctionCall (its body at `at`): each ends with one ReadyForQuery, so each closes the open exchange or is one. */
+  function closing(type: number, bytes: Buffer, at: number): Current {
     if (open !== undefined) {
       const joined = open;
       open = undefined;
       return { exchange: joined.exchange, info: joined.info, opens: false, closes: !joined.reopened, noReply: false };
     }
-    const info = requestInfo(type, type === Q ? queryText(body, 0) : undefined, false);
+    const info = requestInfo(type, type === Q ? queryText(bytes, at) : undefined, false);
     return { exchange: context.openExchange(), info, opens: true, closes: true, noReply: false };
   }
 
@@ -142,9 +144,8 @@ export function createPostgresRequestSide(context: FramerContext, session: Postg
   }
 
   function classify(piece: MessagePiece): Current | string {
-    const body = piece.bytes.subarray(piece.headerBytes);
-    if (startup) return classifyStartup(body, piece.bytes.length >= 4 ? piece.bytes.readInt32BE(0) - 4 : 0);
-    const { type } = piece;
+    const { bytes, headerBytes: at, type } = piece;
+    if (startup) return classifyStartup(bytes, bytes.readInt32BE(0) - 4);
     if (type === COPY_DATA || type === COPY_DONE || type === COPY_FAIL) return session.copy === undefined ? OUTSIDE : copy(type);
     if (session.copy !== undefined && (type === H || type === S)) return copy(type);
     // Anything else means the client is done with a COPY (or never was in one).
@@ -153,14 +154,14 @@ export function createPostgresRequestSide(context: FramerContext, session: Postg
       case Q:
       case F:
       case S:
-        return closing(type, body);
+        return closing(type, bytes, at);
       case P:
       case B:
       case D:
       case E:
       case C:
       case H:
-        return extended(type, body);
+        return extended(type, bytes, at);
       case X:
         return { exchange: context.openExchange(), info: { command: 'X' }, opens: true, closes: true, noReply: true };
       case PASSWORD:
@@ -171,7 +172,7 @@ export function createPostgresRequestSide(context: FramerContext, session: Postg
   }
 
   return {
-    knows: (type) => FRONTEND_TYPES.has(type),
+    knows: (type) => FRONTEND_TYPES[type] === 1,
     shapeOfNext: (): Shape => (startup ? 'startup' : 'typed'),
     message(piece): Message | string {
       if (piece.start) {

@@ -35,7 +35,9 @@ const PARAMETER_STATUS = 0x53; // S
 const NOTIFICATION = 0x41; // A
 const COPY_IN = 0x47; // G
 const COPY_BOTH = 0x57; // W
-const BACKEND_TYPES = new Set(Array.from('RKSZENATDCI123tnsGHWdcVv', (letter) => letter.charCodeAt(0)));
+/** 1 for each backend type byte: a table, read once per message. */
+const BACKEND_TYPES = new Uint8Array(256);
+for (const letter of 'RKSZENATDCI123tnsGHWdcVv') BACKEND_TYPES[letter.charCodeAt(0)] = 1;
 /** Answer bytes to an SSLRequest or GSSENCRequest that turn the connection encrypted. */
 const ACCEPTED_TLS = 0x53; // S
 const ACCEPTED_GSS = 0x47; // G
@@ -104,7 +106,7 @@ export function createPostgresResponseSide(context: FramerContext, session: Post
   }
 
   return {
-    knows: (type) => BACKEND_TYPES.has(type),
+    knows: (type) => BACKEND_TYPES[type] === 1,
     shapeOfNext(): Shape {
       if (answering !== undefined) return 'typed';
       const command = commandOf(pending());

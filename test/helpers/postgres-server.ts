@@ -52,14 +52,8 @@ export interface SharedPostgres {
   stop(): Promise<void>;
 }
 
-interface Started {
-  readonly server: PostgresServer;
-  readonly child: ChildProcess;
-  readonly exited: Promise<void>;
-}
-
 export function sharedPostgres(): SharedPostgres {
-  let starting: Promise<Started> | undefined;
+  let starting: Promise<RunningPostgres> | undefined;
   return {
     async get(t) {
       const binary = requireBinary(t, 'postgres');
@@ -69,14 +63,25 @@ export function sharedPostgres(): SharedPostgres {
       return (await starting).server;
     },
     async stop() {
-      if (starting === undefined) return;
-      const started = await starting.catch(() => undefined);
-      if (started === undefined) return;
-      await started.server.admin.end().catch(() => {});
-      await stopServer(started.child, started.exited);
-      await rm(started.server.directory, { recursive: true, force: true });
+      await (await starting?.catch(() => undefined))?.stop();
     },
   };
+}
+
+/** A server started outside a test (the bench): the caller stops it. */
+export interface RunningPostgres {
+  readonly server: PostgresServer;
+  readonly child: ChildProcess;
+  /** Ends the admin connection, stops the server, removes its directory. */
+  stop(): Promise<void>;
+}
+
+/** Starts a server with the installed binaries (an error when they are missing). */
+export function startPostgresServer(): Promise<RunningPostgres> {
+  const binary = findBinary('postgres');
+  const initdb = findBinary('initdb');
+  if (binary === undefined || initdb === undefined) throw new Error('postgres or initdb not found (apt-get install postgresql)');
+  return startPostgres(binary, initdb);
 }
 
 /** Who runs the server: ourselves, or (as root) an unprivileged system user. */
@@ -99,7 +104,7 @@ function runAs(): RunAs | undefined {
   return process.getuid?.() === 0 ? systemUser('postgres', 'nobody') : undefined;
 }
 
-async function startPostgres(binary: string, initdb: string): Promise<Started> {
+async function startPostgres(binary: string, initdb: string): Promise<RunningPostgres> {
   const user = runAs();
   const dir = await mkdtemp(join(tmpdir(), 'vaurien-postgres-'));
   const own = async (path: string): Promise<void> => {
@@ -176,7 +181,16 @@ async function startPostgres(binary: string, initdb: string): Promise<Started> {
       },
       log: () => readFile(join(dir, 'postgres.log'), 'utf8').catch(() => '(no log)'),
     };
-    return { server, child: running.child, exited: running.exited };
+    const { child, exited } = running;
+    return {
+      server,
+      child,
+      async stop() {
+        await admin.end().catch(() => {});
+        await stopServer(child, exited);
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
   } catch (error) {
     await running?.admin?.end().catch(() => {});
     if (running !== undefined) await stopServer(running.child, running.exited);

@@ -53,7 +53,7 @@ if (scenarios.length === 0) {
 
 checkBuild(options.distDir);
 const endpoints = new Endpoints({ distDir: options.distDir, profileDir: options.profileDir }, fd.limit, options.quick ? 0.3 : 0.6);
-for (const protocol of PROTOCOLS) {
+for (const protocol of [...PROTOCOLS, 'postgres'] as const) {
   const missing = endpoints.missingBinary(protocol);
   if (missing !== undefined && scenarios.some((scenario) => scenario.protocol === protocol)) {
     note(`SKIPPING every ${protocol} scenario: ${missing} is not installed (apt-get install ${missing})`);

@@ -3,15 +3,15 @@
 // Every new proxy process is warmed up with the same load before use, so a process started for
 // a late scenario (chaos) is as warm (JIT, heap) as one that has served earlier scenarios.
 import { findBinary } from '../../test/helpers/backends.js';
-import { startBenchBackends, startMemcached, startPipeProxy, startRedis, startVaurien, type Child, type ProxyLaunch } from './processes.js';
+import { startBenchBackends, startMemcached, startPipeProxy, startPostgres, startRedis, startVaurien, type Child, type ProxyLaunch } from './processes.js';
 import type { TargetName } from './scenario.js';
 import { closedLoop } from '../load/closed-loop.js';
-import { exchangeOnce, prepareBackend, wires, type ProtocolName } from './wire.js';
+import { exchangeWire, prepareBackend, wires, type ProtocolName } from './wire.js';
 
 /** A protocol cannot run here (its backend binary is missing). */
 export class SkipProtocol extends Error {}
 
-const BINARIES: Readonly<Partial<Record<ProtocolName, string>>> = { redis: 'redis-server', memcache: 'memcached' };
+const BINARIES: Readonly<Partial<Record<ProtocolName, string>>> = { redis: 'redis-server', memcache: 'memcached', postgres: 'postgres' };
 
 /** vaurien's flags for each target. */
 function vaurienArgs(protocol: ProtocolName, target: TargetName): string[] {
@@ -55,6 +55,7 @@ export class Endpoints {
       const maxClients = Math.min(30_000, this.fdLimit - 256);
       if (protocol === 'redis') child = await startRedis(findBinary('redis-server') as string, maxClients);
       else if (protocol === 'memcache') child = await startMemcached(findBinary('memcached') as string, maxClients);
+      else if (protocol === 'postgres') child = await startPostgres();
       else {
         this.benchBackends ??= startBenchBackends();
         const { echo, http } = await this.benchBackends;
@@ -91,8 +92,8 @@ export class Endpoints {
   private async check(protocol: ProtocolName, target: TargetName, port: number): Promise<void> {
     if (target === 'vaurien-delay') return;
     const wire = wires[protocol];
-    const answer = (await exchangeOnce(port, wire.request, wire.createCounter())).toString('latin1');
-    const expected = target === 'vaurien-error' ? (protocol === 'redis' ? '-ERR' : '') : protocol === 'http' ? ' 200 ' : '0123456789abcdef';
+    const answer = (await exchangeWire(port, wire)).toString('latin1');
+    const expected = target === 'vaurien-error' ? (protocol === 'redis' ? '-ERR' : '') : protocol === 'http' ? ' 200 ' : protocol === 'postgres' ? 'SELECT 1' : '0123456789abcdef';
     if (!answer.includes(expected)) throw new Error(`${protocol} ${target} answered ${JSON.stringify(answer.slice(0, 200))}`);
   }
 

@@ -1,6 +1,6 @@
-// Child processes of a bench run: the bench's backends, redis-server, memcached, the bare pipe
-// proxy, vaurien. Each runs in its own process so the load generator (this process) never
-// shares an event loop with what it measures. Every child is stopped when the run ends.
+// Child processes of a bench run: the bench's backends, redis-server, memcached, PostgreSQL, the
+// bare pipe proxy, vaurien. Each runs in its own process so the load generator (this process)
+// never shares an event loop with what it measures. Every child is stopped when the run ends.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { connect, createServer, type AddressInfo } from 'node:net';
@@ -8,6 +8,7 @@ import { resolve as resolvePath } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { VAURIEN_NODE_FLAGS } from '../../lib/cli/node-flags.js';
+import { startPostgresServer } from '../../test/helpers/postgres-server.js';
 
 export interface Child {
   readonly process: ChildProcess;
@@ -18,6 +19,8 @@ export interface Child {
 }
 
 const children = new Set<ChildProcess>();
+/** Backends stopped their own way (postgres: its server and its data directory). */
+const stoppers = new Set<() => Promise<void>>();
 const profiled = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const child of children) child.kill('SIGKILL');
@@ -49,7 +52,7 @@ async function stopProcess(child: ChildProcess): Promise<void> {
 
 /** Stops every child still running. */
 export async function stopAll(): Promise<void> {
-  await Promise.all([...children].map(stopProcess));
+  await Promise.all([...[...children].map(stopProcess), ...[...stoppers].map((stop) => stop())]);
 }
 
 /** Spawns a child and resolves once its stdout matches `ready`, with what it printed so far. */
@@ -135,6 +138,21 @@ export async function startMemcached(binary: string, maxConnections: number): Pr
   track(child);
   await waitForPort(port, child, 'memcached');
   return asChild(child, port);
+}
+
+/**
+ * A PostgreSQL server (the tests' helper: initdb in a temporary directory, a trust user
+ * `trusted`, database `chaos`). `pid` is the postmaster's: each connection is served by a
+ * process of its own, so the backend's CPU per request cannot be read from it.
+ */
+export async function startPostgres(): Promise<Child> {
+  const running = await startPostgresServer();
+  const stop = async (): Promise<void> => {
+    stoppers.delete(stop);
+    await running.stop();
+  };
+  stoppers.add(stop);
+  return { process: running.child, pid: running.child.pid ?? 0, port: running.server.port, stop };
 }
 
 export interface ProxyLaunch {

@@ -1,15 +1,18 @@
 // What the load generators send for each protocol, and how they tell a response is complete:
 // a counter fed the response byte stream, in whatever chunks it arrives, returns how many
-// responses the chunk completed. Small requests only: each answer is a few dozen bytes.
+// responses the chunk completed. Small requests only: each answer is a few dozen bytes. A
+// protocol whose connections must first log in (postgres) sends an `opening` on each.
 import { connect } from 'node:net';
 
-export type ProtocolName = 'tcp' | 'http' | 'redis' | 'memcache';
+export type ProtocolName = 'tcp' | 'http' | 'redis' | 'memcache' | 'postgres';
 
 /** Counts complete responses in a byte stream; state carries over between chunks. */
 export type ResponseCounter = (chunk: Buffer) => number;
 
 export interface Wire {
   readonly protocol: ProtocolName;
+  /** Sent once when a connection opens, before the first request; answered like a request (a login). */
+  readonly opening?: Buffer;
   /** One small request. */
   readonly request: Buffer;
   createCounter(): ResponseCounter;
@@ -150,15 +153,82 @@ function httpResponses(): ResponseCounter {
   };
 }
 
+/** PostgreSQL backend messages: every answer (and a trust login) ends with a ReadyForQuery (`Z`). */
+function postgresAnswers(): ResponseCounter {
+  const header = Buffer.alloc(5);
+  let headerBytes = 0;
+  let skip = 0;
+  let ready = false;
+  return (chunk) => {
+    let complete = 0;
+    let at = 0;
+    while (at < chunk.length) {
+      if (skip > 0) {
+        const take = Math.min(skip, chunk.length - at);
+        at += take;
+        skip -= take;
+        if (skip === 0 && ready) complete++;
+        continue;
+      }
+      header[headerBytes++] = chunk[at++] as number;
+      if (headerBytes < 5) continue;
+      headerBytes = 0;
+      ready = header[0] === 0x5a;
+      skip = header.readInt32BE(1) - 4;
+      if (skip === 0 && ready) complete++;
+    }
+    return complete;
+  };
+}
+
+/** A typed frontend message. */
+function pgMessage(type: string, ...body: Buffer[]): Buffer {
+  const payload = Buffer.concat(body);
+  const header = Buffer.alloc(5);
+  header.write(type, 0, 'latin1');
+  header.writeInt32BE(payload.length + 4, 1);
+  return Buffer.concat([header, payload]);
+}
+
+/** A StartupMessage for the bench server's trust user: the server answers up to its first ReadyForQuery. */
+function pgStartup(): Buffer {
+  const parameters = Buffer.from('user\0trusted\0database\0chaos\0\0', 'latin1');
+  const head = Buffer.alloc(8);
+  head.writeInt32BE(8 + parameters.length, 0);
+  head.writeInt32BE(0x30000, 4);
+  return Buffer.concat([head, parameters]);
+}
+
+const cstring = (text: string): Buffer => Buffer.from(`${text}\0`, 'latin1');
+const int16 = (value: number): Buffer => Buffer.from([value >> 8, value & 0xff]);
+
+/**
+ * An extended-protocol query as pg sends a parameterized one: Parse (unnamed), Bind one text
+ * parameter, Execute, Sync — answered ParseComplete … ReadyForQuery.
+ */
+export const postgresExtendedWire: Wire = {
+  protocol: 'postgres',
+  opening: pgStartup(),
+  request: Buffer.concat([
+    pgMessage('P', cstring(''), cstring('SELECT $1::int AS n'), int16(0)),
+    pgMessage('B', cstring(''), cstring(''), int16(0), int16(1), Buffer.from([0, 0, 0, 1]), Buffer.from('7'), int16(0)),
+    pgMessage('E', cstring(''), Buffer.alloc(4)),
+    pgMessage('S'),
+  ]),
+  createCounter: postgresAnswers,
+};
+
 export const wires: Readonly<Record<ProtocolName, Wire>> = {
   tcp: { protocol: 'tcp', request: VALUE, createCounter: () => fixedLength(VALUE.length) },
   http: { protocol: 'http', request: Buffer.from('GET / HTTP/1.1\r\nHost: bench\r\n\r\n'), createCounter: httpResponses },
   redis: { protocol: 'redis', request: Buffer.from(`*2\r\n$3\r\nGET\r\n$${KEY.length}\r\n${KEY}\r\n`), createCounter: redisReplies },
   memcache: { protocol: 'memcache', request: Buffer.from(`get ${KEY}\r\n`), createCounter: memcacheReplies },
+  // A simple query: RowDescription, DataRow, CommandComplete, ReadyForQuery.
+  postgres: { protocol: 'postgres', opening: pgStartup(), request: pgMessage('Q', cstring('SELECT 1')), createCounter: postgresAnswers },
 };
 
-/** Sends `request` on a new connection and resolves with the raw answer once `counter` saw one. */
-export function exchangeOnce(port: number, request: Buffer, counter: ResponseCounter): Promise<Buffer> {
+/** Sends `request` on a new connection and resolves with the raw answer once `counter` saw `answers`. */
+export function exchangeOnce(port: number, request: Buffer, counter: ResponseCounter, answers = 1): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const socket = connect({ port, host: '127.0.0.1' });
     const received: Buffer[] = [];
@@ -166,9 +236,11 @@ export function exchangeOnce(port: number, request: Buffer, counter: ResponseCou
       socket.destroy();
       reject(new Error(`no answer on port ${port} within 5 s`));
     }, 5000);
+    let seen = 0;
     socket.on('data', (data: Buffer) => {
       received.push(data);
-      if (counter(data) > 0) {
+      seen += counter(data);
+      if (seen >= answers) {
         clearTimeout(timer);
         socket.destroy();
         resolve(Buffer.concat(received));
@@ -194,7 +266,15 @@ export async function prepareBackend(protocol: ProtocolName, port: number): Prom
     if (!answer.toString().startsWith('STORED')) throw new Error(`memcached set answered ${JSON.stringify(answer.toString())}`);
   }
   const wire = wires[protocol];
-  const answer = (await exchangeOnce(port, wire.request, wire.createCounter())).toString('latin1');
-  const expected = protocol === 'http' ? ' 200 ' : VALUE.toString();
+  const answer = (await exchangeWire(port, wire)).toString('latin1');
+  const expected = protocol === 'http' ? ' 200 ' : protocol === 'postgres' ? 'SELECT 1' : VALUE.toString();
   if (!answer.includes(expected)) throw new Error(`${protocol} backend answered ${JSON.stringify(answer)}`);
+}
+
+/** One request of `wire` on a new connection (after its opening): the raw answer, the opening's included. */
+export function exchangeWire(port: number, wire: Wire): Promise<Buffer> {
+  const opening = wire.opening;
+  return opening === undefined
+    ? exchangeOnce(port, wire.request, wire.createCounter())
+    : exchangeOnce(port, Buffer.concat([opening, wire.request]), wire.createCounter(), 2);
 }

@@ -1,8 +1,9 @@
 // A closed-loop request generator on raw sockets: `connections` connections each send a batch
 // of `pipeline` requests, wait for all their answers, and send the next, until `seconds` have
-// passed. Connections are opened (and answer one request) before the clock starts. At depth 1
-// the latency of every request is kept. A connection that fails, closes early or stops
-// answering (STALL_MS past the end) counts as an error instead of hanging the run.
+// passed. Connections are opened (and answer one request, after their login when the wire has
+// an `opening`) before the clock starts. At depth 1 the latency of every request is kept. A
+// connection that fails, closes early or stops answering (STALL_MS past the end) counts as an
+// error instead of hanging the run.
 import { connect, type Socket } from 'node:net';
 import type { Wire } from '../harness/wire.js';
 
@@ -103,8 +104,11 @@ function openWarm(port: number, wire: Wire): Promise<Socket> {
     const onError = (error: Error): void => fail(`failed (${error.message})`);
     const onClose = (): void => fail('closed');
     const timer = setTimeout(() => fail(`gave no answer in ${STALL_MS} ms`), STALL_MS);
+    // A login first (postgres), pipelined with the first request: two answers to wait for.
+    let awaited = wire.opening === undefined ? 1 : 2;
     const onData = (data: Buffer): void => {
-      if (counter(data) === 0) return;
+      awaited -= counter(data);
+      if (awaited > 0) return;
       clearTimeout(timer);
       socket.off('data', onData);
       socket.off('error', onError);
@@ -114,6 +118,6 @@ function openWarm(port: number, wire: Wire): Promise<Socket> {
     socket.on('data', onData);
     socket.on('error', onError);
     socket.on('close', onClose);
-    socket.write(wire.request);
+    socket.write(wire.opening === undefined ? wire.request : Buffer.concat([wire.opening, wire.request]));
   });
 }

@@ -1,7 +1,7 @@
 // Every scenario of a run, in the order they run: tcp bulk first, then per protocol the
-// request/response scenarios, chaos, and last the ones that open thousands of connections
-// (churn, idle memory, concurrent), so their leftovers (TIME_WAIT sockets, grown heaps) come
-// after the throughput measurements.
+// request/response scenarios (postgres's after the others), chaos, and last the ones that open
+// thousands of connections (churn, idle memory, concurrent), so their leftovers (TIME_WAIT
+// sockets, grown heaps) come after the throughput measurements.
 import type { Scenario } from '../harness/scenario.js';
 import type { ProtocolName } from '../harness/wire.js';
 import { bulkScenarios } from './bulk.js';
@@ -9,14 +9,17 @@ import { chaosDelayScenario, chaosErrorScenario } from './chaos.js';
 import { churnScenario } from './churn.js';
 import { concurrentScenario } from './concurrent.js';
 import { idleMemoryScenario } from './idle-memory.js';
+import { postgresScenarios } from './postgres.js';
 import { requestRateScenarios } from './request-rate.js';
 
+/** Protocols with the whole set of scenarios (request rates, churn, idle memory); postgres has its own rows. */
 export const PROTOCOLS: readonly ProtocolName[] = ['tcp', 'http', 'redis', 'memcache'];
 
 export function allScenarios(quick: boolean, connectionCap: number): Scenario[] {
   return [
     ...bulkScenarios,
     ...PROTOCOLS.flatMap((protocol) => requestRateScenarios(protocol)),
+    ...postgresScenarios(),
     chaosDelayScenario('tcp'),
     chaosDelayScenario('redis'),
     chaosErrorScenario,

@@ -1,11 +1,12 @@
 // MySQL/MariaDB client-server protocol: a message is one packet (a big one streams as pieces
 // of at most `buffer` bytes). The greeting is an exchange of its own; each login packet and
 // each command is a request answered by the server's next answer, followed to its end through
-// result sets, prepared statements and auth switches. TLS or compression turn the connection
+// result sets, prepared statements and auth switches. The greeting and the login packets are
+// the handshake: no behavior unless `handshake` is true. TLS or compression turn the connection
 // into raw passthrough. `error` answers an ERR packet (1105, HY000) with the right sequence id.
 import type { OptionTable } from '../../lib/contract/options.js';
 import { defineProtocol } from '../../lib/contract/protocol.js';
-import { connectionOptions, type ConnectionOptions } from './framing/connection-options.js';
+import { connectionOptions, handshakeOption, type ConnectionOptions } from './framing/connection-options.js';
 import { isLoginRequest } from './framing/mysql-commands.js';
 import { INJECTED_ERROR_CODE, INJECTED_ERROR_MESSAGE, INJECTED_SQL_STATE, corruptPacket, errPacket } from './framing/mysql-error-packet.js';
 import { createMysqlFramer } from './framing/mysql-framer.js';
@@ -13,7 +14,7 @@ import { createMysqlRequestSide } from './framing/mysql-request-side.js';
 import { createMysqlResponseSide } from './framing/mysql-response-side.js';
 import { newMysqlSession } from './framing/mysql-session.js';
 
-export type MysqlOptions = ConnectionOptions;
+export type MysqlOptions = ConnectionOptions & { handshake: boolean };
 
 // Vaurien's options, with what each means here. keep_alive and reuse_socket are accepted so
 // existing command lines and config files keep working; a MySQL session (its login, its
@@ -26,6 +27,7 @@ const mysqlOptions: OptionTable<MysqlOptions> = {
     ...connectionOptions.reuse_socket,
     description: 'If True, the socket is reused (accepted for compatibility: a MySQL session belongs to its client connection)',
   },
+  handshake: { ...handshakeOption, description: 'Give behaviors the greeting and the login packets (auth switches included) too; by default they always pass' },
 };
 
 const NO_ANSWER = Buffer.alloc(0);

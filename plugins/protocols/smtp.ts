@@ -1,16 +1,18 @@
 // SMTP (RFC 5321 with PIPELINING, CHUNKING, AUTH, STARTTLS): the greeting, each command, each
-// DATA body, each BDAT chunk and each SASL answer is an exchange, answered in order. Errors are
-// real SMTP replies (451, or a 421 greeting); `inject` puts random bytes inside a reply line.
+// DATA body, each BDAT chunk and each SASL answer is an exchange, answered in order. The
+// session's set-up (greeting, EHLO/HELO/LHLO, STARTTLS, AUTH) is the handshake: no behavior
+// unless `handshake` is true. Errors are real SMTP replies (451, or a 421 greeting); `inject`
+// puts random bytes inside a reply line.
 import type { Message } from '../../lib/contract/message.js';
 import { defineProtocol } from '../../lib/contract/protocol.js';
 import type { Rng } from '../../lib/rng.js';
-import { connectionOptions } from './framing/connection-options.js';
+import { connectionOptions, handshakeOption } from './framing/connection-options.js';
 import { createSmtpRequestFramer } from './framing/smtp-request-framer.js';
 import { createSmtpResponseFramer } from './framing/smtp-response-framer.js';
 import { newSmtpSession } from './framing/smtp-session.js';
 
-/** Vaurien's smtp options: no keep_alive (SMTP sessions are long-lived by nature). */
-export type SmtpOptions = { buffer: number; reuse_socket: boolean };
+/** Vaurien's smtp options: no keep_alive (SMTP sessions are long-lived by nature); `handshake`. */
+export type SmtpOptions = { buffer: number; reuse_socket: boolean; handshake: boolean };
 
 const ERROR_REPLY = Buffer.from('451 4.3.0 vaurien injected error\r\n');
 const GREETING_ERROR = Buffer.from('421 4.3.0 vaurien injected error, closing connection\r\n');
@@ -33,7 +35,11 @@ export const smtp = defineProtocol<SmtpOptions>({
   name: 'smtp',
   description: 'SMTP Protocol.',
   // `buffer` is Vaurien's read size, kept for compatibility: messages follow the socket's chunks.
-  options: { buffer: connectionOptions.buffer, reuse_socket: connectionOptions.reuse_socket },
+  options: {
+    buffer: connectionOptions.buffer,
+    reuse_socket: connectionOptions.reuse_socket,
+    handshake: { ...handshakeOption, description: 'Give behaviors the greeting, EHLO/HELO, STARTTLS and AUTH too; by default they always pass' },
+  },
   pairing: 'ordered',
   serverFirst: true,
   createFramers(_options, context) {

@@ -19,7 +19,8 @@ test('--help lists every flag, every behavior and protocol with their options', 
     assert.ok(stdout.includes(flag), `--help does not mention ${flag}`);
   }
   for (const behavior of ['abort', 'blackout', 'delay', 'dummy', 'error', 'hang', 'transient']) assert.match(stdout, new RegExp(`\\n  ${behavior} `));
-  for (const protocol of ['tcp', 'http', 'redis', 'memcache', 'smtp', 'mysql']) assert.match(stdout, new RegExp(`\\n  ${protocol} `));
+  for (const protocol of ['tcp', 'http', 'redis', 'memcache', 'smtp', 'mysql', 'postgres']) assert.match(stdout, new RegExp(`\\n  ${protocol} `));
+  for (const flag of ['--protocol-mysql-handshake', '--protocol-smtp-handshake', '--protocol-postgres-handshake', '--protocol-postgres-sqlstate']) assert.ok(stdout.includes(flag), `--help does not mention ${flag}`);
   assert.ok(stdout.includes('--behavior-delay-sleep'));
   assert.ok(stdout.includes('--behavior-error-warmup'));
   assert.ok(stdout.includes('--protocol-http-keep-alive'));

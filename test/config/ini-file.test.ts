@@ -64,6 +64,19 @@ test('values convert: integers, booleans, quoted strings, ${ENV}, lists from con
   assert.deepEqual(settings.warnings, []);
 });
 
+test('`handshake = true` under [protocol:mysql], [protocol:smtp] or [protocol:postgres] is the --protocol-NAME-handshake flag', () => {
+  for (const protocol of ['mysql', 'smtp', 'postgres']) {
+    const fromFile = resolveSettings(none, parseConfig(`[vaurien]\nprotocol = ${protocol}\n\n[protocol:${protocol}]\nhandshake = true\n`));
+    const fromFlags = resolveSettings(
+      { core: { protocol: { value: protocol, where: '--protocol' } }, behaviors: {}, protocols: { [protocol]: { handshake: { value: 'true', where: `--protocol-${protocol}-handshake` } } } },
+      undefined,
+    );
+    assert.deepEqual(fromFile.protocolOptions, { handshake: true });
+    assert.deepEqual(fromFlags.protocolOptions, fromFile.protocolOptions);
+    assert.deepEqual(fromFile.warnings, [], `${protocol} has a handshake option`);
+  }
+});
+
 test('flags override the file, the file overrides defaults', () => {
   const config = parseConfig('[vaurien]\nbehavior = 20:delay\ntimeout = 10\n\n[behavior:delay]\nsleep = 5\nbefore = false\n');
   const settings = resolveSettings(

@@ -351,23 +351,30 @@ interface Framed {
   readonly request: Message[];
   readonly response: Message[];
   readonly all: Message[];
+  /** Exchanges opened as the connection's handshake (`openExchange({ handshake: true })`). */
+  readonly handshakes: number[];
 }
 
 /** Frames `segments` in order, each split at `cuts`, the way a connection's two pipelines would. */
 function frameSession(segments: readonly Segment[], cuts: readonly number[], buffer = 1 << 20, log: Logger = silentLogger): Framed {
   const forwarded: ForwardedRequest[] = [];
+  const handshakes: number[] = [];
   let latest = 0;
   const context: FramerContext = {
-    openExchange: () => ++latest,
+    openExchange: (opening) => {
+      latest++;
+      if (opening?.handshake === true) handshakes.push(latest);
+      return latest;
+    },
     nextForwarded: () => forwarded.shift(),
     get latestExchange() {
       return latest;
     },
     log,
   };
-  const options = { buffer, keep_alive: false, reuse_socket: false };
+  const options = { buffer, keep_alive: false, reuse_socket: false, handshake: false };
   const framers = mysql.createFramers(options, context);
-  const out: Framed = { request: [], response: [], all: [] };
+  const out: Framed = { request: [], response: [], all: [], handshakes };
   const take = (messages: Iterable<Message>): void => {
     for (const message of messages) {
       out[message.direction].push(message);
@@ -428,6 +435,18 @@ test('with a small buffer, packets stream as pieces at the same boundaries whate
       for (const message of chunked.all) assert.ok(message.bytes.length <= Math.max(buffer, 4 + 256));
     }),
     { numRuns: 200 },
+  );
+});
+
+test('the greeting, the login packet and every auth switch answer are handshake exchanges; commands are not', () => {
+  fc.assert(
+    fc.property(sessions, fc.array(fc.nat(), { maxLength: 30 }), (script, cuts) => {
+      const framed = frameSession(script.segments, cuts);
+      const login = new Set(['HANDSHAKE_RESPONSE', 'AUTH_SWITCH_RESPONSE']);
+      const expected = [1, ...script.expected.filter((e) => e.direction === 'request' && e.first && login.has(e.command ?? '')).map((e) => e.exchange)];
+      assert.deepEqual(framed.handshakes, expected);
+    }),
+    { numRuns: 100 },
   );
 });
 

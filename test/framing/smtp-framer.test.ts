@@ -14,6 +14,8 @@ import { smtp } from '../../plugins/protocols/smtp.js';
 class Harness {
   readonly messages: Message[] = [];
   readonly warnings: string[] = [];
+  /** Exchanges opened as the connection's handshake (`openExchange({ handshake: true })`). */
+  readonly handshakes: number[] = [];
   private latest = 0;
   private readonly forwarded: ForwardedRequest[] = [];
   private lastForwarded = 0;
@@ -25,14 +27,18 @@ class Harness {
     const log: Logger = { ...silentLogger, warning: (line) => this.warnings.push(line) };
     const harness = this;
     const context: FramerContext = {
-      openExchange: () => ++this.latest,
+      openExchange: (opening) => {
+        this.latest++;
+        if (opening?.handshake === true) this.handshakes.push(this.latest);
+        return this.latest;
+      },
       nextForwarded: () => this.forwarded.shift(),
       get latestExchange() {
         return harness.latest;
       },
       log,
     };
-    const options = { buffer: 2048, reuse_socket: false };
+    const options = { buffer: 2048, reuse_socket: false, handshake: false };
     this.framers = smtp.createFramers(options, context);
   }
 
@@ -251,6 +257,18 @@ function expectedUnits(s: Script): Unit[] {
 }
 
 const byDirection = (list: Unit[], direction: Direction): Unit[] => list.filter((unit) => unit.direction === direction);
+
+test('the greeting, EHLO, AUTH with its SASL answers and STARTTLS are handshake exchanges; mail commands are not', () => {
+  const setUp = new Set(['EHLO', 'HELO', 'LHLO', 'AUTH', 'STARTTLS']);
+  fc.assert(
+    fc.property(script, (s) => {
+      const harness = run(s.steps, () => []);
+      const expected = [1, ...s.requests.flatMap((r, i) => (setUp.has(String(r.info['command'])) ? [i + 2] : []))];
+      assert.deepEqual(harness.handshakes, expected);
+    }),
+    { numRuns: 100 },
+  );
+});
 
 test('any chunking of a valid session gives the same exchanges, byte-exact', () => {
   const cuts = fc.array(fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 6 }), { maxLength: 64 });

@@ -1,11 +1,23 @@
-// Locating backend server binaries (redis-server, memcached, mariadbd…). A missing binary
+// Locating backend server binaries (redis-server, memcached, mariadbd, postgres…). A missing binary
 // skips the test loudly on a workstation, and fails it in CI (CI=true): a backend that is not
 // there must never count as a pass.
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, readdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { TestContext } from 'node:test';
 
-const EXTRA_DIRS = ['/usr/sbin', '/usr/local/sbin', '/sbin'];
+/** Debian's postgresql package keeps initdb, postgres and pgbench in /usr/lib/postgresql/<major>/bin, off the PATH. */
+const POSTGRES_LIB = '/usr/lib/postgresql';
+
+function postgresDirs(): string[] {
+  try {
+    const majors = readdirSync(POSTGRES_LIB).filter((name) => /^\d+$/.test(name));
+    return majors.sort((a, b) => Number(b) - Number(a)).map((major) => join(POSTGRES_LIB, major, 'bin'));
+  } catch {
+    return [];
+  }
+}
+
+const EXTRA_DIRS = ['/usr/sbin', '/usr/local/sbin', '/sbin', ...postgresDirs()];
 
 export function findBinary(...names: string[]): string | undefined {
   const dirs = [...(process.env['PATH'] ?? '').split(delimiter), ...EXTRA_DIRS];

@@ -5,12 +5,11 @@ import { after, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import fc from 'fast-check';
 import mysql from 'mysql2/promise';
-import type { Direction, Message } from '../../lib/contract/message.js';
+import type { Message } from '../../lib/contract/message.js';
 import type { ForwardedRequest, FramerContext } from '../../lib/contract/protocol.js';
 import { silentLogger } from '../../lib/log.js';
 import { mysql as mysqlProtocol } from '../../plugins/protocols/mysql.js';
@@ -18,6 +17,7 @@ import { findBinary } from '../helpers/backends.js';
 import { splitAt } from '../helpers/framing.js';
 import { ed25519AuthPlugin, sharedMariadb, type MariadbServer } from '../helpers/mariadb-server.js';
 import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
+import { startTee, type Segment } from '../helpers/tee.js';
 
 const mariadb = sharedMariadb();
 after(() => mariadb.stop());
@@ -26,54 +26,6 @@ const run = promisify(execFile);
 const TIMEOUT = { timeout: 60_000 };
 
 type Row = mysql.RowDataPacket;
-
-interface Segment {
-  readonly from: Direction;
-  readonly bytes: Buffer;
-}
-
-/** A TCP relay that records both directions in the order it saw them. */
-interface Tee {
-  readonly port: number;
-  readonly segments: Segment[];
-  bytes(from: Direction): Buffer;
-  /** Resolves once every relayed connection has closed on both sides. */
-  settled(): Promise<void>;
-}
-
-async function startTee(t: TestContext, targetPort: number): Promise<Tee> {
-  const segments: Segment[] = [];
-  const sockets: Socket[] = [];
-  const closings: Array<Promise<void>> = [];
-  const server = createServer({ allowHalfOpen: true }, (client) => {
-    const backend = connect({ port: targetPort, host: '127.0.0.1', allowHalfOpen: true });
-    sockets.push(client, backend);
-    const relay = (from: Socket, to: Socket, direction: Direction): void => {
-      from.on('data', (bytes: Buffer) => {
-        segments.push({ from: direction, bytes });
-        to.write(bytes);
-      });
-      from.on('end', () => to.end());
-      from.on('error', () => to.destroy());
-    };
-    relay(client, backend, 'request');
-    relay(backend, client, 'response');
-    closings.push(Promise.all([client, backend].map((socket) => new Promise<void>((resolve) => socket.once('close', () => resolve())))).then(() => {}));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(async () => {
-    for (const socket of sockets) socket.destroy();
-    await new Promise((resolve) => server.close(resolve));
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    segments,
-    bytes: (from) => Buffer.concat(segments.filter((segment) => segment.from === from).map((segment) => segment.bytes)),
-    settled: async () => {
-      await Promise.all(closings);
-    },
-  };
-}
 
 function connectTo(port: number, db: MariadbServer, extra: mysql.ConnectionOptions = {}): Promise<mysql.Connection> {
   return mysql.createConnection({ host: '127.0.0.1', port, user: db.user, password: db.password, database: db.database, connectTimeout: 10_000, ...extra });
@@ -195,9 +147,9 @@ test('an ed25519 login and COM_CHANGE_USER go through the server auth switch', T
   await connection.changeUser({ user: db.ed25519User, password: db.ed25519Password });
   const [again] = await connection.query<Row[]>('SELECT CURRENT_USER() AS who');
   assert.equal(again[0]?.['who'], `${db.ed25519User}@%`);
-  // greeting, HandshakeResponse + AuthSwitchResponse, query, 2 × (COM_CHANGE_USER + AuthSwitchResponse: mysql2
-  // offers the previous user's plugin, the server switches), query.
-  assert.equal(proxy.stats().exchanges['dummy'], 9);
+  // query, 2 × COM_CHANGE_USER, query: the greeting, the login packets and the AuthSwitchResponses
+  // (mysql2 offers the previous user's plugin, the server switches) are the handshake, not drawn.
+  assert.equal(proxy.stats().exchanges['dummy'], 4);
   assert.deepEqual(warnings, []);
 });
 
@@ -239,7 +191,7 @@ test('the mariadb command-line tools give the same output through the proxy, wit
   if (db.tls) {
     const before = proxy.stats().exchanges['dummy'] ?? 0;
     assert.equal(await cli(port, '--ssl'), direct);
-    assert.equal(proxy.stats().exchanges['dummy'], before + 1, 'with TLS only the greeting is an exchange');
+    assert.equal(proxy.stats().exchanges['dummy'], before, 'with TLS nothing is drawn: the greeting is the handshake, the rest passes raw');
   }
   // COM_PING and COM_STATISTICS (a raw string answer).
   const viaProxy = await status(port, '--skip-ssl');
@@ -286,20 +238,54 @@ test('30:error on 1000 queries of one connection fails ≈300 with 1105/HY000 an
   assert.equal(rows[0]?.['still'], 1);
 });
 
-test('100:error answers the greeting with an ERR: mysql2 fails to connect with 1105', TIMEOUT, async (t) => {
+test('100:error lets every login through and fails every query with 1105; the connection stays usable', TIMEOUT, async (t) => {
   const db = await mariadb.get(t);
   if (db === undefined) return;
+  const { port, proxy } = await proxyTo(t, db.address, '100:error');
+  const connection = await connectTo(port, db);
+  t.after(() => connection.destroy());
+  for (let i = 0; i < 3; i++) {
+    const error = await rejection(connection.query('SELECT 1 AS one'));
+    assert.deepEqual([error.errno, error.sqlState, error.message], [1105, 'HY000', 'vaurien injected error']);
+  }
+  proxy.setBehavior('100:dummy');
+  const [rows] = await connection.query<Row[]>('SELECT 1 AS one');
+  assert.equal(rows[0]?.['one'], 1);
+});
+
+test('the mariadb client under 100:error logs in and reports the query\'s ERROR 1105', TIMEOUT, async (t) => {
+  const db = await mariadb.get(t);
+  if (db === undefined) return;
+  const client = findBinary('mariadb', 'mysql');
+  if (client === undefined) return t.skip('the mariadb command-line client is not installed');
   const { port } = await proxyTo(t, db.address, '100:error');
+  const failed = await run(client, ['--no-defaults', '--skip-ssl', '-h127.0.0.1', `-P${port}`, `-u${db.user}`, `-p${db.password}`, db.database, '-e', 'SELECT 1']).then(
+    () => assert.fail('the query succeeded'),
+    (error: { stderr: string }) => error.stderr,
+  );
+  assert.match(failed, /^ERROR 1105 \(HY000\) at line 1: vaurien injected error$/m);
+});
+
+test('with handshake=true, 100:error answers the greeting with an ERR: mysql2 fails to connect with 1105', TIMEOUT, async (t) => {
+  const db = await mariadb.get(t);
+  if (db === undefined) return;
+  const { port } = await startTestProxy(t, { backend: db.address, protocol: 'mysql', behavior: '100:error', protocolOptions: { handshake: true } });
   const error = await rejection(connectTo(port, db));
   assert.equal(error.errno, 1105);
   assert.equal(error.message, 'vaurien injected error');
 });
 
-test('an error on the login packet fails the login with 1105/HY000 and closes the connection', TIMEOUT, async (t) => {
+test('with handshake=true, an error on the login packet fails the login with 1105/HY000 and closes the connection', TIMEOUT, async (t) => {
   const db = await mariadb.get(t);
   if (db === undefined) return;
   // warmup 1: the greeting goes through, the HandshakeResponse gets the error.
-  const proxy = await startTestProxy(t, { backend: db.address, protocol: 'mysql', behavior: '100:error', behaviorOptions: { error: { warmup: 1 } } });
+  const proxy = await startTestProxy(t, {
+    backend: db.address,
+    protocol: 'mysql',
+    behavior: '100:error',
+    behaviorOptions: { error: { warmup: 1 } },
+    protocolOptions: { handshake: true },
+  });
   const error = await rejection(connectTo(proxy.port, db));
   assert.deepEqual([error.errno, error.sqlState, error.message], [1105, 'HY000', 'vaurien injected error']);
 });
@@ -318,15 +304,22 @@ test('error on prepared statements: PREPARE fails with 1105 and the statement wo
   assert.equal(Number(rows[0]?.['next']), 42);
 });
 
-test('delay holds every query for `sleep` seconds', TIMEOUT, async (t) => {
+test('delay holds every query for `sleep` seconds, not the login (unless handshake=true)', TIMEOUT, async (t) => {
   const db = await mariadb.get(t);
   if (db === undefined) return;
-  const proxy = await startTestProxy(t, { backend: db.address, protocol: 'mysql', behavior: '100:delay', behaviorOptions: { delay: { sleep: 0.2 } } });
-  const started = performance.now();
+  const delay = { delay: { sleep: 0.2 } };
+  const proxy = await startTestProxy(t, { backend: db.address, protocol: 'mysql', behavior: '100:delay', behaviorOptions: delay });
+  const withHandshake = await startTestProxy(t, { backend: db.address, protocol: 'mysql', behavior: '100:delay', behaviorOptions: delay, protocolOptions: { handshake: true } });
+  let started = performance.now();
+  const held = await connectTo(withHandshake.port, db);
+  // With handshake=true the greeting and the login packet are each held.
+  assert.ok(performance.now() - started >= 390, 'the login was not delayed with handshake=true');
+  held.destroy();
+  started = performance.now();
   const connection = await connectTo(proxy.port, db);
   t.after(() => connection.destroy());
-  // The greeting and the login packet are each held too.
-  assert.ok(performance.now() - started >= 390, 'the login was not delayed');
+  // Two held handshake steps would take 400 ms: the login is not delayed.
+  assert.ok(performance.now() - started < 350, `the login took ${performance.now() - started} ms`);
   for (let i = 0; i < 3; i++) {
     const at = performance.now();
     const [rows] = await connection.query<Row[]>('SELECT ? AS value', [i]);
@@ -438,7 +431,7 @@ function frameRecorded(segments: readonly Segment[], cuts: readonly number[], bu
     },
     log: silentLogger,
   };
-  const options = { buffer, keep_alive: false, reuse_socket: false };
+  const options = { buffer, keep_alive: false, reuse_socket: false, handshake: false };
   const framers = mysqlProtocol.createFramers(options, context);
   const out: Message[] = [];
   const take = (messages: Iterable<Message>): void => {

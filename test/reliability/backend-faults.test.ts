@@ -24,6 +24,7 @@ const FIRST_REQUEST: Record<string, string> = {
   memcache: 'version\r\n',
   smtp: '',
   mysql: '',
+  postgres: '\x00\x00\x00\x16\x00\x03\x00\x00user\x00vaurien\x00\x00',
 };
 
 /** What a client of each protocol gets from a refused backend before its connection closes. */
@@ -34,6 +35,8 @@ const REFUSED_ANSWER: Record<string, RegExp> = {
   memcache: /^$/,
   smtp: /^421 /,
   mysql: /^$/,
+  // An ErrorResponse: FATAL, SQLSTATE 08006 (connection_failure).
+  postgres: /^E\x00\x00\x00.SFATAL\x00VFATAL\x00C08006\x00M[^\x00]+\x00\x00$/,
 };
 
 async function closedPort(t: TestContext): Promise<string> {
@@ -43,7 +46,8 @@ async function closedPort(t: TestContext): Promise<string> {
 }
 
 for (const protocol of Object.keys(FIRST_REQUEST)) {
-  test(`${protocol}: a backend that refuses gives the client ${protocol === 'http' ? 'a 502' : protocol === 'smtp' ? 'a 421 greeting' : 'a closed connection'}, logged once, and the next client is served once it is back`, { timeout: 15_000 }, async (t) => {
+  const refusal = protocol === 'http' ? 'a 502' : protocol === 'smtp' ? 'a 421 greeting' : protocol === 'postgres' ? 'a FATAL ErrorResponse' : 'a closed connection';
+  test(`${protocol}: a backend that refuses gives the client ${refusal}, logged once, and the next client is served once it is back`, { timeout: 15_000 }, async (t) => {
     const address = await closedPort(t);
     const log = recordingLogger('debug');
     const { port, proxy } = await startTestProxy(t, { backend: address, protocol, log });

@@ -56,6 +56,11 @@ interface Endless {
   readonly limit: number;
 }
 
+/** A postgres start-up, its trust login answered, and a query: where the endless postgres inputs begin. */
+const PG_STARTUP = '\x00\x00\x00\x16\x00\x03\x00\x00user\x00vaurien\x00\x00';
+const PG_READY = 'R\x00\x00\x00\x08\x00\x00\x00\x00Z\x00\x00\x00\x05I';
+const PG_COPY = 'Q\x00\x00\x00\x16COPY t FROM STDIN\x00';
+
 /** Bytes per pushed chunk: small, so a buffer that grows shows before any cap is crossed. */
 const CHUNK_BYTES = 4 * KiB;
 const LINE_LIMIT = 64 * KiB + CHUNK_BYTES; // a 64 KiB line cap plus the chunk that crosses it
@@ -91,6 +96,12 @@ const endless: Endless[] = [
   { protocol: 'smtp', what: 'command line', before: [['response', '220 hi\r\n']], direction: 'request', prefix: 'EHLO ', filler: 'a', limit: LINE_LIMIT },
   { protocol: 'smtp', what: 'DATA body', before: [['response', '220 hi\r\n'], ['request', 'DATA\r\n'], ['response', '354 go\r\n']], direction: 'request', prefix: '', filler: 'line of mail\r\n', limit: LINE_LIMIT },
   { protocol: 'smtp', what: 'EHLO reply lines', before: [['response', '220 hi\r\n'], ['request', 'EHLO x\r\n']], direction: 'response', prefix: '', filler: '250-EXTENSION\r\n', limit: LINE_LIMIT },
+  { protocol: 'postgres', what: 'start-up packet', direction: 'request', prefix: '\x00\x00\x27\x10\x00\x03\x00\x00', filler: 'a', limit: LINE_LIMIT },
+  { protocol: 'postgres', what: 'Query of 1 GiB', before: [['request', PG_STARTUP]], direction: 'request', prefix: 'Q\x3f\xff\xff\xff', filler: 'a', limit: LINE_LIMIT },
+  { protocol: 'postgres', what: 'CopyData messages', before: [['request', PG_STARTUP], ['response', PG_READY], ['request', PG_COPY], ['response', 'G\x00\x00\x00\x07\x00\x00\x00']], direction: 'request', prefix: '', filler: 'd\x00\x00\x00\x08row\n', limit: LINE_LIMIT },
+  { protocol: 'postgres', what: 'DataRow of 1 GiB', before: [['request', PG_STARTUP], ['response', PG_READY], ['request', PG_COPY]], direction: 'response', prefix: 'D\x3f\xff\xff\xff', filler: 'a', limit: LINE_LIMIT },
+  { protocol: 'postgres', what: 'stream of DataRows', before: [['request', PG_STARTUP], ['response', PG_READY], ['request', PG_COPY]], direction: 'response', prefix: '', filler: 'D\x00\x00\x00\x06\x00\x00', limit: LINE_LIMIT },
+  { protocol: 'postgres', what: 'notifications between answers', before: [['request', PG_STARTUP], ['response', PG_READY]], direction: 'response', prefix: '', filler: 'A\x00\x00\x00\x0e\x00\x00\x00\x01ch\x00hi\x00', limit: LINE_LIMIT },
   { protocol: 'mysql', what: 'greeting of 16 MiB', direction: 'response', prefix: '\xff\xff\xff\x00\x0a', filler: 'a', limit: LINE_LIMIT },
   { protocol: 'mysql', what: 'continued packets', direction: 'response', prefix: '', filler: 'a', limit: LINE_LIMIT },
 ];

@@ -7,6 +7,7 @@
 import type { Message } from '../../../lib/contract/message.js';
 import type { FramerContext } from '../../../lib/contract/protocol.js';
 import { AUTH_SWITCH_RESPONSE, HANDSHAKE_RESPONSE, LOCAL_INFILE_DATA, commandOf } from './mysql-commands.js';
+import { HANDSHAKE } from './handshake-openings.js';
 import type { PacketSide } from './mysql-framer.js';
 import { HEADER_BYTES, MAX_PAYLOAD, type PacketPiece } from './mysql-packets.js';
 import { CLIENT_COMPRESS, CLIENT_SSL, CLIENT_ZSTD_COMPRESSION, parseHandshakeResponse, type MysqlSession } from './mysql-session.js';
@@ -35,6 +36,11 @@ export function createMysqlRequestSide(context: FramerContext, session: MysqlSes
     return { exchange: context.openExchange(), info: { command, sequence }, noReply, opens: true, continues: false, sequence };
   }
 
+  /** A login packet or an answer to an auth switch, wherever it comes (login, COM_CHANGE_USER): part of the handshake. */
+  function login(command: string, sequence: number): Current {
+    return { exchange: context.openExchange(HANDSHAKE), info: { command, sequence }, noReply: false, opens: true, continues: false, sequence };
+  }
+
   function outside(command: string, sequence: number): Current {
     return { exchange: 0, info: { command, sequence }, noReply: false, opens: true, continues: false, sequence };
   }
@@ -54,11 +60,11 @@ export function createMysqlRequestSide(context: FramerContext, session: MysqlSes
       session.extended = (asked.extended & (session.greeted ? session.serverExtended : asked.extended)) >>> 0;
       if ((asked.capabilities & CLIENT_SSL) !== 0) return goRaw('the client asked for TLS', piece.sequence);
       if ((session.capabilities & (CLIENT_COMPRESS | CLIENT_ZSTD_COMPRESSION)) !== 0) return goRaw('compression was agreed', piece.sequence);
-      return request(HANDSHAKE_RESPONSE, piece.sequence);
+      return login(HANDSHAKE_RESPONSE, piece.sequence);
     }
     if (session.authContinues) {
       session.authContinues = false;
-      return request(AUTH_SWITCH_RESPONSE, piece.sequence);
+      return login(AUTH_SWITCH_RESPONSE, piece.sequence);
     }
     if (piece.sequence !== 0) return `command packet with sequence id ${piece.sequence}`;
     const code = payload[0];

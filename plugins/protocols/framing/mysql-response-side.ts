@@ -1,9 +1,10 @@
 // The server → client side of MySQL. The greeting (or a refusal) opens an exchange of its
-// own; every later answer belongs to the oldest forwarded request (`nextForwarded`), whose
+// own, part of the handshake; every later answer belongs to the oldest forwarded request (`nextForwarded`), whose
 // command says how the answer ends (mysql-answer). Sequence ids must follow the request's:
 // a gap means the stream is not what we think, and the connection goes raw.
 import type { Message } from '../../../lib/contract/message.js';
-import { GREETING, type FramerContext } from '../../../lib/contract/protocol.js';
+import type { FramerContext } from '../../../lib/contract/protocol.js';
+import { HANDSHAKE_GREETING } from './handshake-openings.js';
 import { startAnswer, stepAnswer, type Answer } from './mysql-answer.js';
 import { responseShapeOf } from './mysql-commands.js';
 import type { PacketSide } from './mysql-framer.js';
@@ -47,7 +48,7 @@ export function createMysqlResponseSide(context: FramerContext, session: MysqlSe
       session.serverCapabilities = offer.capabilities;
       session.serverExtended = offer.extended;
     }
-    return packet(context.openExchange(GREETING), true, true, sequence);
+    return packet(context.openExchange(HANDSHAKE_GREETING), true, true, sequence);
   }
 
   function classify(piece: PacketPiece): Current | string {

@@ -1,9 +1,11 @@
 // Frames what an SMTP client sends: each command line is an exchange (pipelined commands too),
 // a DATA body up to its `<CRLF>.<CRLF>` is an exchange of its own, `BDAT n` with its n bytes is
 // one exchange, each SASL answer after a 334 is one. Bodies and chunks stream as they arrive.
+// EHLO/HELO/LHLO, STARTTLS, AUTH and its SASL answers open the session: handshake exchanges.
 // After an accepted STARTTLS, or on malformed data (one warning), the rest passes as exchange 0.
 import type { Message, MessageInfo } from '../../../lib/contract/message.js';
 import type { Framer, FramerContext } from '../../../lib/contract/protocol.js';
+import { HANDSHAKE } from './handshake-openings.js';
 import { LineReader } from './line-reader.js';
 import { DataEndFinder } from './smtp-data-end.js';
 import { nextClientUnit, type SmtpSession } from './smtp-session.js';
@@ -15,6 +17,8 @@ const BODY_INFO: MessageInfo = Object.freeze({ command: 'DATA', body: true });
 const CONTINUATION_INFO: MessageInfo = Object.freeze({ command: 'AUTH', continuation: true });
 /** `BDAT <size> [LAST]` (RFC 3030); 15 digits stay exact as a JS number. */
 const BDAT_LINE = /^BDAT[ \t]+(\d{1,15})(?:[ \t]+LAST)?[ \t]*\r?\n$/i;
+/** Commands that set the session up rather than send mail: with the greeting, the handshake. */
+const HANDSHAKE_VERBS: ReadonlySet<string> = new Set(['EHLO', 'HELO', 'LHLO', 'STARTTLS', 'AUTH']);
 /** SMTP verbs are letters (a few have digits or a hyphen: XCLIENT, X-EXPS). */
 const VERB = /^[A-Za-z][A-Za-z0-9-]{0,31}/;
 
@@ -64,7 +68,7 @@ export function createSmtpRequestFramer(context: FramerContext, session: SmtpSes
   function commandLine(line: Buffer): Message {
     const info: MessageInfo = continuation ? CONTINUATION_INFO : { command: verbOf(line) };
     continuation = false;
-    const exchange = (latest = context.openExchange());
+    const exchange = (latest = context.openExchange(HANDSHAKE_VERBS.has(info['command'] as string) ? HANDSHAKE : undefined));
     const bdat = info['command'] === 'BDAT' ? BDAT_LINE.exec(line.toString('latin1')) : null;
     const size = bdat === null ? 0 : Number(bdat[1]);
     if (size === 0) return message(line, exchange, true, true, info);

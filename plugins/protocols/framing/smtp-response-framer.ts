@@ -1,9 +1,10 @@
 // Frames what an SMTP server sends: one message per reply line, a reply (`NNN-...` lines up to
 // `NNN ...`) being the response of the oldest unanswered request; the greeting opens an
-// exchange of its own. Each completed reply is recorded in the session before it is yielded.
+// exchange of its own (part of the handshake). Each completed reply is recorded in the session before it is yielded.
 // After a 220 to STARTTLS, or on malformed data (one warning), the rest passes as exchange 0.
 import type { Message, MessageInfo } from '../../../lib/contract/message.js';
-import { GREETING, type Framer, type FramerContext } from '../../../lib/contract/protocol.js';
+import type { Framer, FramerContext } from '../../../lib/contract/protocol.js';
+import { HANDSHAKE_GREETING } from './handshake-openings.js';
 import { LineReader } from './line-reader.js';
 import { recordReply, type SmtpSession } from './smtp-session.js';
 
@@ -51,7 +52,7 @@ export function createSmtpResponseFramer(context: FramerContext, session: SmtpSe
   function begin(): Reply {
     if (!greeted) {
       greeted = true;
-      return { exchange: context.openExchange(GREETING), info: undefined, started: false };
+      return { exchange: context.openExchange(HANDSHAKE_GREETING), info: undefined, started: false };
     }
     const request = context.nextForwarded();
     return { exchange: request?.exchange ?? 0, info: request?.info, started: false };

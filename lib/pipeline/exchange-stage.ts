@@ -1,7 +1,8 @@
 // The exchange stage of one direction: each side of an exchange whose behavior acts on it gets
 // its operator subscribed once (an OperatorRun); sides of dummy exchanges pass straight on.
 // Order holds across exchanges: a message of another exchange first ends the side in progress,
-// then waits until its operator has finished emitting.
+// then waits until its operator has finished emitting. Messages of a side already over (a
+// PostgreSQL COPY's data, after its query) go on unchanged: a side's operator runs once.
 import { identity } from 'rxjs';
 import type { Direction, Message } from '../contract/message.js';
 import type { MessageOperator } from './exchanges.js';
@@ -26,6 +27,8 @@ export class ExchangeStage {
   /** The side whose operator runs now, and its exchange. */
   private active: OperatorRun | undefined;
   private activeExchange = -1;
+  /** The exchange whose side ran an operator last and is over. */
+  private overExchange = -1;
   /** The exchange of the last message looked up, and its operator (one lookup per exchange). */
   private exchange = -1;
   private operator: MessageOperator = identity;
@@ -74,9 +77,9 @@ export class ExchangeStage {
       return;
     }
     const operator = this.operatorOf(message);
-    if (operator === identity) {
+    if (operator === identity || message.exchange === this.overExchange) {
       this.sink.forward(message);
-      if (message.last && message.exchange !== 0) this.sink.sideDone(message.exchange);
+      if (message.last && message.exchange !== 0 && message.exchange !== this.overExchange) this.sink.sideDone(message.exchange);
       return;
     }
     this.start(message.exchange, operator).feed(message);
@@ -125,6 +128,7 @@ export class ExchangeStage {
     this.active = undefined;
     const exchange = this.activeExchange;
     this.activeExchange = -1;
+    this.overExchange = exchange;
     if (exchange !== 0) this.sink.sideDone(exchange);
   }
 

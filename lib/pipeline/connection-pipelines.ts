@@ -67,6 +67,11 @@ export interface PipelinesOptions {
   readonly counters?: TrafficCounters | undefined;
 }
 
+/** `greeting` before the server's first exchange was opened. */
+const GREETING_EXPECTED = -1;
+/** The answer order's slot for the greeting (its exchange number may not be known when the slot is taken). */
+const GREETING_SLOT = -1;
+
 export class ConnectionPipelines implements LedgerHooks, FlowHost {
   readonly ledger: ExchangeLedger;
   readonly framers: FramerPair;
@@ -82,6 +87,12 @@ export class ConnectionPipelines implements LedgerHooks, FlowHost {
   private replied = false;
   /** Client bytes went to the backend outside any exchange: what they asked for cannot be told. */
   private forwardedUnframed = false;
+  /**
+   * The greeting of a server that speaks first, while not yet delivered whole: proxy answers
+   * wait behind it, even answers to a client that spoke before it (-1: expected, not come yet;
+   * 0: none pending).
+   */
+  private greeting: number;
   /** The stream behaviors in force, as each direction runs them (absent: identity there); made on first use. */
   private streamLinks: Record<Direction, Map<string, StreamEntry>> | undefined;
 
@@ -90,6 +101,7 @@ export class ConnectionPipelines implements LedgerHooks, FlowHost {
     this.host = host;
     this.counters = options.counters;
     this.ordered = protocol.pairing === 'ordered';
+    this.greeting = this.ordered && protocol.serverFirst === true ? GREETING_EXPECTED : 0;
     this.ledger = new ExchangeLedger(protocol.pairing, this, options.log, options.protocolOptions['handshake'] === true);
     this.request = new DirectionFlow('request', this, options.toBackend, this.ledger);
     this.response = new DirectionFlow('response', this, options.toClient, this.ledger);
@@ -159,6 +171,11 @@ export class ConnectionPipelines implements LedgerHooks, FlowHost {
     this.counters?.countFault(behavior);
   }
 
+  serverOpened(exchange: number): void {
+    // Only the first: its answer slot (GREETING_SLOT) may have been taken before it came.
+    if (this.greeting === GREETING_EXPECTED) this.greeting = exchange;
+  }
+
   contextFor(exchange: number, direction: Direction, pick: ExchangePick, opener: Direction): BehaviorContext {
     const flow = this.flow(direction);
     const random = streamRng(this.options.seed, exchange, direction === 'request' ? 0 : 1);
@@ -182,7 +199,14 @@ export class ConnectionPipelines implements LedgerHooks, FlowHost {
   }
 
   sideDone(direction: Direction, exchange: number): void {
-    if (direction === 'response' && this.ordered) this.orderIfMade?.backendDone(exchange);
+    if (direction === 'response' && this.ordered) {
+      if (exchange === this.greeting) {
+        this.greeting = 0;
+        this.orderIfMade?.backendDone(GREETING_SLOT);
+      } else {
+        this.orderIfMade?.backendDone(exchange);
+      }
+    }
     this.ledger.sideDone(exchange, direction);
     if (direction === 'response') this.host.answered();
   }
@@ -205,10 +229,15 @@ export class ConnectionPipelines implements LedgerHooks, FlowHost {
   // ----- what behaviors get -----
 
   private get order(): ResponseOrder {
-    return (this.orderIfMade ??= new ResponseOrder({
+    if (this.orderIfMade !== undefined) return this.orderIfMade;
+    const order = new ResponseOrder({
       write: (bytes) => this.inject(bytes),
       closeAfterReply: () => this.response.afterDrain(() => this.host.endThenClose('response')),
-    }));
+    });
+    // The answer order is made on first use: a greeting still to come (or to finish) takes the first turn.
+    if (this.greeting !== 0) order.expectBackend({ exchange: GREETING_SLOT });
+    this.orderIfMade = order;
+    return order;
   }
 
   /** An answer the proxy makes goes to the client after the exchange stage, through the stream behaviors. */

@@ -27,6 +27,8 @@ export interface LedgerHooks {
   contextFor(exchange: number, direction: Direction, pick: ExchangePick, opener: Direction): BehaviorContext;
   /** A behavior acted on an exchange (counted once per exchange). */
   countFault(behavior: string): void;
+  /** The server spoke first and opened `exchange` (a greeting): answers to later exchanges come after it. */
+  serverOpened?(exchange: number): void;
 }
 
 interface Entry {
@@ -78,6 +80,7 @@ export class ExchangeLedger {
       this.entries.set(exchange, { pick, opener, forwarded: false, requestDone: false, responseDone: false, faultsCounted: 0 });
     }
     if (this.pairing === 'latest' && this.entries.size > 0) this.entries.delete(exchange - LATEST_WINDOW);
+    if (opener === 'response') this.hooks.serverOpened?.(exchange);
     return exchange;
   }
 

@@ -1,7 +1,8 @@
 // Every framer, fed endless or oversized frames (a header line that never ends, a RESP length
 // of endless digits, a 2 GB value, a 16 MiB packet…), holds at most a bounded number of bytes:
 // what it has not emitted yet never grows with the input. And random or truncated input, in
-// any chunking, never throws out of push/end and comes out byte for byte.
+// any chunking, never throws out of push/end and comes out byte for byte (a fixed seed, printed;
+// VAURIEN_FUZZ_SEED=N replays or explores, VAURIEN_FUZZ_RUNS=N lengthens the run).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -12,6 +13,10 @@ import { Protocol } from '../../lib/registry/protocols.js';
 import '../../plugins/index.js';
 import { splitAt, testFramerContext } from '../helpers/framing.js';
 import { CORPUS, trafficOf, type Step } from '../helpers/protocol-corpus.js';
+
+/** Fixed, so a failure replays: printed with each run; VAURIEN_FUZZ_SEED explores others. */
+const SEED = Number(process.env['VAURIEN_FUZZ_SEED'] ?? 4_242_001);
+const RUNS = Number(process.env['VAURIEN_FUZZ_RUNS'] ?? 300);
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -147,7 +152,8 @@ for (const entry of endless) {
 }
 
 for (const protocol of Object.keys(CORPUS)) {
-  test(`${protocol}: cut, damaged and random traffic in both directions, in any chunking, never throws and loses no byte`, () => {
+  test(`${protocol}: cut, damaged and random traffic in both directions, in any chunking, never throws and loses no byte (seed ${SEED})`, (t) => {
+    t.diagnostic(`seed ${SEED} (replay with VAURIEN_FUZZ_SEED=${SEED})`);
     fc.assert(
       fc.property(trafficOf(protocol), fc.array(fc.nat(), { maxLength: 8 }), (steps, cuts) => {
         const framers = connectionFramers(protocol);
@@ -162,7 +168,7 @@ for (const protocol of Object.keys(CORPUS)) {
           assert.deepEqual(Buffer.concat(got[direction]), Buffer.concat(sent[direction]), `${direction} bytes differ`);
         }
       }),
-      { numRuns: 300 },
+      { seed: SEED, numRuns: RUNS },
     );
   });
 }

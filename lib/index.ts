@@ -64,6 +64,6 @@ export { DirectionPipeline, type DirectionHost } from './pipeline/direction.js';
 export { OperatorRun, HOLD_LIMIT_BYTES, type RunSink } from './pipeline/operator-run.js';
 export { SocketWriter } from './proxy/socket-write.js';
 export { BehaviorPlan, type BehaviorChoice } from './choose/picker.js';
-export { planFromSpec, type OptionsByBehavior } from './choose/plan-from-spec.js';
+export { planFromSpec, type GivenBehaviorOptions } from './choose/plan-from-spec.js';
 export { parseHostPort, formatHostPort } from './proxy/address.js';
 export { parseWeightedSpec, formatWeightedSpec, type WeightedSpec, type WeightedEntry } from './choose/weighted-spec.js';

@@ -4,7 +4,7 @@
 // dummy what the backend gets is exactly what the client sent, and back.
 import type { Socket } from 'node:net';
 import { flushable, many, none } from 'stream-chain';
-import { planFromSpec, type OptionsByBehavior } from '../choose/plan-from-spec.js';
+import { planFromSpec, type GivenBehaviorOptions } from '../choose/plan-from-spec.js';
 import type { Message } from '../contract/message.js';
 import { defaultsOf, type OptionValues } from '../contract/options.js';
 import type { Framer, ProtocolDefinition } from '../contract/protocol.js';
@@ -28,8 +28,8 @@ export interface CreatePipelinesOptions {
   readonly protocolOptions?: Readonly<Record<string, unknown>>;
   /** `PERCENT:NAME[,…]`, as on the command line; default `100:dummy`. */
   readonly behavior?: string;
-  /** Options per behavior name, e.g. `{ delay: { sleep: 0.2 } }`. */
-  readonly options?: OptionsByBehavior;
+  /** Options as everywhere: one behavior's flat (`{ sleep: 0.2 }`), a set's per name (`{ delay: { sleep: 0.2 } }`). */
+  readonly options?: GivenBehaviorOptions;
   /** Seeds the draws (random when absent). */
   readonly seed?: number;
   readonly log?: Logger;

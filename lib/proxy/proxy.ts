@@ -3,14 +3,14 @@
 // new connections (backend); what is in flight keeps what it was given.
 import { createServer, type Server, type Socket } from 'node:net';
 import '../../plugins/index.js';
-import { BehaviorPlan, type BehaviorChoice } from '../choose/picker.js';
-import { formatWeightedSpec, parseWeightedSpec, type WeightedSpec } from '../choose/weighted-spec.js';
+import { BehaviorPlan } from '../choose/picker.js';
+import { planFromSpec } from '../choose/plan-from-spec.js';
+import { formatWeightedSpec, type WeightedSpec } from '../choose/weighted-spec.js';
 import { UsageError } from '../cli/usage-error.js';
-import { defaultsOf, MAX_TIMER_SECONDS, type OptionTable, type OptionValues } from '../contract/options.js';
+import { defaultsOf, MAX_TIMER_SECONDS, type OptionValues } from '../contract/options.js';
 import type { ProtocolDefinition } from '../contract/protocol.js';
 import { ProxyStats, type StatsSnapshot } from '../control/stats.js';
 import { silentLogger, type Logger } from '../log.js';
-import { OptionsShapeError, shapeBehaviorOptions } from '../options/behavior-options-shape.js';
 import { mergeOptions } from '../options/option-types.js';
 import type { ExchangePick } from '../pipeline/exchanges.js';
 import { Behavior } from '../registry/behaviors.js';
@@ -191,23 +191,9 @@ export class VaurienProxy {
    * @example proxy.setBehavior('20:delay,10:error', { delay: { sleep: 0.5 } })
    */
   setBehavior(spec: string, options: BehaviorChangeOptions = {}, where = `setBehavior("${spec}")`): void {
-    const parsed = parseWeightedSpec(spec, where);
-    let perBehavior: Readonly<Record<string, RawOptions>>;
-    try {
-      perBehavior = shapeBehaviorOptions(spec, parsed.map((entry) => entry.name), options, (name) => Behavior.get(name)?.options as OptionTable | undefined).options;
-    } catch (error) {
-      if (error instanceof OptionsShapeError) throw new UsageError(`${where}: options.${error.key}: ${error.message}`);
-      throw error;
-    }
-    const choices: BehaviorChoice[] = [];
-    for (const entry of parsed) {
-      const definition = Behavior.require(entry.name, where);
-      const base = this.configuredOptions.get(entry.name) ?? defaultsOf(definition.options);
-      const merged = mergeOptions(definition.options, base, perBehavior[entry.name] ?? {}, (option) => `${entry.name}.${option}`);
-      if (entry.name !== 'dummy') choices.push({ definition, options: merged, weight: entry.weight });
-    }
+    const { spec: parsed, plan } = planFromSpec(spec, options, where, (name) => this.configuredOptions.get(name));
     this.spec = parsed;
-    this.plan = new BehaviorPlan(choices);
+    this.plan = plan;
     // Stream behaviors apply to open connections too, for as long as they stay in force.
     for (const connection of this.connections) connection.setStreamBehaviors(this.streamBehaviorsFor(connection));
   }

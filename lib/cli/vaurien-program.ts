@@ -73,6 +73,9 @@ export async function parseCommandLine(argv: readonly string[], io: ProgramIo): 
       };
     });
 
+  // Listed for --help only: bin/vaurien.ts hands `vaurien server …` to server-program.ts first.
+  program.command('server').description("Run a Toxiproxy-compatible server (Toxiproxy's REST API and flags; see vaurien server --help)");
+
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {

@@ -84,7 +84,7 @@ async function readBody(request: IncomingMessage): Promise<() => unknown> {
 /** Go's words for a body that ends too soon (`unexpected EOF`); where it went wrong otherwise. */
 function goParseError(message: string, length: number): string {
   const position = /at character (\d+)/.exec(message)?.[1];
-  if (message === 'invalid JSON' || (position !== undefined && Number(position) >= length - 1)) return 'unexpected EOF';
+  if (position !== undefined && Number(position) >= length) return 'unexpected EOF';
   return message;
 }
 

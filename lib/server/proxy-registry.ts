@@ -32,7 +32,7 @@ export class ProxyRegistry {
   }
 
   /** POST /proxies. */
-  create(body: unknown): Promise<ServerProxy> {
+  async create(body: unknown): Promise<ServerProxy> {
     const fields = readProxyFields(objectBody(body, 'toxiproxy.Proxy'), NEW_PROXY);
     if (fields.name === '') throw missingField('name');
     if (fields.upstream === '') throw missingField('upstream');
@@ -47,7 +47,7 @@ export class ProxyRegistry {
   }
 
   /** POST /proxies/{proxy} and PATCH: fields default to the proxy's own. */
-  update(name: string, body: unknown): Promise<ServerProxy> {
+  async update(name: string, body: unknown): Promise<ServerProxy> {
     const proxy = this.get(name);
     const fields = readProxyFields(objectBody(body, 'toxiproxy.Proxy'), { name, listen: proxy.listen, upstream: proxy.upstream, enabled: proxy.enabled, protocol: proxy.protocol });
     return this.serially(async () => {
@@ -70,7 +70,7 @@ export class ProxyRegistry {
    * is created, kept when an existing one has the same listen, upstream and protocol, or
    * replaced. An entry's `toxics` replace that proxy's toxics.
    */
-  populate(body: unknown): Promise<PopulateResult> {
+  async populate(body: unknown): Promise<PopulateResult> {
     const entries = populateEntries(body);
     return this.serially(async () => {
       const done: ServerProxy[] = [];

@@ -1,0 +1,96 @@
+// The extensions a Toxiproxy client can reach with a plain POST: a proxy's `protocol`, vaurien's
+// behaviors as toxic types (drawn per exchange on a framed protocol), a toxic's `duration`, and
+// `--seed` replaying every draw.
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { Redis } from 'ioredis';
+import { redisServerForFile } from '../helpers/redis-server.js';
+import { session, startScriptedBackend, startToxiproxyServer } from '../helpers/toxiproxy-server.js';
+
+const redisServer = redisServerForFile();
+
+async function post(url: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const answer = await fetch(url, { method: 'POST', body: JSON.stringify(body) });
+  const text = await answer.text();
+  return { status: answer.status, json: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
+}
+
+/** 200 GET/SET commands from ioredis through a redis proxy with an `error` toxic of toxicity 0.3. */
+async function redisUnderErrorToxic(t: TestContext, seed: number): Promise<Array<string | null> | undefined> {
+  const redis = await redisServer(t);
+  if (redis === undefined) return undefined;
+  const { server } = await startToxiproxyServer(t, { seed });
+  const created = await post(`${server.url}/proxies`, { name: 'redis', listen: '127.0.0.1:0', upstream: redis.address, protocol: 'redis' });
+  assert.equal(created.status, 201);
+  assert.equal(created.json['protocol'], 'redis');
+  const toxic = await post(`${server.url}/proxies/redis/toxics`, { type: 'error', toxicity: 0.3 });
+  assert.deepEqual(toxic.json, { attributes: { inject: false, warmup: 0 }, name: 'error_downstream', type: 'error', stream: 'downstream', toxicity: 0.3 });
+  const port = Number(String(created.json['listen']).split(':')[1]);
+  // No ready check: its INFO would be a command like any other, errored 30 % of the time.
+  const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, enableReadyCheck: false });
+  t.after(() => client.disconnect());
+  await client.connect();
+  const outcomes: Array<string | null> = [];
+  for (let n = 0; n < 100; n++) {
+    for (const command of [() => client.set(`key${n}`, `value${n}`), () => client.get(`key${n}`)]) {
+      try {
+        outcomes.push(await command());
+      } catch (error) {
+        assert.equal((error as Error).name, 'ReplyError');
+        assert.match((error as Error).message, /vaurien injected error/);
+        outcomes.push('ERROR');
+      }
+    }
+  }
+  return outcomes;
+}
+
+test('a redis proxy with an error toxic at toxicity 0.3: about 30 % of commands get a ReplyError, every other is answered right', async (t) => {
+  const outcomes = await redisUnderErrorToxic(t, 7);
+  if (outcomes === undefined) return;
+  const errors = outcomes.filter((outcome) => outcome === 'ERROR').length;
+  assert.ok(errors >= 40 && errors <= 80, `${errors} of 200 commands errored`);
+  outcomes.forEach((outcome, at) => {
+    if (outcome === 'ERROR') return;
+    const n = Math.floor(at / 2);
+    // A GET answers the value only if its SET went through; otherwise the key is missing.
+    if (at % 2 === 0) assert.equal(outcome, 'OK');
+    else assert.ok(outcome === `value${n}` || (outcome === null && outcomes[at - 1] === 'ERROR'), `GET key${n} answered ${outcome}`);
+  });
+});
+
+test('the same --seed and the same traffic give the same commands errored', async (t) => {
+  const first = await redisUnderErrorToxic(t, 42);
+  const second = await redisUnderErrorToxic(t, 42);
+  if (first === undefined || second === undefined) return;
+  assert.deepEqual(second.map((outcome) => outcome === 'ERROR'), first.map((outcome) => outcome === 'ERROR'));
+});
+
+test('a toxic with a duration removes itself when it runs out, and shows the time left meanwhile', async (t) => {
+  const { server } = await startToxiproxyServer(t);
+  const backend = await startScriptedBackend(t);
+  const created = await post(`${server.url}/proxies`, { name: 'brief', listen: '127.0.0.1:0', upstream: backend.address });
+  const port = Number(String(created.json['listen']).split(':')[1]);
+  const toxic = await post(`${server.url}/proxies/brief/toxics`, { type: 'latency', attributes: { latency: 300 }, duration: 0.4 });
+  assert.equal(toxic.json['duration'], 0.4);
+  assert.ok(Number(toxic.json['remaining']) > 0.3);
+  assert.ok((await session(port, 'ECHO\nx', { stopAt: 4 })).endMs >= 290, 'in force at first');
+  await new Promise((resolve) => setTimeout(resolve, 250));
+  assert.deepEqual(await (await fetch(`${server.url}/proxies/brief/toxics`)).json(), []);
+  assert.ok((await session(port, 'ECHO\nx', { stopAt: 4 })).endMs < 250, 'gone once its duration ran out');
+});
+
+test('with a seed, the slicer cuts the same pieces on every run', async (t) => {
+  const runs: string[] = [];
+  for (let run = 0; run < 2; run++) {
+    const { server } = await startToxiproxyServer(t, { seed: 9 });
+    const backend = await startScriptedBackend(t);
+    const created = await post(`${server.url}/proxies`, { name: 'seeded', listen: '127.0.0.1:0', upstream: backend.address });
+    const port = Number(String(created.json['listen']).split(':')[1]);
+    await post(`${server.url}/proxies/seeded/toxics`, { type: 'slicer', attributes: { average_size: 50, size_variation: 40, delay: 20_000 } });
+    const seen = await session(port, 'SEND 2000\n');
+    runs.push(`${seen.reads} reads`);
+  }
+  // 20 ms apart, each piece is a read of its own: the read count is the number of pieces drawn.
+  assert.equal(runs[0], runs[1]);
+});

@@ -1,0 +1,146 @@
+// `vaurien server` (the command, a process of its own) under churn: 50 connections stream
+// through one proxy while toxics are added and removed 100 times a second for 10 s; no byte is
+// lost or reordered and every API call is answered within 100 ms. And 100 proxies in one process.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect, type Socket } from 'node:net';
+import { startVaurien } from '../helpers/cli.js';
+import { startEchoServer } from '../helpers/sockets.js';
+
+const CONNECTIONS = 50;
+const CHURN_MS = 10_000;
+const STEP_MS = 10;
+
+/** Byte `i` of every stream: any loss, duplicate or reordering shows at the next byte. */
+const byteAt = (offset: number): number => (offset * 7 + (offset >>> 8)) & 0xff;
+
+function chunk(from: number, length: number): Buffer {
+  const bytes = Buffer.allocUnsafe(length);
+  for (let at = 0; at < length; at++) bytes[at] = byteAt(from + at);
+  return bytes;
+}
+
+interface Stream {
+  sent: number;
+  received: number;
+  mismatch: string | undefined;
+  readonly socket: Socket;
+  readonly ended: Promise<void>;
+}
+
+function openStream(port: number): Promise<Stream> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ port, host: '127.0.0.1', allowHalfOpen: true, noDelay: true });
+    let ended: () => void = () => {};
+    const stream: Stream = { sent: 0, received: 0, mismatch: undefined, socket, ended: new Promise((done) => (ended = done)) };
+    socket.on('data', (data: Buffer) => {
+      for (let at = 0; at < data.length && stream.mismatch === undefined; at++) {
+        if (data[at] !== byteAt(stream.received + at)) stream.mismatch = `byte ${stream.received + at} differs`;
+      }
+      stream.received += data.length;
+    });
+    socket.on('end', () => ended());
+    socket.on('error', (error) => {
+      stream.mismatch ??= `socket error ${error.message}`;
+      ended();
+    });
+    socket.once('connect', () => resolve(stream));
+    socket.once('error', reject);
+  });
+}
+
+async function api(url: string, method: string, path: string, body?: unknown): Promise<{ status: number; ms: number; text: string }> {
+  const started = performance.now();
+  const answer = await fetch(`${url}${path}`, { method, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  const text = await answer.text();
+  return { status: answer.status, ms: performance.now() - started, text };
+}
+
+async function startServerProcess(t: Parameters<typeof startVaurien>[0]): Promise<string> {
+  const running = await startVaurien(t, ['server', '-host', '127.0.0.1', '-port', '0', '-seed', '3', '--log-level', 'warning'], { ready: 'Toxiproxy-compatible server on' });
+  const url = /on (http:\/\/[^ ]+)/.exec(running.banner)?.[1];
+  assert.ok(url !== undefined, running.banner);
+  t.after(() => running.stop());
+  return url;
+}
+
+const TOXICS = [
+  { type: 'latency', attributes: { latency: 2, jitter: 1 } },
+  { type: 'slicer', attributes: { average_size: 512, size_variation: 128, delay: 0 } },
+  { type: 'bandwidth', attributes: { rate: 50_000 } },
+  { type: 'noop' },
+];
+
+test('50 streams through a proxy whose toxics change 100 times a second for 10 s: every byte arrives in order, every call answers within 100 ms', async (t) => {
+  const url = await startServerProcess(t);
+  const echo = await startEchoServer(t);
+  const created = await api(url, 'POST', '/proxies', { name: 'churn', listen: '127.0.0.1:0', upstream: echo.address });
+  const port = Number((JSON.parse(created.text) as { listen: string }).listen.split(':')[1]);
+  const streams = await Promise.all(Array.from({ length: CONNECTIONS }, () => openStream(port)));
+  let streaming = true;
+  // Each stream sends 1 KB every 10 ms (5 MB/s in all) while the toxics change.
+  const writers = streams.map(async (stream) => {
+    while (streaming) {
+      stream.socket.write(chunk(stream.sent, 1024));
+      stream.sent += 1024;
+      await new Promise((resolve) => setTimeout(resolve, STEP_MS));
+    }
+    stream.socket.end();
+  });
+  const slowest: number[] = [];
+  const refused: string[] = [];
+  let changes = 0;
+  const deadline = performance.now() + CHURN_MS;
+  for (let step = 0; performance.now() < deadline; step++) {
+    const toxic = TOXICS[step % TOXICS.length] as object;
+    const stream = step % 2 === 0 ? 'downstream' : 'upstream';
+    const added = await api(url, 'POST', '/proxies/churn/toxics', { ...toxic, name: `t${step}`, stream });
+    const removed = step > 0 ? await api(url, 'DELETE', `/proxies/churn/toxics/t${step - 1}`) : { status: 204, ms: 0, text: '' };
+    if (added.status !== 200) refused.push(`add: ${added.status} ${added.text}`);
+    if (removed.status !== 204) refused.push(`remove: ${removed.status} ${removed.text}`);
+    slowest.push(added.ms, removed.ms);
+    changes += 2;
+    await new Promise((resolve) => setTimeout(resolve, STEP_MS));
+  }
+  streaming = false;
+  await Promise.all(writers);
+  let giveUp: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.all(streams.map((stream) => stream.ended)), new Promise((resolve) => (giveUp = setTimeout(resolve, 15_000)))]);
+  clearTimeout(giveUp);
+  slowest.sort((a, b) => b - a);
+  t.diagnostic(`${changes} toxic changes in ${CHURN_MS / 1000} s; slowest calls ${slowest.slice(0, 3).map((ms) => ms.toFixed(1)).join(', ')} ms; ${streams.reduce((sum, stream) => sum + stream.received, 0)} bytes echoed`);
+  assert.deepEqual(refused, []);
+  assert.ok(changes >= 500, `only ${changes} changes in ${CHURN_MS / 1000} s`);
+  assert.ok((slowest[0] as number) < 100, `slowest API call ${(slowest[0] as number).toFixed(1)} ms`);
+  for (const [at, stream] of streams.entries()) {
+    assert.equal(stream.mismatch, undefined, `stream ${at}: ${stream.mismatch}`);
+    assert.equal(stream.received, stream.sent, `stream ${at}: ${stream.received} of ${stream.sent} bytes came back`);
+  }
+});
+
+test('100 proxies in one process each carry their own traffic', async (t) => {
+  const url = await startServerProcess(t);
+  const echo = await startEchoServer(t);
+  const entries = Array.from({ length: 100 }, (_, n) => ({ name: `p${n}`, listen: '127.0.0.1:0', upstream: echo.address, toxics: n % 2 === 0 ? [{ type: 'latency', attributes: { latency: 20 } }] : [] }));
+  const populated = await api(url, 'POST', '/populate', entries);
+  assert.equal(populated.status, 201, populated.text);
+  const proxies = (JSON.parse(populated.text) as { proxies: Array<{ name: string; listen: string }> }).proxies;
+  assert.equal(proxies.length, 100);
+  const seen = await Promise.all(
+    proxies.map(async (proxy, n) => {
+      const stream = await openStream(Number(proxy.listen.split(':')[1]));
+      const started = performance.now();
+      stream.socket.end(chunk(0, 4096));
+      stream.sent = 4096;
+      await stream.ended;
+      return { n, stream, ms: performance.now() - started };
+    }),
+  );
+  for (const { n, stream, ms } of seen) {
+    assert.equal(stream.mismatch, undefined, `p${n}: ${stream.mismatch}`);
+    assert.equal(stream.received, 4096, `p${n}`);
+    if (n % 2 === 0) assert.ok(ms >= 19, `p${n} has its latency toxic (${ms.toFixed(0)} ms)`);
+  }
+  const listed = await api(url, 'GET', '/proxies');
+  assert.ok(listed.ms < 100, `GET /proxies of 100 proxies took ${listed.ms.toFixed(1)} ms`);
+});

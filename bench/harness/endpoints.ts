@@ -3,7 +3,7 @@
 // Every new proxy process is warmed up with the same load before use, so a process started for
 // a late scenario (chaos) is as warm (JIT, heap) as one that has served earlier scenarios.
 import { findBinary } from '../../test/helpers/backends.js';
-import { startBenchBackends, startMemcached, startPipeProxy, startRedis, startVaurien, type Child, type ProxyLaunch } from './processes.js';
+import { startBenchBackends, startMemcached, startPipeProxy, startRedis, startToxiproxy, startVaurien, startVaurienServer, type Child, type ProxyLaunch } from './processes.js';
 import type { TargetName } from './scenario.js';
 import { closedLoop } from '../load/closed-loop.js';
 import { exchangeOnce, prepareBackend, wires, type ProtocolName } from './wire.js';
@@ -27,6 +27,13 @@ function vaurienArgs(protocol: ProtocolName, target: TargetName): string[] {
     default:
       throw new Error(`${target} is not a vaurien target`);
   }
+}
+
+/** The real Toxiproxy's server, an oracle for the `server/` rows: `TOXIPROXY_BIN` (see shared/peers). */
+export function toxiproxyBinary(): string {
+  const binary = process.env['TOXIPROXY_BIN'];
+  if (binary === undefined || binary === '') throw new Error('TOXIPROXY_BIN is not set');
+  return binary;
 }
 
 export class Endpoints {
@@ -81,7 +88,11 @@ export class Endpoints {
     const child =
       target === 'pipe'
         ? await startPipeProxy(this.launch, backend.port, label)
-        : await startVaurien(this.launch, backend.port, [...vaurienArgs(protocol, target), ...extraArgs], label);
+        : target === 'vaurien-server'
+          ? await startVaurienServer(this.launch, backend.port, label)
+          : target === 'toxiproxy' || target === 'toxiproxy-latency0'
+            ? await startToxiproxy(toxiproxyBinary(), backend.port, target === 'toxiproxy' ? undefined : { type: 'latency', attributes: { latency: 0 } })
+            : await startVaurien(this.launch, backend.port, [...vaurienArgs(protocol, target), ...extraArgs], label);
     await this.check(protocol, target, child.port);
     await closedLoop({ port: child.port, connections: 8, pipeline: 4, seconds: this.warmSeconds, wire: wires[protocol] });
     return child;

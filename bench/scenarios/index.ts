@@ -10,6 +10,7 @@ import { churnScenario } from './churn.js';
 import { concurrentScenario } from './concurrent.js';
 import { idleMemoryScenario } from './idle-memory.js';
 import { requestRateScenarios } from './request-rate.js';
+import { serverScenarios } from './server.js';
 
 export const PROTOCOLS: readonly ProtocolName[] = ['tcp', 'http', 'redis', 'memcache'];
 
@@ -26,5 +27,7 @@ export function allScenarios(quick: boolean, connectionCap: number): Scenario[] 
     // 10 000 connections through each proxy, each answering, all held open together.
     ...PROTOCOLS.filter((protocol) => !quick || protocol === 'tcp').map((protocol) => idleMemoryScenario(protocol, quick, connectionCap)),
     ...(quick ? [] : [concurrentScenario(connectionCap)]),
+    // `vaurien server` against vaurien --protocol tcp and the real Toxiproxy (TOXIPROXY_BIN).
+    ...serverScenarios(quick),
   ];
 }

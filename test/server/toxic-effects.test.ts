@@ -42,7 +42,8 @@ test('latency with jitter: round trips spread over latency ± jitter', async (t)
   const times = [];
   for (let n = 0; n < 16; n++) times.push((await session(port, 'ECHO\nx', { stopAt: 4 })).endMs);
   assert.ok(Math.min(...times) >= 49, `min ${Math.min(...times).toFixed(0)}`);
-  assert.ok(Math.max(...times) < 220, `max ${Math.max(...times).toFixed(0)}`);
+  // latency + jitter is 150 ms; the rest is room for a loaded machine.
+  assert.ok(Math.max(...times) < 400, `max ${Math.max(...times).toFixed(0)}`);
   assert.ok(Math.max(...times) - Math.min(...times) > 20, `spread ${times.map((ms) => ms.toFixed(0)).join(' ')}`);
 });
 

@@ -5,48 +5,36 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { startVaurien } from '../helpers/cli.js';
+import { patternSlice, receivePattern, type PatternSink } from '../helpers/pattern.js';
 import { startEchoServer } from '../helpers/sockets.js';
 
 const CONNECTIONS = 50;
 const CHURN_MS = 10_000;
 const STEP_MS = 10;
 
-/** Byte `i` of every stream: any loss, duplicate or reordering shows at the next byte. */
-const byteAt = (offset: number): number => (offset * 7 + (offset >>> 8)) & 0xff;
-
-function chunk(from: number, length: number): Buffer {
-  const bytes = Buffer.allocUnsafe(length);
-  for (let at = 0; at < length; at++) bytes[at] = byteAt(from + at);
-  return bytes;
-}
-
 interface Stream {
   sent: number;
-  received: number;
-  mismatch: string | undefined;
   readonly socket: Socket;
+  /** Checks every byte that comes back against the pattern (a lost or reordered piece shifts it). */
+  readonly sink: PatternSink;
   readonly ended: Promise<void>;
 }
 
 function openStream(port: number): Promise<Stream> {
   return new Promise((resolve, reject) => {
     const socket = connect({ port, host: '127.0.0.1', allowHalfOpen: true, noDelay: true });
-    let ended: () => void = () => {};
-    const stream: Stream = { sent: 0, received: 0, mismatch: undefined, socket, ended: new Promise((done) => (ended = done)) };
-    socket.on('data', (data: Buffer) => {
-      for (let at = 0; at < data.length && stream.mismatch === undefined; at++) {
-        if (data[at] !== byteAt(stream.received + at)) stream.mismatch = `byte ${stream.received + at} differs`;
-      }
-      stream.received += data.length;
-    });
-    socket.on('end', () => ended());
-    socket.on('error', (error) => {
-      stream.mismatch ??= `socket error ${error.message}`;
-      ended();
-    });
+    const sink = receivePattern(socket);
+    const stream: Stream = { sent: 0, socket, sink, ended: sink.ended.then(() => undefined, () => undefined) };
     socket.once('connect', () => resolve(stream));
     socket.once('error', reject);
   });
+}
+
+/** The next `length` bytes of a stream's pattern. */
+function next(stream: Stream, length: number): Buffer {
+  const bytes = patternSlice(stream.sent, length);
+  stream.sent += bytes.length;
+  return bytes;
 }
 
 async function api(url: string, method: string, path: string, body?: unknown): Promise<{ status: number; ms: number; text: string }> {
@@ -81,8 +69,7 @@ test('50 streams through a proxy whose toxics change 100 times a second for 10 s
   // Each stream sends 1 KB every 10 ms (5 MB/s in all) while the toxics change.
   const writers = streams.map(async (stream) => {
     while (streaming) {
-      stream.socket.write(chunk(stream.sent, 1024));
-      stream.sent += 1024;
+      stream.socket.write(next(stream, 1024));
       await new Promise((resolve) => setTimeout(resolve, STEP_MS));
     }
     stream.socket.end();
@@ -108,13 +95,13 @@ test('50 streams through a proxy whose toxics change 100 times a second for 10 s
   await Promise.race([Promise.all(streams.map((stream) => stream.ended)), new Promise((resolve) => (giveUp = setTimeout(resolve, 15_000)))]);
   clearTimeout(giveUp);
   slowest.sort((a, b) => b - a);
-  t.diagnostic(`${changes} toxic changes in ${CHURN_MS / 1000} s; slowest calls ${slowest.slice(0, 3).map((ms) => ms.toFixed(1)).join(', ')} ms; ${streams.reduce((sum, stream) => sum + stream.received, 0)} bytes echoed`);
+  t.diagnostic(`${changes} toxic changes in ${CHURN_MS / 1000} s; slowest calls ${slowest.slice(0, 3).map((ms) => ms.toFixed(1)).join(', ')} ms; ${streams.reduce((sum, stream) => sum + stream.sink.received(), 0)} bytes echoed`);
   assert.deepEqual(refused, []);
   assert.ok(changes >= 500, `only ${changes} changes in ${CHURN_MS / 1000} s`);
   assert.ok((slowest[0] as number) < 100, `slowest API call ${(slowest[0] as number).toFixed(1)} ms`);
   for (const [at, stream] of streams.entries()) {
-    assert.equal(stream.mismatch, undefined, `stream ${at}: ${stream.mismatch}`);
-    assert.equal(stream.received, stream.sent, `stream ${at}: ${stream.received} of ${stream.sent} bytes came back`);
+    assert.equal(stream.sink.error(), undefined, `stream ${at}`);
+    assert.equal(stream.sink.received(), stream.sent, `stream ${at}: ${stream.sink.received()} of ${stream.sent} bytes came back`);
   }
 });
 
@@ -130,15 +117,14 @@ test('100 proxies in one process each carry their own traffic', async (t) => {
     proxies.map(async (proxy, n) => {
       const stream = await openStream(Number(proxy.listen.split(':')[1]));
       const started = performance.now();
-      stream.socket.end(chunk(0, 4096));
-      stream.sent = 4096;
+      stream.socket.end(next(stream, 4096));
       await stream.ended;
       return { n, stream, ms: performance.now() - started };
     }),
   );
   for (const { n, stream, ms } of seen) {
-    assert.equal(stream.mismatch, undefined, `p${n}: ${stream.mismatch}`);
-    assert.equal(stream.received, 4096, `p${n}`);
+    assert.equal(stream.sink.error(), undefined, `p${n}`);
+    assert.equal(stream.sink.received(), 4096, `p${n}`);
     if (n % 2 === 0) assert.ok(ms >= 19, `p${n} has its latency toxic (${ms.toFixed(0)} ms)`);
   }
   const listed = await api(url, 'GET', '/proxies');

@@ -1,6 +1,5 @@
-// Sends the same 67 requests to two Toxiproxy-API servers (toxiproxy-server, then vaurien
-// server) and prints where their answers differ: status, content type or body (ports and
-// Toxiproxy's `"Logger":{}` aside). A tool to compare with the real thing, not a test:
+// Sends the same 67 requests to two Toxiproxy-API servers and prints where the answers differ
+// (status, content type, body; ports and `"Logger":{}` aside). A tool, not a test:
 //   node --import tsx bench/oracle/compare-api.ts http://127.0.0.1:8474 http://127.0.0.1:18474
 const [a, b] = [process.argv[2] ?? '', process.argv[3] ?? ''];
 type Step = readonly [method: string, path: string, body?: string | undefined, headers?: Record<string, string>];

@@ -1,6 +1,5 @@
-// Measures each toxic's effect through a Toxiproxy-API server, the same way for toxiproxy-server
-// and vaurien server (the table in bench/RESULTS.md): a scripted backend in this process, one
-// proxy `fx` on PROXY_PORT, each toxic added, measured, then /reset. A tool, not a test:
+// Measures each toxic's effect through a Toxiproxy-API server (bench/RESULTS.md's table): one
+// proxy on PROXY_PORT before a scripted backend; each toxic added, measured, /reset. A tool:
 //   node --import tsx bench/oracle/toxic-effects.ts http://127.0.0.1:8474 27101
 import { createServer, connect, type Socket } from 'node:net';
 const api = process.argv[2] as string;

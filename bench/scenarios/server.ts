@@ -1,7 +1,6 @@
-// `vaurien server` against `vaurien --protocol tcp` (a server proxy must cost nothing more) and
-// against the real Toxiproxy, with no toxic and with a 0 ms latency toxic (the cost of its toxic
-// machinery): request rate and CPU per request, bulk, churn, memory per idle connection. The
-// Toxiproxy columns run when TOXIPROXY_BIN names its toxiproxy-server (shared/peers builds one).
+// `vaurien server` with no toxic against `vaurien --protocol tcp` and against the real Toxiproxy
+// (no toxic, and a 0 ms latency toxic): request rate, CPU, bulk, churn, memory per connection.
+// The Toxiproxy columns run when TOXIPROXY_BIN names a toxiproxy-server (shared/peers builds it).
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bulk } from '../load/bulk.js';

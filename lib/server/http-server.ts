@@ -1,7 +1,6 @@
-// The HTTP side of a `vaurien server`: Toxiproxy's transport habits (errors as text/plain
-// `{"error", "status"}` lines, a bare 404 page and an empty 405, 403 for browsers, a request id),
-// the control API's body limits and slow-client timeouts, and an optional bearer token. Every
-// request is answered; a failure in one never takes the server or its proxies down.
+// The HTTP side of a `vaurien server`: Toxiproxy's transport habits (text/plain error lines, a
+// bare 404, an empty 405, 403 for browsers), the control API's body limits and timeouts, an
+// optional token. Every request is answered; none can take the server or its proxies down.
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { ApiError } from '../control/api-errors.js';

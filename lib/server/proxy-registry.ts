@@ -1,7 +1,6 @@
-// The proxies of a `vaurien server`, by name: create (409 on a taken name), populate (create or
-// replace, checked whole before anything changes), delete, reset. Changes that start or stop
-// listeners run one at a time, so two requests never race on one name; toxic changes are
-// synchronous and never wait behind them.
+// The proxies of a `vaurien server` by name: create (409 on a taken name), populate (checked
+// whole before anything changes), delete, reset. Listener changes run one at a time, so two
+// requests never race on one name; toxic changes are synchronous and never wait behind them.
 import { objectBody, type JsonObject } from './json-fields.js';
 import { asListenError } from './listen-address.js';
 import { NEW_PROXY, readProxyFields, type ProxyFields } from './proxy-input.js';

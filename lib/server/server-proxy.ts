@@ -1,7 +1,6 @@
 // One named proxy of a `vaurien server`: its Toxiproxy fields, its toxics, and while enabled a
-// VaurienProxy listening for it, whose behaviors come from the toxics (ToxicSource). A toxic
-// change applies to open connections at once, without losing or reordering a byte; changing
-// listen, upstream or protocol restarts the proxy and closes its connections, as Toxiproxy does.
+// VaurienProxy whose behaviors come from them. A toxic change reaches open connections at once,
+// losing no byte; a new listen, upstream or protocol restarts it, as Toxiproxy does.
 import type { StatsSnapshot } from '../control/stats.js';
 import type { Logger } from '../log.js';
 import { parseHostPort, type HostPort } from '../proxy/address.js';

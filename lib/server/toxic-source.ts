@@ -1,8 +1,6 @@
-// A server proxy's toxics as the behaviors its connections get (the proxy's BehaviorSource).
-// Stream toxics (latency, bandwidth…) are drawn once per connection with their toxicity, as
-// Toxiproxy does; a vaurien behavior toxic (error, delay…) is drawn per exchange on a framed
-// protocol and per connection on tcp. Toxics apply in the order they were added, upstream ones
-// first (Toxiproxy's listing order). Draws come from the connection's seeded generator.
+// A server proxy's toxics as its connections' behaviors (a BehaviorSource): stream toxics drawn
+// once per connection, behavior toxics per exchange on a framed protocol (per connection on tcp),
+// in the order added, upstream first; every draw from the connection's seeded generator.
 import type { BehaviorChoice } from '../choose/picker.js';
 import type { StreamBehavior } from '../pipeline/connection-pipelines.js';
 import type { ExchangePick } from '../pipeline/exchanges.js';

@@ -1,7 +1,6 @@
-// The toxic model of a `vaurien server` proxy: what a client sends (Toxiproxy's fields, plus the
-// `duration` extension), checked the way Toxiproxy checks it and in its order, and the JSON it
-// gets back (Toxiproxy's fields in Toxiproxy's order). A toxic is a vaurien behavior: its
-// attributes are the behavior's options, checked against its option table.
+// The toxic model of a `vaurien server`: what a client sends, checked as Toxiproxy checks it and
+// in its order, and the JSON it gets back, in Toxiproxy's field order. A toxic is a vaurien
+// behavior: its attributes are the behavior's options, checked against its option table.
 import type { BehaviorDefinition } from '../contract/behavior.js';
 import type { OptionSpec, OptionValue, OptionValues } from '../contract/options.js';
 import { defaultsOf } from '../contract/options.js';

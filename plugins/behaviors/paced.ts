@@ -1,7 +1,6 @@
-// Releases a stream's messages in order, each at the time its toxic gave it on arrival (latency,
-// bandwidth, slicer), never before the one ahead of it. Taken out of force, it lets everything go
-// at once, as Toxiproxy's toxics do when interrupted. Time is the RxJS scheduler's, so marble
-// tests run it on virtual time; the end of the stream follows the last message out.
+// Releases a stream's messages in order, each at the time its toxic gave it on arrival, never
+// before the one ahead; taken out of force, everything at once (as Toxiproxy's interrupted toxics
+// do). Time is the RxJS scheduler's (virtual in marble tests); the end follows the last message.
 import { asapScheduler, asyncScheduler, Observable, Subscription, type MonoTypeOperatorFunction } from 'rxjs';
 import type { Message } from '../../lib/contract/message.js';
 

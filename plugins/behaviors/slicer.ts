@@ -1,7 +1,6 @@
-// Toxiproxy's `slicer`: each piece of data on its stream leaves cut into smaller ones of about
-// `average_size` bytes (± `size_variation`), `delay` µs apart, each in a write of its own. Cut
-// as Toxiproxy cuts (halves, moved by a random variation), but never below one byte: an
-// `average_size` of 0 gives 1-byte pieces where Toxiproxy 2.12 overflows its stack and exits.
+// Toxiproxy's `slicer`: each piece of data leaves cut into pieces of about `average_size` bytes
+// (± `size_variation`), `delay` µs apart, each in a write of its own; never below one byte (an
+// `average_size` of 0, Toxiproxy's default, overflows its stack and kills Toxiproxy 2.12).
 import { identity } from 'rxjs';
 import { defineBehavior } from '../../lib/contract/behavior.js';
 import type { Message } from '../../lib/contract/message.js';

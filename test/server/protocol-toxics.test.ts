@@ -5,6 +5,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { redisServerForFile } from '../helpers/redis-server.js';
+import { rawClient, startEchoServer } from '../helpers/sockets.js';
 import { session, startScriptedBackend, startToxiproxyServer } from '../helpers/toxiproxy-server.js';
 
 const redisServer = redisServerForFile();
@@ -57,6 +58,32 @@ test('a redis proxy with an error toxic at toxicity 0.3: about 30 % of commands 
     if (at % 2 === 0) assert.equal(outcome, 'OK');
     else assert.ok(outcome === `value${n}` || (outcome === null && outcomes[at - 1] === 'ERROR'), `GET key${n} answered ${outcome}`);
   });
+});
+
+test('on a tcp proxy a behavior toxic is drawn per connection, as Toxiproxy draws: a connection errors on every exchange or on none', async (t) => {
+  const { server } = await startToxiproxyServer(t, { seed: 5 });
+  const echo = await startEchoServer(t);
+  const created = await post(`${server.url}/proxies`, { name: 'raw', listen: '127.0.0.1:0', upstream: echo.address });
+  const port = Number(String(created.json['listen']).split(':')[1]);
+  await post(`${server.url}/proxies/raw/toxics`, { type: 'error', toxicity: 0.5 });
+  const kinds: string[] = [];
+  for (let n = 0; n < 12; n++) {
+    const client = await rawClient(t, port);
+    let seen = '';
+    for (const word of ['one', 'two', 'six']) {
+      const before = client.received().length;
+      client.socket.write(word);
+      // tcp's error answers 1000 random bytes; the echo answers the word.
+      const answer = (await client.waitFor(before + 3)).subarray(before);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const whole = client.received().subarray(before);
+      seen += whole.toString('latin1') === word ? 'e' : whole.length === 1000 ? 'X' : `?${answer.length}`;
+    }
+    client.socket.destroy();
+    kinds.push(seen);
+  }
+  assert.ok(kinds.every((kind) => kind === 'eee' || kind === 'XXX'), kinds.join(' '));
+  assert.ok(kinds.includes('eee') && kinds.includes('XXX'), kinds.join(' '));
 });
 
 test('the same --seed and the same traffic give the same commands errored', async (t) => {

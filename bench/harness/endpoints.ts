@@ -3,8 +3,9 @@
 // Every new proxy process is warmed up with the same load before use, so a process started for
 // a late scenario (chaos) is as warm (JIT, heap) as one that has served earlier scenarios.
 import { findBinary } from '../../test/helpers/backends.js';
-import { startBenchBackends, startMemcached, startPipeProxy, startRedis, startToxiproxy, startVaurien, startVaurienServer, type Child, type ProxyLaunch } from './processes.js';
+import { startBenchBackends, startMemcached, startPipeProxy, startRedis, startVaurien, type Child, type ProxyLaunch } from './processes.js';
 import type { TargetName } from './scenario.js';
+import { startToxiproxy, startVaurienServer } from './processes.js';
 import { closedLoop } from '../load/closed-loop.js';
 import { exchangeOnce, prepareBackend, wires, type ProtocolName } from './wire.js';
 

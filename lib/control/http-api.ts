@@ -164,7 +164,7 @@ function send(response: ServerResponse, status: number, body: unknown, headers: 
  * Compares the presented bearer token with the expected one in constant time: both are hashed
  * first, so neither the content nor the length of the token leaks through timing.
  */
-export function bearerCheck(token: string): (header: string | undefined) => boolean {
+function bearerCheck(token: string): (header: string | undefined) => boolean {
   const expected = createHash('sha256').update(token).digest();
   return (header) => {
     const match = /^Bearer\s+(.+)$/i.exec(header?.trim() ?? '');

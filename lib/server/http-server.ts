@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { ApiError } from '../control/api-errors.js';
-import { bearerCheck } from '../control/http-api.js';
+import { bearerCheck } from '../control/bearer-token.js';
 import { BODY_LIMIT_BYTES, readJsonBody } from '../control/request-body.js';
 import type { Logger } from '../log.js';
 import { VERSION } from '../version.js';
@@ -23,13 +23,19 @@ const MAX_CONNECTIONS = 1024;
 
 export function createHttpServer(options: HttpServerOptions): Server {
   const { routes, log } = options;
-  const authorized = options.token === undefined || options.token === '' ? () => true : bearerCheck(options.token);
+  const authorize = bearerCheck(options.token);
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const method = request.method ?? 'GET';
     response.setHeader('X-Toxiproxy-Request-Id', randomBytes(10).toString('hex'));
     response.setHeader('X-Vaurien-Version', VERSION);
-    if (!authorized(request.headers.authorization)) return sendError(response, new ToxiproxyError('missing or wrong bearer token', 401));
+    try {
+      authorize(request.headers.authorization);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      response.setHeader('WWW-Authenticate', 'Bearer realm="vaurien"');
+      return sendError(response, new ToxiproxyError(error.message, 401));
+    }
     let path: string;
     try {
       path = decodeURIComponent(new URL(request.url ?? '/', 'http://server').pathname);

@@ -47,8 +47,8 @@ export interface RunningVaurien {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts vaurien and resolves once it prints its start-up line (it is listening then); `ready` names that line (default `: proxying `). */
-export function startVaurien(t: TestContext, args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; ready?: string } = {}): Promise<RunningVaurien> {
+/** Starts vaurien and resolves once it prints its start-up line (it is listening then). */
+export function startVaurien(t: TestContext, args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<RunningVaurien> {
   checkBuilt();
   const child = spawn(process.execPath, [...VAURIEN_NODE_FLAGS, VAURIEN_BIN, ...args], { env: { ...process.env, ...options.env }, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
@@ -62,7 +62,7 @@ export function startVaurien(t: TestContext, args: readonly string[], options: {
     const timer = setTimeout(() => reject(new Error(`vaurien did not start within 10 s; stderr: ${stderr}`)), 10_000);
     child.stdout?.on('data', (data: Buffer) => {
       stdout += data.toString();
-      const line = stdout.split('\n').find((candidate) => candidate.includes(options.ready ?? ': proxying '));
+      const line = stdout.split('\n').find((candidate) => candidate.includes(': proxying '));
       if (line === undefined) return;
       clearTimeout(timer);
       resolve({

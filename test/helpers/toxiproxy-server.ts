@@ -1,10 +1,14 @@
-// A `vaurien server` in the test process (createServer on a free port), a toxiproxy-node-client
-// for it, and a scripted TCP backend whose answers show each toxic's effect. All closed when the
-// test ends.
+// A `vaurien server` in the test process (createServer on a free port) or as a command, a
+// toxiproxy-node-client for it, and a scripted TCP backend whose answers show each toxic's
+// effect. All closed when the test ends.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createServer as createTcpServer, connect, type AddressInfo, type Socket } from 'node:net';
 import type { TestContext } from 'node:test';
 import { Toxiproxy } from 'toxiproxy-node-client';
+import { VAURIEN_NODE_FLAGS } from '../../lib/cli/node-flags.js';
 import { createServer, type ServerOptions, type ToxiproxyServer } from '../../lib/server/create-server.js';
+import { VAURIEN_BIN } from './cli.js';
 
 export interface TestToxiproxy {
   readonly server: ToxiproxyServer;
@@ -87,5 +91,50 @@ export function session(port: number, send: string | Buffer, options: { stopAt?:
     });
     socket.on('end', () => done('end'));
     socket.on('error', (error: NodeJS.ErrnoException) => done(error.code ?? 'error'));
+  });
+}
+
+/** A `vaurien server` command running as a child process (the built one), stopped when the test ends. */
+export interface ServerCommand {
+  /** The start-up line (`vaurien x.y.z: Toxiproxy-compatible server on http://…`). */
+  readonly banner: string;
+  /** The API's URL, read from the banner. */
+  readonly url: string;
+  /** Sends `signal` and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts `vaurien server ARGS` and resolves once it prints its start-up line (it listens then). */
+export function startServerCommand(t: TestContext, args: readonly string[]): Promise<ServerCommand> {
+  if (!existsSync(VAURIEN_BIN)) throw new Error(`${VAURIEN_BIN} is missing: run \`npm run build\` first (npm test does)`);
+  const child = spawn(process.execPath, [...VAURIEN_NODE_FLAGS, VAURIEN_BIN, 'server', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  t.after(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`vaurien server did not start within 10 s; stderr: ${stderr}`)), 10_000);
+    child.stdout.on('data', (data: Buffer) => {
+      stdout += data.toString();
+      const banner = stdout.split('\n').find((line) => line.includes('Toxiproxy-compatible server on'));
+      const url = banner === undefined ? undefined : /on (http:\/\/\S+)/.exec(banner)?.[1];
+      if (banner === undefined || url === undefined) return;
+      clearTimeout(timer);
+      resolve({
+        banner,
+        url,
+        stop: (signal = 'SIGTERM') => {
+          child.kill(signal);
+          return exited;
+        },
+      });
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`vaurien server exited (${code}) before starting: ${stderr}`));
+    });
   });
 }

@@ -2,6 +2,7 @@
 // line, no stack; the server and its proxies keep serving through all of them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Protocol } from '../../lib/registry/protocols.js';
 import { session, startScriptedBackend, startToxiproxyServer } from '../helpers/toxiproxy-server.js';
 
 test('bad requests get Toxiproxy’s answers while a proxy keeps carrying traffic', async (t) => {
@@ -18,7 +19,7 @@ test('bad requests get Toxiproxy’s answers while a proxy keeps carrying traffi
     ['POST', '/proxies', '{"listen":"127.0.0.1:0","upstream":"x"}', 400, 'missing required field: name'],
     ['POST', '/proxies', `{"name":"taken","listen":"${listen}","upstream":"x"}`, 500, `listen tcp ${listen}: bind: address already in use`],
     ['POST', '/proxies', '{"name":"bad","listen":"nonsense","upstream":"x"}', 500, 'listen tcp: address nonsense: missing port in address'],
-    ['POST', '/proxies', '{"name":"p","upstream":"x","protocol":"gopher"}', 400, 'bad request body: unknown protocol "gopher" (known: http, memcache, mysql, redis, smtp, tcp)'],
+    ['POST', '/proxies', '{"name":"p","upstream":"x","protocol":"gopher"}', 400, `bad request body: unknown protocol "gopher" (known: ${Protocol.names().join(', ')})`],
     ['POST', '/proxies/ok/toxics', '{"type":"earthquake"}', 400, 'invalid toxic type'],
     ['POST', '/proxies/ok/toxics', '{"type":"latency","attributes":{"latency":-5}}', 400, 'bad request body: attributes.latency: must be at least 0, got -5'],
     ['POST', '/proxies/ok/toxics', '{"type":"latency","attributes":{"latency":"slow"}}', 400, 'bad request body: json: cannot unmarshal string into Go struct field LatencyToxic.attributes.latency of type int64'],

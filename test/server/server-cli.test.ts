@@ -9,9 +9,7 @@ import { join } from 'node:path';
 import { Toxiproxy } from 'toxiproxy-node-client';
 import { runVaurien, startVaurien } from '../helpers/cli.js';
 import { freePort } from '../helpers/sockets.js';
-import { session, startScriptedBackend } from '../helpers/toxiproxy-server.js';
-
-const READY = 'Toxiproxy-compatible server on';
+import { session, startScriptedBackend, startServerCommand } from '../helpers/toxiproxy-server.js';
 
 function configFile(proxies: unknown): string {
   const path = join(mkdtempSync(join(tmpdir(), 'vaurien-server-')), 'toxiproxy.json');
@@ -26,7 +24,7 @@ test('started like toxiproxy-server (-host -port -config -seed), it serves the c
     { name: 'slow', listen: `127.0.0.1:${slowPort}`, upstream: backend.address, toxics: [{ type: 'latency', attributes: { latency: 150 } }] },
     { name: 'plain', listen: `127.0.0.1:${plainPort}`, upstream: backend.address },
   ]);
-  const running = await startVaurien(t, ['server', '-host', '127.0.0.1', `-port=${apiPort}`, '-config', config, '-seed', '12'], { ready: READY });
+  const running = await startServerCommand(t, ['-host', '127.0.0.1', `-port=${apiPort}`, '-config', config, '-seed', '12']);
   assert.match(running.banner, new RegExp(`server on http://127\\.0\\.0\\.1:${apiPort} \\(2 proxies, seed 12\\)`));
   assert.ok((await session(slowPort, 'ECHO\nx', { stopAt: 4 })).endMs >= 145, 'the declared latency is in force from the start');
   assert.ok((await session(plainPort, 'ECHO\nx', { stopAt: 4 })).endMs < 140);

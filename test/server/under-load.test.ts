@@ -1,12 +1,12 @@
 // `vaurien server` (the command, a process of its own) under churn: 50 connections stream
 // through one proxy while toxics are added and removed 100 times a second for 10 s; no byte is
 // lost or reordered and every API call is answered within 100 ms. And 100 proxies in one process.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
-import { startVaurien } from '../helpers/cli.js';
 import { patternSlice, receivePattern, type PatternSink } from '../helpers/pattern.js';
 import { startEchoServer } from '../helpers/sockets.js';
+import { startServerCommand } from '../helpers/toxiproxy-server.js';
 
 const CONNECTIONS = 50;
 const CHURN_MS = 10_000;
@@ -44,12 +44,10 @@ async function api(url: string, method: string, path: string, body?: unknown): P
   return { status: answer.status, ms: performance.now() - started, text };
 }
 
-async function startServerProcess(t: Parameters<typeof startVaurien>[0]): Promise<string> {
-  const running = await startVaurien(t, ['server', '-host', '127.0.0.1', '-port', '0', '-seed', '3', '--log-level', 'warning'], { ready: 'Toxiproxy-compatible server on' });
-  const url = /on (http:\/\/[^ ]+)/.exec(running.banner)?.[1];
-  assert.ok(url !== undefined, running.banner);
+async function startServerProcess(t: TestContext): Promise<string> {
+  const running = await startServerCommand(t, ['-host', '127.0.0.1', '-port', '0', '-seed', '3', '--log-level', 'warning']);
   t.after(() => running.stop());
-  return url;
+  return running.url;
 }
 
 const TOXICS = [

@@ -32,8 +32,10 @@ test('latency 100 ms: an echo round trip takes about 100 ms more; upstream and d
   for (let n = 0; n < 5; n++) times.push((await session(port, 'ECHO\nx', { stopAt: 4 })).endMs);
   assert.ok(median(times) >= 99 && median(times) < 160, `median ${median(times).toFixed(0)} ms`);
   await addToxic({ type: 'latency', stream: 'upstream', attributes: { latency: 50 } });
-  const both = await session(port, 'ECHO\nx', { stopAt: 4 });
-  assert.ok(both.endMs >= 148 && both.endMs < 230, `${both.endMs.toFixed(0)} ms with 50 up + 100 down`);
+  // The quickest of three: a loaded machine can stall one round trip, never shorten one.
+  const both = [];
+  for (let n = 0; n < 3; n++) both.push((await session(port, 'ECHO\nx', { stopAt: 4 })).endMs);
+  assert.ok(Math.min(...both) >= 148 && Math.min(...both) < 230, `${both.map((ms) => ms.toFixed(0)).join(', ')} ms with 50 up + 100 down`);
 });
 
 test('latency with jitter: round trips spread over latency ± jitter', async (t) => {

@@ -12,7 +12,7 @@ import { connectionCap, raiseFdLimit } from './harness/fd-limit.js';
 import { parseBenchOptions, type BenchOptions } from './harness/options.js';
 import { stopAll } from './harness/processes.js';
 import { readRecord, writeRecord, type BenchRecord } from './harness/record.js';
-import { buildRows, renderTable } from './harness/report.js';
+import { buildRows, renderServerTable, renderTable } from './harness/report.js';
 import { runScenario, type ScenarioResult } from './harness/runner.js';
 import type { RunContext } from './harness/scenario.js';
 import { allScenarios, PROTOCOLS } from './scenarios/index.js';
@@ -95,7 +95,9 @@ process.stdout.write(
   `\nvaurien bench — ${options.quick ? 'quick, ' : ''}${options.reps} interleaved repetitions, medians; ` +
     `v/direct and v/pipe: vaurien's figure relative to them (> 1 better; latency rows: µs added vs direct)\n\n`,
 );
-process.stdout.write(`${renderTable(rows)}\n\n`);
+if (rows.some((row) => row.group !== 'server')) process.stdout.write(`${renderTable(rows)}\n\n`);
+const serverTable = renderServerTable(rows);
+if (serverTable !== '') process.stdout.write(`vaurien server (no toxic) against vaurien --protocol tcp and the real Toxiproxy; s/x: the server's figure relative to x's (> 1 better)\n\n${serverTable}\n\n`);
 process.stdout.write(`targets: ${checks - failed} of ${checks} met; run took ${wallSeconds.toFixed(0)} s (load average ${loadStart.map((value) => value.toFixed(1)).join(' ')} at start)\n`);
 for (const line of notes) process.stdout.write(`note: ${line}\n`);
 writeRecord(options.jsonPath, record);

@@ -3,6 +3,10 @@
 import '../plugins/index.js';
 
 export { createProxy, VaurienProxy, type ProxyOptions, type BehaviorSetting, type RawOptions } from './proxy/proxy.js';
+export type { BehaviorSource } from './proxy/behavior-source.js';
+// A Toxiproxy-compatible server in this process (SPEC section 11): what `vaurien server` runs.
+export { createServer, type ServerOptions, type ToxiproxyServer } from './server/create-server.js';
+export { ToxiproxyError } from './server/toxiproxy-error.js';
 export { Behavior } from './registry/behaviors.js';
 export { Protocol } from './registry/protocols.js';
 export { defineBehavior, type BehaviorDefinition, type BehaviorContext, type BehaviorScope, type ConnectionControl } from './contract/behavior.js';

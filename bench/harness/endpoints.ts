@@ -5,6 +5,7 @@
 import { findBinary } from '../../test/helpers/backends.js';
 import { startBenchBackends, startMemcached, startPipeProxy, startPostgres, startRedis, startVaurien, type Child, type ProxyLaunch } from './processes.js';
 import type { TargetName } from './scenario.js';
+import { startToxiproxy, startVaurienServer } from './processes.js';
 import { closedLoop } from '../load/closed-loop.js';
 import { exchangeWire, prepareBackend, wires, type ProtocolName } from './wire.js';
 
@@ -27,6 +28,13 @@ function vaurienArgs(protocol: ProtocolName, target: TargetName): string[] {
     default:
       throw new Error(`${target} is not a vaurien target`);
   }
+}
+
+/** The real Toxiproxy's server, an oracle for the `server/` rows: `TOXIPROXY_BIN` (see shared/peers). */
+export function toxiproxyBinary(): string {
+  const binary = process.env['TOXIPROXY_BIN'];
+  if (binary === undefined || binary === '') throw new Error('TOXIPROXY_BIN is not set');
+  return binary;
 }
 
 export class Endpoints {
@@ -82,7 +90,11 @@ export class Endpoints {
     const child =
       target === 'pipe'
         ? await startPipeProxy(this.launch, backend.port, label)
-        : await startVaurien(this.launch, backend.port, [...vaurienArgs(protocol, target), ...extraArgs], label);
+        : target === 'vaurien-server'
+          ? await startVaurienServer(this.launch, backend.port, label)
+          : target === 'toxiproxy' || target === 'toxiproxy-latency0'
+            ? await startToxiproxy(toxiproxyBinary(), backend.port, target === 'toxiproxy' ? undefined : { type: 'latency', attributes: { latency: 0 } })
+            : await startVaurien(this.launch, backend.port, [...vaurienArgs(protocol, target), ...extraArgs], label);
     await this.check(protocol, target, child.port);
     await closedLoop({ port: child.port, connections: 8, pipeline: 4, seconds: this.warmSeconds, wire: wires[protocol] });
     return child;

@@ -197,6 +197,41 @@ export async function startVaurien(launch: ProxyLaunch, backendPort: number, arg
   return asChild(child, Number(/proxying \S+:(\d+) ->/.exec(output)?.[1]));
 }
 
+/** Adds a proxy (and a toxic) to a Toxiproxy-API server; resolves with the proxy's port. */
+async function addServerProxy(apiPort: number, backendPort: number, toxic: object | undefined): Promise<number> {
+  const api = `http://127.0.0.1:${apiPort}`;
+  const created = await fetch(`${api}/proxies`, { method: 'POST', body: JSON.stringify({ name: 'bench', listen: '127.0.0.1:0', upstream: `127.0.0.1:${backendPort}` }) });
+  if (created.status !== 201) throw new Error(`POST /proxies: ${created.status} ${await created.text()}`);
+  const { listen } = (await created.json()) as { listen: string };
+  if (toxic !== undefined) {
+    const added = await fetch(`${api}/proxies/bench/toxics`, { method: 'POST', body: JSON.stringify(toxic) });
+    if (added.status !== 200) throw new Error(`POST /toxics: ${added.status} ${await added.text()}`);
+  }
+  return Number(listen.split(':').at(-1));
+}
+
+/** `vaurien server` from its build, with one proxy in front of `backendPort` (the child's port is the proxy's). */
+export async function startVaurienServer(launch: ProxyLaunch, backendPort: number, label: string): Promise<Child> {
+  const bin = resolvePath(launch.distDir, 'bin/vaurien.js');
+  const { child, output } = await spawnAndWait(
+    process.execPath,
+    [...profileFlags(launch, label), ...VAURIEN_NODE_FLAGS, bin, 'server', '-host', '127.0.0.1', '-port', '0', '-seed', '1', '--log-level', 'error'],
+    /server on http:\/\/\S+:\d+/,
+    launch.profileDir !== undefined,
+  );
+  const apiPort = Number(/server on http:\/\/\S+:(\d+)/.exec(output)?.[1]);
+  return asChild(child, await addServerProxy(apiPort, backendPort, undefined));
+}
+
+/** The real toxiproxy-server (TOXIPROXY_BIN), with one proxy in front of `backendPort` and `toxic` on it. */
+export async function startToxiproxy(binary: string, backendPort: number, toxic: object | undefined): Promise<Child> {
+  const apiPort = await freePort();
+  const child = spawn(binary, ['-host', '127.0.0.1', '-port', String(apiPort)], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, LOG_LEVEL: 'error' } });
+  track(child);
+  await waitForPort(apiPort, child, 'toxiproxy-server');
+  return asChild(child, await addServerProxy(apiPort, backendPort, toxic));
+}
+
 /**
  * CPU time a process has used so far, µs, all its threads (from schedstat: nanoseconds, where
  * /proc/PID/stat only counts 10 ms ticks). Less disturbed by other load on the machine than a

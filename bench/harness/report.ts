@@ -38,7 +38,7 @@ export function buildRows(scenarios: readonly Scenario[], results: readonly Scen
       rows.push({
         scenario: result.id,
         protocol: result.protocol,
-        group: result.id.includes('chaos') ? 'chaos' : result.protocol,
+        group: result.id.startsWith('server/') ? 'server' : result.id.includes('chaos') ? 'chaos' : result.protocol,
         metric: spec.metric,
         label: spec.label,
         unit: spec.unit,
@@ -84,6 +84,9 @@ const SHORT: Readonly<Record<TargetName, string>> = {
   vaurien: 'vaurien',
   'vaurien-delay': 'dummy+delay',
   'vaurien-error': 'dummy+error',
+  'vaurien-server': 'v-server',
+  toxiproxy: 'toxiproxy',
+  'toxiproxy-latency0': 'toxi+lat0',
 };
 
 function short(target: TargetName): string {
@@ -100,12 +103,12 @@ function signed(value: number): string {
   return Number.isFinite(value) ? `${value >= 0 ? '+' : ''}${format(value)}` : '-';
 }
 
-/** The table: one line per row, continuation lines for a row's further checks. */
+/** The table: one line per row, continuation lines for a row's further checks (the `server/` rows apart: renderServerTable). */
 export function renderTable(rows: readonly ReportRow[]): string {
   const header = ['scenario', 'unit', 'direct', 'pipe', 'v-tcp', 'vaurien', 'chaos', 'v/direct', 'v/pipe', 'target', 'got', 'ok'];
   const lines: string[][] = [header];
   let lastGroup = '';
-  for (const row of rows) {
+  for (const row of rows.filter((candidate) => candidate.group !== 'server')) {
     if (row.group !== lastGroup && lines.length > 1) lines.push([]);
     lastGroup = row.group;
     const m = row.medians;
@@ -131,8 +134,43 @@ export function renderTable(rows: readonly ReportRow[]): string {
     ]);
     for (const check of more) lines.push(['', '', '', '', '', '', '', '', '', check.target, check.got, check.pass ? 'pass' : 'FAIL']);
   }
+  return fixedWidth(header, lines, new Set([0, 1, 9, 11]));
+}
+
+/**
+ * The `server/` rows: a `vaurien server` proxy with no toxic next to `vaurien --protocol tcp`
+ * and to the real Toxiproxy (no toxic, and a 0 ms latency toxic); s/x: how many times better
+ * the server's figure is than x's (> 1: better).
+ */
+export function renderServerTable(rows: readonly ReportRow[]): string {
+  const header = ['scenario', 'unit', 'vaurien', 'v-server', 'toxiproxy', 'toxi+lat0', 's/vaurien', 's/toxi', 's/toxi+lat0', 'target', 'got', 'ok'];
+  const lines: string[][] = [header];
+  for (const row of rows.filter((candidate) => candidate.group === 'server')) {
+    const m = row.medians;
+    const server = m['vaurien-server'];
+    const versus = (base: number | undefined): string => (server === undefined || base === undefined ? '' : betterRatio(row.higherIsBetter, server, base).toFixed(2));
+    const [first, ...more] = row.checks;
+    lines.push([
+      row.label,
+      row.unit,
+      format(m.vaurien),
+      format(server),
+      format(m.toxiproxy),
+      format(m['toxiproxy-latency0']),
+      versus(m.vaurien),
+      versus(m.toxiproxy),
+      versus(m['toxiproxy-latency0']),
+      first?.target ?? '',
+      first?.got ?? '',
+      first === undefined ? '' : first.pass ? 'pass' : 'FAIL',
+    ]);
+    for (const check of more) lines.push(['', '', '', '', '', '', '', '', '', check.target, check.got, check.pass ? 'pass' : 'FAIL']);
+  }
+  return lines.length === 1 ? '' : fixedWidth(header, lines, new Set([0, 1, 9, 11]));
+}
+
+function fixedWidth(header: readonly string[], lines: readonly string[][], leftAligned: ReadonlySet<number>): string {
   const widths = header.map((_, column) => Math.max(...lines.map((line) => (line[column] ?? '').length)));
-  const leftAligned = new Set([0, 1, 9, 11]);
   return lines
     .map((line) =>
       line.length === 0

@@ -6,9 +6,19 @@ import type { ProtocolName } from './wire.js';
 
 /**
  * Where the traffic goes: straight to the backend, through the bare pipe proxy, through
- * vaurien with `--protocol tcp`, with the protocol's own framing, or with chaos.
+ * vaurien with `--protocol tcp`, with the protocol's own framing, or with chaos; through a
+ * `vaurien server` proxy, or the real Toxiproxy's (with no toxic, or a 0 ms latency toxic).
  */
-export type TargetName = 'direct' | 'pipe' | 'vaurien-tcp' | 'vaurien' | 'vaurien-delay' | 'vaurien-error';
+export type TargetName =
+  | 'direct'
+  | 'pipe'
+  | 'vaurien-tcp'
+  | 'vaurien'
+  | 'vaurien-delay'
+  | 'vaurien-error'
+  | 'vaurien-server'
+  | 'toxiproxy'
+  | 'toxiproxy-latency0';
 
 export type Metrics = Readonly<Record<string, number>>;
 

@@ -11,6 +11,7 @@ import { concurrentScenario } from './concurrent.js';
 import { idleMemoryScenario } from './idle-memory.js';
 import { postgresScenarios } from './postgres.js';
 import { requestRateScenarios } from './request-rate.js';
+import { serverScenarios } from './server.js';
 
 /** Protocols with the whole set of scenarios (request rates, churn, idle memory); postgres has its own rows. */
 export const PROTOCOLS: readonly ProtocolName[] = ['tcp', 'http', 'redis', 'memcache'];
@@ -29,5 +30,7 @@ export function allScenarios(quick: boolean, connectionCap: number): Scenario[] 
     // 10 000 connections through each proxy, each answering, all held open together.
     ...PROTOCOLS.filter((protocol) => !quick || protocol === 'tcp').map((protocol) => idleMemoryScenario(protocol, quick, connectionCap)),
     ...(quick ? [] : [concurrentScenario(connectionCap)]),
+    // `vaurien server` against vaurien --protocol tcp and the real Toxiproxy (TOXIPROXY_BIN).
+    ...serverScenarios(quick),
   ];
 }

@@ -93,6 +93,9 @@ export async function parseCommandLine(argv: readonly string[], io: ProgramIo): 
       };
     });
 
+  // Listed for --help only: bin/vaurien.ts hands `vaurien server …` to server-program.ts first.
+  program.command('server').description("Run a Toxiproxy-compatible server (Toxiproxy's REST API and flags; see vaurien server --help)");
+
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {
@@ -186,18 +189,22 @@ function addPluginFlags(program: Command, generated: GeneratedFlag[]): void {
     for (const [key, spec] of Object.entries(table) as Array<[string, OptionSpec]>) {
       const prefixes = kind === 'behavior' ? ['behavior', 'handler'] : ['protocol'];
       const spellings = new Set([key.replaceAll('_', '-'), key]);
+      // `limit_data` takes `--behavior-limit_data-bytes` and `--behavior-limit-data-bytes`.
+      const names = new Set([name, name.replaceAll('_', '-')]);
       for (const prefix of prefixes) {
         for (const spelling of spellings) {
-          const flag = `--${prefix}-${name}-${spelling}`;
-          if (seen.has(flag)) continue;
-          seen.add(flag);
-          const option =
-            spec.type === 'bool'
-              ? new Option(`${flag} [true|false]`, spec.description)
-              : new Option(`${flag} <${valueName(spec)}>`, spec.description);
-          // Listed per plugin at the end of --help instead of in the long flag list.
-          program.addOption(option.hideHelp());
-          generated.push({ option, kind, name, key });
+          for (const named of names) {
+            const flag = `--${prefix}-${named}-${spelling}`;
+            if (seen.has(flag)) continue;
+            seen.add(flag);
+            const option =
+              spec.type === 'bool'
+                ? new Option(`${flag} [true|false]`, spec.description)
+                : new Option(`${flag} <${valueName(spec)}>`, spec.description);
+            // Listed per plugin at the end of --help instead of in the long flag list.
+            program.addOption(option.hideHelp());
+            generated.push({ option, kind, name, key });
+          }
         }
       }
     }

@@ -2,7 +2,7 @@
 // side of each exchange its behavior is drawn for (or, with `scope: 'stream'`, once per
 // direction of a connection) to the stream of that side's messages, so RxJS operators mean what
 // RxJS documents. `identity` means "pass through" and costs nothing (no Observable is made).
-import type { MonoTypeOperatorFunction, OperatorFunction } from 'rxjs';
+import type { MonoTypeOperatorFunction, Observable, OperatorFunction } from 'rxjs';
 import type { Logger } from '../log.js';
 import type { Rng } from '../rng.js';
 import type { Direction, Message } from './message.js';
@@ -47,6 +47,14 @@ export interface BehaviorContext<O extends OptionValues = OptionValues> {
    * `ignoreElements()` where a side may be big (see "What an operator holds" in `operator`).
    */
   readonly discard: OperatorFunction<Message, never>;
+  /**
+   * Stream behaviors: emits once, then completes, when the behavior is taken out of force on a
+   * connection that goes on (removed, or replaced by a new version of its options), just before
+   * its source completes. What follows it waits until it has emitted what it holds, so an
+   * operator that holds messages (a latency, a rate) should let them go at once: Toxiproxy's
+   * toxics do. Never emits for an exchange behavior, nor when the direction simply ends.
+   */
+  readonly takenOut: Observable<void>;
 }
 
 /**

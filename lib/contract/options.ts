@@ -22,6 +22,8 @@ export interface OptionSpec<V extends OptionValue = OptionValue> {
   readonly min?: number;
   /** Largest accepted value for numeric options (inclusive). */
   readonly max?: number;
+  /** The values a string option accepts (a toxic's `stream`: `upstream` or `downstream`). */
+  readonly choices?: readonly string[];
 }
 
 /**

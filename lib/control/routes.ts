@@ -123,6 +123,7 @@ export function describeBehavior(definition: BehaviorDefinition): unknown {
       description: spec.description,
       ...(spec.min !== undefined ? { min: spec.min } : {}),
       ...(spec.max !== undefined ? { max: spec.max } : {}),
+      ...(spec.choices !== undefined ? { choices: spec.choices } : {}),
     };
   }
   return { name: definition.name, description: definition.description, options };

@@ -40,9 +40,10 @@ function convert(spec: OptionSpec, raw: unknown, where: string): OptionValue {
       throw new UsageError(`${where}: expected a number, got ${shown}`);
     }
     case 'string': {
-      if (typeof raw === 'string') return raw;
-      if (typeof raw === 'number' || typeof raw === 'boolean') return String(raw);
-      throw new UsageError(`${where}: expected a string, got ${shown}`);
+      const text = typeof raw === 'string' ? raw : typeof raw === 'number' || typeof raw === 'boolean' ? String(raw) : undefined;
+      if (text === undefined) throw new UsageError(`${where}: expected a string, got ${shown}`);
+      if (spec.choices !== undefined && !spec.choices.includes(text)) throw new UsageError(`${where}: expected one of ${spec.choices.join(', ')}, got ${shown}`);
+      return text;
     }
   }
 }

@@ -2,7 +2,7 @@
 // (numbering, draws, pairing), each direction's flow (exchange stage, stream behaviors,
 // writer), the answer order of `ordered` protocols, and the control a behavior gets. The proxy's
 // Connection and a pipeline composed by hand (`createPipelines`) are both built on it.
-import { identity } from 'rxjs';
+import { identity, NEVER, Subject, type Observable } from 'rxjs';
 import type { BehaviorContext, BehaviorDefinition, ConnectionControl } from '../contract/behavior.js';
 import type { Direction, Message } from '../contract/message.js';
 import type { OptionValues } from '../contract/options.js';
@@ -179,7 +179,7 @@ export class ConnectionPipelines implements LedgerHooks, FlowHost {
   contextFor(exchange: number, direction: Direction, pick: ExchangePick, opener: Direction): BehaviorContext {
     const flow = this.flow(direction);
     const random = streamRng(this.options.seed, exchange, direction === 'request' ? 0 : 1);
-    return this.context(direction, exchange, opener, pick.choice.options, pick.exchangesSoFar, random, () => flow.exchanges.runOf(exchange));
+    return this.context(direction, exchange, opener, pick.choice.options, pick.exchangesSoFar, random, () => flow.exchanges.runOf(exchange), NEVER);
   }
 
   // ----- FlowHost -----
@@ -248,12 +248,17 @@ export class ConnectionPipelines implements LedgerHooks, FlowHost {
   private streamEntry(behavior: StreamBehavior, direction: Direction): StreamEntry {
     let run: OperatorRun | undefined;
     const random = streamRng(this.options.seed, 0, direction === 'request' ? 0 : 1, nameNumber(behavior.key));
-    const context = this.context(direction, 0, 'request', behavior.options, 0, random, () => run);
+    const takenOut = new Subject<void>();
+    const context = this.context(direction, 0, 'request', behavior.options, 0, random, () => run, takenOut);
     return {
       key: behavior.key,
       version: behavior.version,
       operator: behavior.definition.operator(context),
       attach: (made) => (run = made),
+      takenOut: () => {
+        takenOut.next();
+        takenOut.complete();
+      },
     };
   }
 
@@ -265,6 +270,7 @@ export class ConnectionPipelines implements LedgerHooks, FlowHost {
     exchangesSoFar: number,
     rng: Rng,
     run: () => OperatorRun | undefined,
+    takenOut: Observable<void>,
   ): BehaviorContext {
     return {
       direction,
@@ -277,6 +283,7 @@ export class ConnectionPipelines implements LedgerHooks, FlowHost {
       log: this.options.log,
       exchangesSoFar,
       discard: discardInto(run),
+      takenOut,
     };
   }
 

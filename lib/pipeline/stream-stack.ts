@@ -14,6 +14,8 @@ export interface StreamEntry {
   readonly operator: MessageOperator;
   /** Told the run the operator was subscribed in (for `context.discard`). */
   attach(run: OperatorRun): void;
+  /** Told it is taken out of force, before its source completes (`context.takenOut`). */
+  takenOut?(): void;
 }
 
 /** Where a stack writes, and what it reports. */
@@ -195,6 +197,7 @@ export class StreamStack {
     if (holder !== undefined) holder.next = gate;
     this.redirect(node, gate);
     this.draining.add(node);
+    node.entry.takenOut?.();
     node.run.end();
     if (node.run.isFinished) this.finished(node, undefined);
   }

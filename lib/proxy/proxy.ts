@@ -18,6 +18,7 @@ import { Protocol } from '../registry/protocols.js';
 import { deriveSeed, randomSeed } from '../rng.js';
 import { formatHostPort, parseHostPort, type HostPort } from './address.js';
 import { BackendPool } from './backend-pool.js';
+import type { BehaviorSource } from './behavior-source.js';
 import type { StreamBehavior } from '../pipeline/connection-pipelines.js';
 import { Connection, type ExchangeEvent, type RngSource } from './connection.js';
 
@@ -60,6 +61,8 @@ export interface ProxyOptions {
   readonly log?: Logger;
   /** Called for every exchange with the behavior it got (off the hot path when absent). */
   readonly onExchange?: (event: ExchangeEvent) => void;
+  /** Behaviors drawn by something else than the weighted set (a `vaurien server` proxy's toxics). */
+  readonly behaviors?: BehaviorSource;
 }
 
 export interface BehaviorSetting {
@@ -92,6 +95,7 @@ export class VaurienProxy {
   private readonly onExchange: ((event: ExchangeEvent) => void) | undefined;
   private readonly pool: BackendPool | undefined;
   private readonly sweep: DeadlineSweep;
+  private readonly source: BehaviorSource | undefined;
   /** What every connection calls to draw an exchange's behavior: one function for all of them. */
   private readonly chooseForConnection = (source: RngSource): ExchangePick | undefined => this.choose(source);
   private readonly streamsForConnection = (connection: Connection): readonly StreamBehavior[] => this.streamBehaviorsFor(connection);
@@ -119,6 +123,7 @@ export class VaurienProxy {
     this.sweep = new DeadlineSweep(this.timeoutMs, this.connections);
     this.backlog = options.backlog ?? 8192;
     this.onExchange = options.onExchange;
+    this.source = options.behaviors;
     this.pool = this.createPool(options);
     for (const [name, raw] of Object.entries(options.behaviorOptions ?? {})) {
       const definition = Behavior.require(name, `--behavior-${name}`);
@@ -213,6 +218,11 @@ export class VaurienProxy {
     return this.backend;
   }
 
+  /** Puts the stream behaviors in force again on open connections (the `behaviors` source changed). */
+  refreshStreamBehaviors(): void {
+    for (const connection of this.connections) connection.setStreamBehaviors(this.streamBehaviorsFor(connection));
+  }
+
   stats(): StatsSnapshot {
     return this.statsCounters.snapshot();
   }
@@ -267,6 +277,7 @@ export class VaurienProxy {
    * chance, drawn once per connection (from its seeded randomness) and kept while it stays in force.
    */
   private streamBehaviorsFor(connection: Connection): readonly StreamBehavior[] {
+    if (this.source !== undefined) return this.source.streamBehaviors(connection);
     const choices = this.plan.streamChoices;
     if (choices.length === 0) return NO_STREAMS;
     const behaviors: StreamBehavior[] = [];
@@ -284,6 +295,11 @@ export class VaurienProxy {
   }
 
   private choose(source: RngSource): ExchangePick | undefined {
+    if (this.source !== undefined) {
+      const pick = this.source.choose(source);
+      this.statsCounters.countExchange(pick?.choice.definition.name ?? 'dummy');
+      return pick;
+    }
     if (this.plan.isAllDummy) {
       this.statsCounters.countExchange('dummy');
       return undefined;

@@ -25,7 +25,7 @@ test('every malformed behavior request gets a 400 naming the field, and changes 
     [[1, 2], 'body', /expected a JSON object/],
     [{ sleep: 2 }, 'name', /missing "name"/],
     [{ name: 42 }, 'name', /expected a behavior name/],
-    [{ name: 'nope' }, 'name', /unknown behavior "nope" \(known: abort, blackout, delay, dummy, error, hang, transient/],
+    [{ name: 'nope' }, 'name', /unknown behavior "nope" \(known: abort, bandwidth, blackout, delay, dummy, error, hang, latency, limit_data, noop, reset_peer, slicer, slow_close, timeout, transient/],
     [{ name: 'delay', sleep: 'soon' }, 'sleep', /delay\.sleep: expected a number, got "soon"/],
     [{ name: 'delay', sleep: -1 }, 'sleep', /delay\.sleep: must be at least 0, got -1/],
     [{ name: 'delay', before: 'maybe' }, 'before', /expected true or false/],

@@ -61,7 +61,7 @@ const usageMistakes: Array<[string[], RegExp]> = [
   [['--backend', 'host:99999'], /--backend: port must be 0-65535/],
   [['--behavior', '60:delay,50:error'], /more than 100/],
   [['--behavior', 'twenty:delay'], /--behavior: malformed entry/],
-  [['--behavior', '20:nope'], /unknown behavior "nope" \(known: abort, blackout, delay, dummy, error, hang, transient/],
+  [['--behavior', '20:nope'], /unknown behavior "nope" \(known: abort, bandwidth, blackout, delay, dummy, error, hang, latency, limit_data, noop, reset_peer, slicer, slow_close, timeout, transient/],
   [['--protocol', 'ldap'], /unknown protocol "ldap" \(known: .*tcp/],
   [['--behavior-delay-sleep', 'abc'], /--behavior-delay-sleep: expected a number, got "abc"/],
   [['--behavior-delay-sleep', '-1'], /--behavior-delay-sleep: must be at least 0/],

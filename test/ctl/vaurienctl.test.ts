@@ -50,7 +50,7 @@ async function harness(t: TestContext, token?: string): Promise<{ api: ApiHarnes
 test('list-behaviors, set-behavior and get-behavior print what the original printed', async (t) => {
   const { api, at } = await harness(t);
   const list = await vaurienctl([...at, 'list-behaviors']);
-  assert.deepEqual(list, { code: 0, stdout: 'abort, blackout, delay, dummy, error, hang, transient\n', stderr: '' });
+  assert.deepEqual(list, { code: 0, stdout: 'abort, bandwidth, blackout, delay, dummy, error, hang, latency, limit_data, noop, reset_peer, slicer, slow_close, timeout, transient\n', stderr: '' });
 
   assert.deepEqual(await vaurienctl([...at, 'set-behavior', 'blackout']), { code: 0, stdout: 'Behavior changed to "blackout"\n', stderr: '' });
   assert.deepEqual(await vaurienctl([...at, 'get-behavior']), { code: 0, stdout: 'blackout\n', stderr: '' });
@@ -143,7 +143,7 @@ test('a request the API calls invalid prints its reason in one line and exits 2'
   assert.equal(unknown.code, 2);
   assert.equal(
     unknown.stderr,
-    'vaurienctl: the control API refused the request (400): unknown behavior "nope" (known: abort, blackout, delay, dummy, error, hang, transient)\n',
+    'vaurienctl: the control API refused the request (400): unknown behavior "nope" (known: abort, bandwidth, blackout, delay, dummy, error, hang, latency, limit_data, noop, reset_peer, slicer, slow_close, timeout, transient)\n',
   );
   const badValue = await vaurienctl([...at, 'set-behavior', 'delay', '--sleep', 'soon']);
   assert.equal(badValue.code, 2);
@@ -196,7 +196,7 @@ test('against a real `vaurien --http` on localhost, with the default --host', as
   const pid = await startProxy({ proxyPort: await free(), backendHost: '127.0.0.1', backendPort: echo.port, httpPort });
   t.after(() => stopProxy(pid));
   const port = ['--port', String(httpPort)];
-  assert.equal((await vaurienctl([...port, 'list-behaviors'])).stdout, 'abort, blackout, delay, dummy, error, hang, transient\n');
+  assert.equal((await vaurienctl([...port, 'list-behaviors'])).stdout, 'abort, bandwidth, blackout, delay, dummy, error, hang, latency, limit_data, noop, reset_peer, slicer, slow_close, timeout, transient\n');
   assert.equal((await vaurienctl([...port, 'set-behavior', 'blackout'])).stdout, 'Behavior changed to "blackout"\n');
   assert.equal((await vaurienctl([...port, 'get-behavior'])).stdout, 'blackout\n');
   assert.equal((await vaurienctl([...port, 'get-backend'])).stdout, `127.0.0.1:${echo.port}\n`);

@@ -2,6 +2,7 @@
 // messages of one side as marble letters, and a context whose connection records what the
 // behavior asked of it, at which virtual time.
 import assert from 'node:assert/strict';
+import { NEVER, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import type { BehaviorContext, BehaviorDefinition } from '../../lib/contract/behavior.js';
 import type { Direction, Message } from '../../lib/contract/message.js';
@@ -46,7 +47,7 @@ export function marbleContext<O extends OptionValues>(
   scheduler: TestScheduler,
   behavior: BehaviorDefinition<O>,
   protocol: ProtocolDefinition,
-  settings: { direction: Direction; options?: Partial<O>; exchangesSoFar?: number; opener?: Direction },
+  settings: { direction: Direction; options?: Partial<O>; exchangesSoFar?: number; opener?: Direction; takenOut?: Observable<void> },
 ): MarbleContext<O> {
   const calls: ControlCall[] = [];
   const record = (call: ControlCall['call'], extra: Omit<ControlCall, 'at' | 'call'> = {}): void => {
@@ -69,6 +70,7 @@ export function marbleContext<O extends OptionValues>(
     exchangesSoFar: settings.exchangesSoFar ?? 0,
     // Outside an engine there is no run to let go of: it drops, as the engine's does.
     discard: discardInto(() => undefined),
+    takenOut: settings.takenOut ?? NEVER,
   };
   return { context, calls };
 }

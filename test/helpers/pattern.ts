@@ -7,6 +7,12 @@ import type { Socket } from 'node:net';
 const BLOCK = randomBytes(1024 * 1024 + 7);
 const WRITE_BYTES = 64 * 1024;
 
+/** The `length` bytes of the pattern that start at `offset` (a view: at most the rest of one block). */
+export function patternSlice(offset: number, length: number): Buffer {
+  const at = offset % BLOCK.length;
+  return BLOCK.subarray(at, at + Math.min(length, BLOCK.length - at));
+}
+
 /** Writes `total` bytes of the pattern, honouring backpressure; `sent` is readable at any time. */
 export interface PatternSource {
   readonly sent: () => number;

@@ -2,7 +2,7 @@
 // onAfterHandle follows forwarded messages, and that hooks get the whole behavior context.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { identity, ignoreElements, lastValueFrom, of, toArray } from 'rxjs';
+import { identity, ignoreElements, lastValueFrom, NEVER, of, toArray } from 'rxjs';
 import { Behavior, defineHookBehavior, isHookBehavior, type BehaviorContext, type Message } from '../../lib/index.js';
 import { silentLogger } from '../../lib/log.js';
 import { createRng } from '../../lib/rng.js';
@@ -31,6 +31,7 @@ function contextFor(direction: 'request' | 'response', replies: Buffer[] = []): 
     log: silentLogger,
     exchangesSoFar: 0,
     discard: ignoreElements(),
+    takenOut: NEVER,
   };
 }
 

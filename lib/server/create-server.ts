@@ -1,0 +1,101 @@
+// A Toxiproxy-compatible server in this process: the REST API on host:port (port 0: any free
+// port) and the proxies it manages, each a VaurienProxy. `vaurien server` runs this; tests
+// can too. Proxies given at start (a config file, or `proxies`) are up when it resolves.
+import type { Server } from 'node:http';
+import { UsageError } from '../cli/usage-error.js';
+import { silentLogger, type Logger } from '../log.js';
+import type { HostPort } from '../proxy/address.js';
+import { randomSeed } from '../rng.js';
+import { readServerConfig } from './config-file.js';
+import { createHttpServer } from './http-server.js';
+import { ProxyRegistry } from './proxy-registry.js';
+import { createRoutes } from './routes.js';
+import { ToxiproxyError } from './toxiproxy-error.js';
+
+export interface ServerOptions {
+  /** Where the API listens; default `localhost`. */
+  readonly host?: string;
+  /** Default 8474, Toxiproxy's; 0 picks a free port. */
+  readonly port?: number;
+  /** Seeds every draw (toxicity, jitter, slicer sizes); random (and readable on `seed`) when absent. */
+  readonly seed?: number;
+  /** A Toxiproxy JSON config file: an array of proxies, each may carry `toxics`. */
+  readonly config?: string;
+  /** The same, given as values. */
+  readonly proxies?: readonly unknown[];
+  /** When set, every request needs `Authorization: Bearer <token>`. */
+  readonly token?: string;
+  readonly log?: Logger;
+}
+
+export interface ToxiproxyServer {
+  /** Where the API listens (the real port when 0 was asked). */
+  readonly address: HostPort;
+  /** `http://host:port`, for a Toxiproxy client. */
+  readonly url: string;
+  readonly seed: number;
+  readonly registry: ProxyRegistry;
+  /** Stops the API and every proxy (their connections close). */
+  close(): Promise<void>;
+}
+
+/** @example const server = await createServer({ port: 0 }); const toxiproxy = new Toxiproxy(server.url); */
+export async function createServer(options: ServerOptions = {}): Promise<ToxiproxyServer> {
+  const log = options.log ?? silentLogger;
+  const seed = options.seed ?? randomSeed();
+  const registry = new ProxyRegistry({ serverSeed: seed, log });
+  const declared = [...(options.config !== undefined ? (readServerConfig(options.config) as unknown[]) : []), ...(options.proxies ?? [])];
+  if (declared.length > 0) {
+    const where = options.config !== undefined ? `--config ${options.config}` : 'proxies';
+    const populated = await registry.populate(declared).catch((error: unknown) => {
+      throw error instanceof ToxiproxyError ? new UsageError(`${where}: ${error.message}`) : error;
+    });
+    if (populated.error !== undefined) {
+      await registry.close();
+      throw new UsageError(`${where}: ${populated.error.message}`);
+    }
+  }
+  const http = createHttpServer({ routes: createRoutes(registry), token: options.token, log });
+  const host = options.host ?? 'localhost';
+  const port = options.port ?? 8474;
+  try {
+    await listen(http, host, port);
+  } catch (error) {
+    await registry.close();
+    throw error;
+  }
+  const bound = http.address();
+  const address: HostPort = bound !== null && typeof bound === 'object' ? { host: bound.address, port: bound.port } : { host, port };
+  const shown = address.host.includes(':') ? `[${address.host}]` : address.host;
+  return {
+    address,
+    url: `http://${shown}:${address.port}`,
+    seed,
+    registry,
+    async close() {
+      const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+      http.closeIdleConnections();
+      const force = setTimeout(() => http.closeAllConnections(), 1000);
+      await registry.close();
+      await closed;
+      clearTimeout(force);
+    },
+  };
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      const where = `--host/--port ${host.includes(':') ? `[${host}]` : host}:${port}`;
+      if (error.code === 'EADDRINUSE') reject(new UsageError(`${where}: address already in use`));
+      else if (error.code === 'EACCES') reject(new UsageError(`${where}: permission denied`));
+      else if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') reject(new UsageError(`${where}: no such local address`));
+      else reject(error);
+    };
+    server.once('error', onError);
+    server.listen({ host, port }, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,122 @@
+// Toxiproxy 2.12's REST API, path for path: each route reads the request and answers with
+// Toxiproxy's status and JSON (its field order, its error messages). The transport (bodies,
+// tokens, user agents, error shapes) is http-server.ts's job.
+import type { PopulateResult, ProxyRegistry } from './proxy-registry.js';
+import type { ServerProxy } from './server-proxy.js';
+import { ToxiproxyError } from './toxiproxy-error.js';
+import { METRICS_CONTENT_TYPE, renderMetrics } from './metrics.js';
+
+/** What a route answers: JSON (compact, as Go writes it), text, or nothing. */
+export type Answer =
+  | { readonly status: number; readonly json: unknown; readonly contentType?: string }
+  | { readonly status: number; readonly text: string; readonly contentType: string }
+  | { readonly status: number };
+
+/** The request as a route sees it: its path parameters and its body, parsed when asked (a 404 comes before a bad body). */
+export interface RouteRequest {
+  readonly params: readonly string[];
+  body(): unknown;
+}
+
+export type Handler = (request: RouteRequest) => Answer | Promise<Answer>;
+
+interface Route {
+  readonly pattern: RegExp;
+  readonly methods: Readonly<Record<string, Handler>>;
+}
+
+export const TOXIPROXY_VERSION = '2.12.0';
+
+export function createRoutes(registry: ProxyRegistry): readonly Route[] {
+  const proxyJson = (name: string): Answer => ({ status: 200, json: registry.get(name).json() });
+  return [
+    { pattern: /^\/version$/, methods: { GET: () => ({ status: 200, text: `{"version": "${TOXIPROXY_VERSION}"}\n`, contentType: 'application/json;charset=utf-8' }) } },
+    { pattern: /^\/reset$/, methods: { POST: async () => (await registry.reset(), { status: 204 }) } },
+    {
+      pattern: /^\/proxies$/,
+      methods: {
+        // Go writes a map with its keys sorted.
+        GET: () => ({ status: 200, json: Object.fromEntries(sortedByName(registry.all()).map((proxy) => [proxy.name, proxy.json()])) }),
+        POST: async ({ body }) => ({ status: 201, json: (await registry.create(body())).json() }),
+      },
+    },
+    {
+      pattern: /^\/populate$/,
+      methods: {
+        POST: async ({ body }) => {
+          let populated: PopulateResult;
+          try {
+            populated = await registry.populate(body());
+          } catch (error) {
+            // Its own errors carry `proxies` too, and go out as JSON (not through http.Error).
+            if (error instanceof ToxiproxyError) return { status: error.status, json: { ...error.body, proxies: null } };
+            throw error;
+          }
+          const { proxies, error } = populated;
+          // Toxiproxy answers `null` for no proxies, and puts the error beside them.
+          const list = proxies.length === 0 ? null : proxies.map((proxy) => proxy.json());
+          return error === undefined ? { status: 201, json: { proxies: list } } : { status: error.status, json: { ...error.body, proxies: list } };
+        },
+      },
+    },
+    {
+      pattern: /^\/proxies\/([^/]+)$/,
+      methods: {
+        GET: ({ params }) => proxyJson(params[0] as string),
+        POST: async ({ params, body }) => ({ status: 200, json: (await registry.update(params[0] as string, body())).json() }),
+        PATCH: async ({ params, body }) => ({ status: 200, json: (await registry.update(params[0] as string, body())).json() }),
+        DELETE: async ({ params }) => (await registry.remove(params[0] as string), { status: 204 }),
+      },
+    },
+    {
+      pattern: /^\/proxies\/([^/]+)\/toxics$/,
+      methods: {
+        GET: ({ params }) => {
+          const proxy = registry.get(params[0] as string);
+          return { status: 200, json: proxy.listToxics().map((toxic) => proxy.toxicJson(toxic)) };
+        },
+        // 200, not 201: Toxiproxy's answer to a new toxic.
+        POST: ({ params, body }) => {
+          const proxy = registry.get(params[0] as string);
+          return { status: 200, json: proxy.toxicJson(proxy.addToxic(body())) };
+        },
+      },
+    },
+    {
+      pattern: /^\/proxies\/([^/]+)\/toxics\/([^/]+)$/,
+      methods: {
+        GET: ({ params }) => {
+          const proxy = registry.get(params[0] as string);
+          return { status: 200, json: proxy.toxicJson(proxy.toxic(params[1] as string)) };
+        },
+        POST: ({ params, body }) => updateToxic(registry, params, body),
+        PATCH: ({ params, body }) => updateToxic(registry, params, body),
+        DELETE: ({ params }) => {
+          registry.get(params[0] as string).removeToxic(params[1] as string);
+          return { status: 204 };
+        },
+      },
+    },
+    { pattern: /^\/metrics$/, methods: { GET: () => ({ status: 200, text: renderMetrics(registry.all()), contentType: METRICS_CONTENT_TYPE }) } },
+  ];
+}
+
+function sortedByName(proxies: readonly ServerProxy[]): readonly ServerProxy[] {
+  return [...proxies].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+function updateToxic(registry: ProxyRegistry, params: readonly string[], body: () => unknown): Answer {
+  const proxy = registry.get(params[0] as string);
+  return { status: 200, json: proxy.toxicJson(proxy.updateToxic(params[1] as string, body())) };
+}
+
+/** The route of `method path`: its handler and parameters, `405` when the path exists but not the method, undefined for a 404. */
+export function findRoute(routes: readonly Route[], method: string, path: string): { readonly handler: Handler; readonly params: readonly string[] } | 405 | undefined {
+  for (const route of routes) {
+    const match = route.pattern.exec(path);
+    if (match === null) continue;
+    const handler = route.methods[method];
+    return handler === undefined ? 405 : { handler, params: match.slice(1) };
+  }
+  return undefined;
+}

@@ -1,0 +1,90 @@
+// A server proxy's toxics as its connections' behaviors (a BehaviorSource): stream toxics drawn
+// once per connection, behavior toxics per exchange on a framed protocol (per connection on tcp),
+// in the order added, upstream first; every draw from the connection's seeded generator.
+import type { BehaviorChoice } from '../choose/picker.js';
+import type { StreamBehavior } from '../pipeline/connection-pipelines.js';
+import type { ExchangePick } from '../pipeline/exchanges.js';
+import type { BehaviorSource } from '../proxy/behavior-source.js';
+import type { RngSource } from '../proxy/connection.js';
+import { toxicOptions, type Toxic } from './toxic.js';
+
+const NONE: readonly StreamBehavior[] = [];
+
+export class ToxicSource implements BehaviorSource {
+  private streamToxics: readonly Toxic[] = [];
+  private exchangeToxics: readonly Toxic[] = [];
+  /** Per connection, per toxic revision: was it drawn (kept while the toxic stays as it is). */
+  private readonly draws = new WeakMap<RngSource, Map<number, boolean>>();
+  /** Exchanges each behavior toxic was given, for `warmup` and `agitate` (per proxy, as vaurien counts). */
+  private readonly counts = new Map<string, number>();
+  private readonly choices = new WeakMap<Toxic, BehaviorChoice>();
+
+  constructor(private readonly perExchange: boolean) {}
+
+  /** The proxy's toxics changed: `toxics` in the order they apply. */
+  update(toxics: readonly Toxic[]): void {
+    this.streamToxics = toxics.filter((toxic) => toxic.definition.scope === 'stream');
+    this.exchangeToxics = toxics.filter((toxic) => toxic.definition.scope !== 'stream');
+  }
+
+  streamBehaviors(connection: RngSource): readonly StreamBehavior[] {
+    if (this.streamToxics.length === 0) return NONE;
+    const behaviors: StreamBehavior[] = [];
+    for (const toxic of this.streamToxics) {
+      if (this.drawnFor(connection, toxic)) {
+        behaviors.push({ key: toxic.name, version: toxic.revision, definition: toxic.definition, options: toxicOptions(toxic) });
+      }
+    }
+    return behaviors;
+  }
+
+  choose(connection: RngSource): ExchangePick | undefined {
+    const toxics = this.exchangeToxics;
+    if (toxics.length === 0) return undefined;
+    let pick: ExchangePick | undefined;
+    // Built from the last: each pick's `then` is the toxic added after it.
+    const chosen = toxics.filter((toxic) => (this.perExchange ? draw(connection, toxic.toxicity) : this.drawnFor(connection, toxic)));
+    for (let at = chosen.length - 1; at >= 0; at--) {
+      const toxic = chosen[at] as Toxic;
+      const exchangesSoFar = this.counts.get(toxic.name) ?? 0;
+      this.counts.set(toxic.name, exchangesSoFar + 1);
+      pick = { choice: this.choiceOf(toxic), exchangesSoFar, then: pick };
+    }
+    return pick;
+  }
+
+  /** A toxic was removed: its counts start again if it comes back. */
+  forget(name: string): void {
+    this.counts.delete(name);
+  }
+
+  private choiceOf(toxic: Toxic): BehaviorChoice {
+    let choice = this.choices.get(toxic);
+    if (choice === undefined) {
+      choice = { definition: toxic.definition, options: toxicOptions(toxic), weight: toxic.toxicity * 100 };
+      this.choices.set(toxic, choice);
+    }
+    return choice;
+  }
+
+  private drawnFor(connection: RngSource, toxic: Toxic): boolean {
+    let drawn = this.draws.get(connection);
+    if (drawn === undefined) {
+      drawn = new Map();
+      this.draws.set(connection, drawn);
+    }
+    let hit = drawn.get(toxic.revision);
+    if (hit === undefined) {
+      hit = draw(connection, toxic.toxicity);
+      drawn.set(toxic.revision, hit);
+    }
+    return hit;
+  }
+}
+
+/** Toxiproxy's test: a draw in [0, 1) below the toxicity (1 always, 0 never, no draw for either). */
+function draw(connection: RngSource, toxicity: number): boolean {
+  if (toxicity >= 1) return true;
+  if (toxicity <= 0) return false;
+  return connection.rng.float() < toxicity;
+}

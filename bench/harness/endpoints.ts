@@ -30,6 +30,14 @@ function vaurienArgs(protocol: ProtocolName, target: TargetName): string[] {
   }
 }
 
+/** True when the real Toxiproxy can be a target (`TOXIPROXY_BIN` is set): the tcp, http and redis rows then run it too. */
+export const TOXIPROXY_ON = (process.env['TOXIPROXY_BIN'] ?? '') !== '';
+
+/** `targets`, with the real Toxiproxy (no toxic, in front of the same backend) when it can run. */
+export function withToxiproxy<T extends string>(targets: readonly T[]): Array<T | 'toxiproxy'> {
+  return TOXIPROXY_ON ? [...targets, 'toxiproxy'] : [...targets];
+}
+
 /** The real Toxiproxy's server, an oracle for the `server/` rows: `TOXIPROXY_BIN` (see shared/peers). */
 export function toxiproxyBinary(): string {
   const binary = process.env['TOXIPROXY_BIN'];

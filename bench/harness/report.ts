@@ -105,7 +105,7 @@ function signed(value: number): string {
 
 /** The table: one line per row, continuation lines for a row's further checks (the `server/` rows apart: renderServerTable). */
 export function renderTable(rows: readonly ReportRow[]): string {
-  const header = ['scenario', 'unit', 'direct', 'pipe', 'v-tcp', 'vaurien', 'chaos', 'v/direct', 'v/pipe', 'target', 'got', 'ok'];
+  const header = ['scenario', 'unit', 'direct', 'pipe', 'v-tcp', 'vaurien', 'chaos', 'toxiproxy', 'v/direct', 'v/pipe', 'v/toxi', 'target', 'got', 'ok'];
   const lines: string[][] = [header];
   let lastGroup = '';
   for (const row of rows.filter((candidate) => candidate.group !== 'server')) {
@@ -117,6 +117,7 @@ export function renderTable(rows: readonly ReportRow[]): string {
     // Latency rows: the added µs vs direct is the figure people ask for; other rows: the ratio.
     const versusDirect = m.direct === undefined || vaurien === undefined ? '' : row.unit === 'µs' ? signed(vaurien - m.direct) : betterRatio(row.higherIsBetter, vaurien, m.direct).toFixed(2);
     const versusPipe = m.pipe === undefined || vaurien === undefined ? '' : betterRatio(row.higherIsBetter, vaurien, m.pipe).toFixed(2);
+    const versusToxiproxy = m.toxiproxy === undefined || vaurien === undefined ? '' : betterRatio(row.higherIsBetter, vaurien, m.toxiproxy).toFixed(2);
     const [first, ...more] = row.checks;
     lines.push([
       `${row.protocol} ${row.label}`,
@@ -126,15 +127,17 @@ export function renderTable(rows: readonly ReportRow[]): string {
       format(m['vaurien-tcp']),
       format(vaurien),
       chaos === undefined ? '' : format(chaos),
+      m.toxiproxy === undefined ? '' : format(m.toxiproxy),
       versusDirect,
       versusPipe,
+      versusToxiproxy,
       first?.target ?? '',
       first?.got ?? '',
       first === undefined ? '' : first.pass ? 'pass' : 'FAIL',
     ]);
-    for (const check of more) lines.push(['', '', '', '', '', '', '', '', '', check.target, check.got, check.pass ? 'pass' : 'FAIL']);
+    for (const check of more) lines.push(['', '', '', '', '', '', '', '', '', '', '', check.target, check.got, check.pass ? 'pass' : 'FAIL']);
   }
-  return fixedWidth(header, lines, new Set([0, 1, 9, 11]));
+  return fixedWidth(header, lines, new Set([0, 1, 11, 13]));
 }
 
 /**

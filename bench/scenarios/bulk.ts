@@ -1,13 +1,15 @@
-// Bulk throughput through an echo backend, 1 and 8 streams. Target: ≥ 1.1× the pipe proxy.
+// Bulk throughput through an echo backend, 1 and 8 streams. Targets: ≥ 1.1× the pipe proxy
+// (issue #5), and with TOXIPROXY_BIN ≥ 1.25× the real Toxiproxy and ≥ the pipe proxy (#19).
 import { bulk } from '../load/bulk.js';
 import { cpuMicros } from '../harness/processes.js';
-import type { Scenario } from '../harness/scenario.js';
+import type { Check, Scenario } from '../harness/scenario.js';
+import { TOXIPROXY_ON, withToxiproxy } from '../harness/endpoints.js';
 
 function bulkScenario(streams: number): Scenario {
   return {
     id: `tcp/bulk-${streams}`,
     protocol: 'tcp',
-    targets: ['direct', 'pipe', 'vaurien'],
+    targets: withToxiproxy(['direct', 'pipe', 'vaurien'] as const),
     warmup: true,
     async run(target, { endpoints, seconds }) {
       const { port, pid } = await endpoints.get('tcp', target);
@@ -21,11 +23,16 @@ function bulkScenario(streams: number): Scenario {
         label: `bulk, ${streams} stream${streams === 1 ? '' : 's'}`,
         unit: 'MB/s',
         higherIsBetter: true,
-        checks: [{ kind: 'ratio', target: 'vaurien', base: 'pipe', min: 1.1 }],
+        checks: [{ kind: 'ratio', target: 'vaurien', base: 'pipe', min: 1.1 }, ...versusToxiproxy(1.25)],
       },
-      { metric: 'cpu', label: `CPU per MB, ${streams} stream${streams === 1 ? '' : 's'}`, unit: 'µs cpu', higherIsBetter: false, compareAs: 'absolute' },
+      { metric: 'cpu', label: `CPU per MB, ${streams} stream${streams === 1 ? '' : 's'}`, unit: 'µs cpu', higherIsBetter: false, compareAs: 'absolute', checks: versusToxiproxy(1) },
     ],
   };
 }
 
 export const bulkScenarios: readonly Scenario[] = [bulkScenario(1), bulkScenario(8)];
+
+/** vaurien at least `min` times as good as the real Toxiproxy, when it runs. */
+export function versusToxiproxy(min: number): Check[] {
+  return TOXIPROXY_ON ? [{ kind: 'ratio', target: 'vaurien', base: 'toxiproxy', min }] : [];
+}

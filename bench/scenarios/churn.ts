@@ -1,9 +1,12 @@
-// Connection churn: a new connection per request, 16 at a time. The issue's target for tcp:
-// ≥ 1.3× the bare pipe proxy; the framing protocols' rows are for information.
+// Connection churn: a new connection per request, 16 at a time. Targets for tcp: ≥ 1.3× the bare
+// pipe proxy (issue #5); with TOXIPROXY_BIN ≥ 1.25× the real Toxiproxy and CPU per connection
+// under the pipe proxy's (#19). The framing protocols' rows: ahead of Toxiproxy.
 import { churn } from '../load/churn.js';
 import { cpuMicros } from '../harness/processes.js';
 import type { Scenario } from '../harness/scenario.js';
 import { wires, type ProtocolName } from '../harness/wire.js';
+import { withToxiproxy } from '../harness/endpoints.js';
+import { versusToxiproxy } from './bulk.js';
 import { cpuRow } from './request-rate.js';
 
 const CONCURRENCY = 16;
@@ -12,7 +15,7 @@ export function churnScenario(protocol: ProtocolName): Scenario {
   return {
     id: `${protocol}/churn`,
     protocol,
-    targets: ['direct', 'pipe', 'vaurien'],
+    targets: withToxiproxy(['direct', 'pipe', 'vaurien'] as const),
     warmup: true,
     async run(target, { endpoints, seconds }) {
       const { port, pid } = await endpoints.get(protocol, target);
@@ -26,9 +29,9 @@ export function churnScenario(protocol: ProtocolName): Scenario {
         label: `churn, ${CONCURRENCY} at a time`,
         unit: 'conn/s',
         higherIsBetter: true,
-        checks: protocol === 'tcp' ? [{ kind: 'ratio', target: 'vaurien', base: 'pipe', min: 1.3 }] : [],
+        checks: protocol === 'tcp' ? [{ kind: 'ratio', target: 'vaurien', base: 'pipe', min: 1.3 }, ...versusToxiproxy(1.25)] : versusToxiproxy(1),
       },
-      cpuRow('CPU per conn, churn'),
+      { ...cpuRow('CPU per conn, churn'), checks: protocol === 'tcp' ? [{ kind: 'ratio', target: 'vaurien', base: 'pipe', min: 1 }, ...versusToxiproxy(1)] : versusToxiproxy(1) },
     ],
   };
 }

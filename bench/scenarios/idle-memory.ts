@@ -8,6 +8,8 @@ import { closeAll, openMany } from '../load/open-many.js';
 import { rssKiB } from '../harness/processes.js';
 import type { Check, Scenario } from '../harness/scenario.js';
 import { wires, type ProtocolName } from '../harness/wire.js';
+import { withToxiproxy } from '../harness/endpoints.js';
+import { versusToxiproxy } from './bulk.js';
 
 const SMALL = 1000;
 const LARGE = 10_000;
@@ -16,17 +18,19 @@ const SETTLE_MS = 500;
 
 export function idleMemoryScenario(protocol: ProtocolName, quick: boolean, connectionCap: number): Scenario {
   const large = Math.min(LARGE, connectionCap);
-  const checks = (): Check[] =>
-    protocol === 'tcp'
+  const checks = (): Check[] => [
+    ...(protocol === 'tcp'
       ? [
-          { kind: 'atMost', target: 'vaurien', max: 12 },
-          { kind: 'ratio', target: 'vaurien', base: 'pipe', min: 1 },
+          { kind: 'atMost', target: 'vaurien', max: 12 } as const,
+          { kind: 'ratio', target: 'vaurien', base: 'pipe', min: 1 } as const,
         ]
-      : [];
+      : []),
+    ...versusToxiproxy(1),
+  ];
   return {
     id: `${protocol}/idle-memory`,
     protocol,
-    targets: ['pipe', 'vaurien'],
+    targets: withToxiproxy(['pipe', 'vaurien'] as const),
     warmup: false,
     // The figures barely move between repetitions; tcp, which has targets, gets two.
     maxReps: quick || protocol !== 'tcp' ? 1 : 2,

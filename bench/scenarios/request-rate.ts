@@ -7,14 +7,20 @@ import type { Check, RowSpec, Scenario, TargetName } from '../harness/scenario.j
 import { cpuMicros } from '../harness/processes.js';
 import { percentile } from '../harness/stats.js';
 import { wires, type ProtocolName } from '../harness/wire.js';
+import { withToxiproxy } from '../harness/endpoints.js';
+import { versusToxiproxy } from './bulk.js';
 
 function targetsOf(protocol: ProtocolName): TargetName[] {
-  return protocol === 'tcp' ? ['direct', 'pipe', 'vaurien'] : ['direct', 'pipe', 'vaurien-tcp', 'vaurien'];
+  return withToxiproxy(protocol === 'tcp' ? ['direct', 'pipe', 'vaurien'] : ['direct', 'pipe', 'vaurien-tcp', 'vaurien']);
 }
 
-/** tcp: at least the pipe proxy (`min` times it); framing: ≥ 0.9× vaurien as plain tcp. */
+/**
+ * tcp: at least the pipe proxy (`min` times it); framing: ≥ 0.9× vaurien as plain tcp. With
+ * TOXIPROXY_BIN, every protocol (framing on) at least the real Toxiproxy (issue #19).
+ */
 function rateChecks(protocol: ProtocolName, min: number): Check[] {
-  return protocol === 'tcp' ? [{ kind: 'ratio', target: 'vaurien', base: 'pipe', min }] : [{ kind: 'ratio', target: 'vaurien', base: 'vaurien-tcp', min: 0.9 }];
+  const own: Check[] = protocol === 'tcp' ? [{ kind: 'ratio', target: 'vaurien', base: 'pipe', min }] : [{ kind: 'ratio', target: 'vaurien', base: 'vaurien-tcp', min: 0.9 }];
+  return [...own, ...versusToxiproxy(1)];
 }
 
 function requestRate(protocol: ProtocolName, name: string, connections: number, pipeline: number, rows: RowSpec[]): Scenario {
@@ -56,11 +62,11 @@ export function requestRateScenarios(protocol: ProtocolName): Scenario[] {
     requestRate(protocol, 'rr-50', 50, 1, [
       { metric: 'rate', label: 'req/resp, 50 conns', unit: 'req/s', higherIsBetter: true, checks: rateChecks(protocol, 1.1) },
       latency('p99', 'latency p99, 50 conns', versusPipe),
-      cpuRow('CPU per req, 50 conns'),
+      { ...cpuRow('CPU per req, 50 conns'), checks: versusToxiproxy(1) },
     ]),
     requestRate(protocol, 'pipelined', 50, 16, [
       { metric: 'rate', label: 'pipelined -P 16, 50 conns', unit: 'req/s', higherIsBetter: true, checks: rateChecks(protocol, 1) },
-      cpuRow('CPU per req, pipelined'),
+      { ...cpuRow('CPU per req, pipelined'), checks: versusToxiproxy(1) },
     ]),
   ];
 }

@@ -15,7 +15,7 @@ import { ExchangeLedger, type ExchangePick, type LedgerHooks } from './exchanges
 import { discardInto, type OperatorRun } from './operator-run.js';
 import { ResponseOrder } from './response-order.js';
 import type { StreamEntry } from './stream-stack.js';
-import { passTlsThrough } from './tls-passthrough.js';
+import { TlsPassthrough } from './tls-passthrough.js';
 
 /** A stream behavior in force on a connection. `key` names it across changes; a new `version` replaces it. */
 export interface StreamBehavior {
@@ -107,12 +107,13 @@ export class ConnectionPipelines implements LedgerHooks, FlowHost {
     this.response = new DirectionFlow('response', this, options.toClient, this.ledger);
     const framers = protocol.createFramers(options.protocolOptions, this.ledger.framerContext());
     // Raw tcp has no frames to wait for: TLS through it is just bytes.
-    this.framers =
-      protocol.name === 'tcp'
-        ? framers
-        : passTlsThrough(framers, (direction) =>
-            host.notice(`TLS from the ${direction === 'request' ? 'client' : 'backend'}, which ${protocol.name} framing cannot read (vaurien does not terminate it here): the rest of this connection passes through raw, without behaviors`),
-          );
+    this.framers = protocol.name === 'tcp' ? framers : new TlsPassthrough(framers, this);
+  }
+
+  /** The gate of the framers saw TLS it cannot read: what follows passes raw (told once). */
+  tlsSeen(direction: Direction): void {
+    const protocol = this.options.protocol.name;
+    this.host.notice(`TLS from the ${direction === 'request' ? 'client' : 'backend'}, which ${protocol} framing cannot read (vaurien does not terminate it here): the rest of this connection passes through raw, without behaviors`);
   }
 
   flow(direction: Direction): DirectionFlow {

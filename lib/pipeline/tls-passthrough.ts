@@ -8,6 +8,7 @@ import type { Framer, FramerPair } from '../contract/protocol.js';
 /** TLS record types a connection may open with: alert (21), handshake (22). */
 const ALERT = 0x15;
 const HANDSHAKE = 0x16;
+const NOTHING: readonly Message[] = [];
 
 /** True when `chunk` opens like a TLS record: type, then version 3.1 to 3.4 (what is on the wire since TLS 1.0). */
 export function looksLikeTls(chunk: Buffer, direction: Direction): boolean {
@@ -18,36 +19,70 @@ export function looksLikeTls(chunk: Buffer, direction: Direction): boolean {
   return chunk.length <= 2 || (minor !== undefined && minor >= 1 && minor <= 4);
 }
 
+/** One direction's framer behind the gate (a class: a connection makes two, with no closures). */
+class GatedFramer implements Framer {
+  /** This direction's first chunk has been seen. */
+  opened = false;
+  /** The switch came while this framer held bytes: they go out (framer.end()) before the raw ones. */
+  holdsLeftovers = false;
+
+  constructor(
+    private readonly gate: TlsPassthrough,
+    readonly direction: Direction,
+    readonly inner: Framer,
+  ) {}
+
+  push(chunk: Buffer): Iterable<Message> {
+    return this.gate.push(this, chunk);
+  }
+
+  end(): Iterable<Message> {
+    return this.gate.end(this);
+  }
+}
+
 /** `framers`, switched to raw passthrough for good when either direction opens with TLS; `noticed` is told once. */
-export function passTlsThrough(framers: FramerPair, noticed: (direction: Direction) => void): FramerPair {
-  let raw = false;
-  const opened: Record<Direction, boolean> = { request: false, response: false };
-  /** The framer of a direction that was framing when the switch came: what it held goes out first. */
-  const leftovers: Record<Direction, boolean> = { request: false, response: false };
-  const wrap = (direction: Direction, framer: Framer): Framer => ({
-    push(chunk) {
-      if (!opened[direction]) {
-        opened[direction] = true;
-        if (!raw && looksLikeTls(chunk, direction)) {
-          raw = true;
-          leftovers[direction === 'request' ? 'response' : 'request'] = opened[direction === 'request' ? 'response' : 'request'];
-          noticed(direction);
-        }
+export class TlsPassthrough implements FramerPair {
+  readonly request: GatedFramer;
+  readonly response: GatedFramer;
+  private raw = false;
+
+  constructor(
+    private readonly framers: FramerPair,
+    private readonly noticed: { tlsSeen(direction: Direction): void },
+  ) {
+    this.request = new GatedFramer(this, 'request', framers.request);
+    this.response = new GatedFramer(this, 'response', framers.response);
+  }
+
+  reusable(): boolean {
+    return !this.raw && this.framers.reusable?.() !== false;
+  }
+
+  push(side: GatedFramer, chunk: Buffer): Iterable<Message> {
+    if (!side.opened) {
+      side.opened = true;
+      if (!this.raw && looksLikeTls(chunk, side.direction)) {
+        this.raw = true;
+        const other = side === this.request ? this.response : this.request;
+        other.holdsLeftovers = other.opened;
+        this.noticed.tlsSeen(side.direction);
       }
-      if (!raw) return framer.push(chunk);
-      const out: Message = { bytes: chunk, direction, exchange: 0, first: true, last: true };
-      if (!leftovers[direction]) return [out];
-      leftovers[direction] = false;
-      return [...framer.end(), out];
-    },
-    end() {
-      if (!raw || leftovers[direction]) return framer.end();
-      return [];
-    },
-  });
-  return {
-    request: wrap('request', framers.request),
-    response: wrap('response', framers.response),
-    reusable: () => !raw && framers.reusable?.() !== false,
-  };
+    }
+    if (!this.raw) return side.inner.push(chunk);
+    const out: Message = { bytes: chunk, direction: side.direction, exchange: 0, first: true, last: true };
+    if (!side.holdsLeftovers) return [out];
+    side.holdsLeftovers = false;
+    return [...side.inner.end(), out];
+  }
+
+  end(side: GatedFramer): Iterable<Message> {
+    if (!this.raw || side.holdsLeftovers) return side.inner.end();
+    return NOTHING;
+  }
+}
+
+/** `framers`, switched to raw passthrough for good when either direction opens with TLS. */
+export function passTlsThrough(framers: FramerPair, noticed: (direction: Direction) => void): FramerPair {
+  return new TlsPassthrough(framers, { tlsSeen: noticed });
 }

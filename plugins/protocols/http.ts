@@ -2,13 +2,13 @@
 // `{ status }`); its body follows in slices of at most `buffer` bytes. Responses pair with
 // requests in order (keep-alive, pipelining, 100 Continue); after a 101 or a CONNECT tunnel
 // both directions pass through raw. `error` answers a random 501/502/503 and closes.
-import { defineProtocol } from '../../lib/contract/protocol.js';
+import { defineProtocol, type Framer, type FramerContext, type FramerPair } from '../../lib/contract/protocol.js';
 import type { OptionTable } from '../../lib/contract/options.js';
 import { connectionOptions, type ConnectionOptions } from './framing/connection-options.js';
 import { ERROR_STATUSES, httpErrorPage } from './framing/http-error-page.js';
 import { createHttpRequestFramer } from './framing/http-request-framer.js';
 import { createHttpResponseFramer } from './framing/http-response-framer.js';
-import { newHttpUpgradeState } from './framing/http-upgrade-state.js';
+import type { HttpUpgradeState } from './framing/http-upgrade-state.js';
 
 export type HttpOptions = ConnectionOptions;
 
@@ -25,20 +25,31 @@ const httpOptions: OptionTable<HttpOptions> = {
   },
 };
 
+/** A connection's two HTTP framers and the upgrade state they share (one object, no closure). */
+class HttpFramers implements FramerPair, HttpUpgradeState {
+  switched = false;
+  finalAnswered = 0;
+  switchAsked = false;
+  readonly request: Framer;
+  readonly response: Framer;
+
+  constructor(bufferBytes: number, context: FramerContext) {
+    this.request = createHttpRequestFramer(bufferBytes, context, this);
+    this.response = createHttpResponseFramer(bufferBytes, context, this);
+  }
+
+  /** A connection that was asked to switch protocols stays its client's. */
+  reusable(): boolean {
+    return !this.switchAsked && !this.switched;
+  }
+}
+
 export const http = defineProtocol<HttpOptions>({
   name: 'http',
   description: 'HTTP/1.1: requests and responses framed by head and body, keep-alive and pipelining followed, errors are 501/502/503 pages',
   options: httpOptions,
   pairing: 'ordered',
-  createFramers(options, context) {
-    const state = newHttpUpgradeState();
-    return {
-      request: createHttpRequestFramer(options.buffer, context, state),
-      response: createHttpResponseFramer(options.buffer, context, state),
-      // A connection that was asked to switch protocols stays its client's.
-      reusable: () => !state.switchAsked && !state.switched,
-    };
-  },
+  createFramers: (options, context) => new HttpFramers(options.buffer, context),
   // No `corrupt`: as in the original, `inject` is ignored for http and `error` answers a 50x.
   errorReply: (request, rng) => ({ bytes: httpErrorPage(rng.pick(ERROR_STATUSES), request?.info?.['method'] === 'HEAD'), close: true }),
   unavailableReply: (request) => ({ bytes: httpErrorPage(502, request?.info?.['method'] === 'HEAD'), close: true }),

@@ -11,6 +11,3 @@ export interface HttpUpgradeState {
   switchAsked: boolean;
 }
 
-export function newHttpUpgradeState(): HttpUpgradeState {
-  return { switched: false, finalAnswered: 0, switchAsked: false };
-}

@@ -35,7 +35,8 @@ export function createRespRequestSide(context: FramerContext, session: RedisSess
     return info;
   };
 
-  const replies = new ReplyMode();
+  /** Made when a CLIENT REPLY is first seen: most connections never send one. */
+  let replies: ReplyMode | undefined;
   // One stamp refilled for each command, not an object per command: the framer is done with
   // a command's stamp before it asks for the next one.
   const stamp: { exchange: number; first: true; info: MessageInfo | undefined; noReply: boolean } = { exchange: 0, first: true, info: undefined, noReply: false };
@@ -46,14 +47,14 @@ export function createRespRequestSide(context: FramerContext, session: RedisSess
     // would leave the proxy and redis disagreeing on which commands are answered.
     stamp.exchange = replyMode === undefined ? context.openExchange() : context.openExchange(SESSION_CONTROL);
     stamp.info = info;
-    stamp.noReply = replies.unanswered(replyMode);
+    stamp.noReply = replyMode === undefined ? (replies?.unanswered(undefined) ?? false) : (replies ??= new ReplyMode()).unanswered(replyMode);
     if (!session.bound && info !== undefined && SESSION_COMMANDS.has(info['command'] as string)) session.bound = true;
     return stamp;
   };
 
   return {
     notedElements: 1, // the command name
-    widen: (first) => (isClient(first) ? 3 : 1), // CLIENT REPLY OFF: its two arguments too
+    widen: clientArguments, // CLIENT REPLY OFF: its two arguments too
     decide(scanner: RespScanner, forced: boolean): Stamp | undefined {
       if (scanner.topType === 0) return forced ? open(undefined, 0) : undefined; // the array's length is still coming
       const length = scanner.topLength;
@@ -78,6 +79,9 @@ export function createRespRequestSide(context: FramerContext, session: RedisSess
 const SESSION_CONTROL: ExchangeOpening = Object.freeze({ handshake: true });
 
 const isClient = (name: string): boolean => name.length === 6 && name.toUpperCase() === 'CLIENT';
+
+/** How many first elements of a command to note: three for CLIENT (its subcommand and mode), else its name. */
+const clientArguments = (first: string): number => (isClient(first) ? 3 : 1);
 
 /**
  * Follows CLIENT REPLY: after OFF redis answers nothing until ON; SKIP silences the next

@@ -26,7 +26,8 @@ export function watchRss(pid: number, everyMs = 50): { readonly peak: () => numb
       // the process ended: keep the last peak
     }
   };
-  const timer = setInterval(sample, everyMs);
+  // unref: a test that fails before stop() must not keep its file's process alive.
+  const timer = setInterval(sample, everyMs).unref();
   return {
     peak: () => peak,
     stop() {

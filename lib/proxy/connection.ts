@@ -3,7 +3,7 @@
 // phase (connecting → open → closing → closed, or unavailable, or released to the pool). Every
 // failure here (a reset, a refusal, a timeout, malformed data, a plugin's exception) ends this
 // connection alone and is logged once.
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { Direction } from '../contract/message.js';
 import type { OptionValues } from '../contract/options.js';
 import type { ErrorReply, ProtocolDefinition } from '../contract/protocol.js';
@@ -15,6 +15,7 @@ import { DirectionPipeline, type DirectionHost } from '../pipeline/direction.js'
 import type { ExchangePick } from '../pipeline/exchanges.js';
 import type { HostPort } from './address.js';
 import type { BackendPool } from './backend-pool.js';
+import { tcpDialer, type BackendDialer } from './backend-dialer.js';
 import type { SweepClock, Swept } from './deadline-sweep.js';
 import { resetSocket } from './reset-socket.js';
 import { SocketWriter } from './socket-write.js';
@@ -39,6 +40,8 @@ export interface ConnectionEnvironment {
   choose(source: RngSource): ExchangePick | undefined;
   /** The stream behaviors in force for `connection` (drawn for it from its randomness). */
   readonly streamBehaviorsFor?: ((connection: Connection) => readonly StreamBehavior[]) | undefined;
+  /** How backend connections are made (TLS with --backend-tls); absent: plain TCP. */
+  readonly dialer?: BackendDialer | undefined;
   /** Idle backend connections to reuse (a protocol's `reuse_socket`); absent: one per client. */
   readonly pool?: BackendPool | undefined;
   /** Told of every exchange and its behavior (the demo uses it to attribute outcomes). */
@@ -122,13 +125,14 @@ export class Connection implements PipelinesHost, DirectionHost, Swept, RngSourc
     env.stats.openConnections++;
     env.stats.totalConnections++;
 
-    // No Nagle delay on either side: the server accepts clients with noDelay, and the option
-    // given to connect() is applied once connected.
+    // No Nagle delay on either side: the server accepts clients with noDelay, and the dialer
+    // connects with it.
     const pooled = env.pool?.acquire(env.backend);
-    this.backend = pooled ?? connect({ host: env.backend.host, port: env.backend.port, allowHalfOpen: true, noDelay: true });
+    const dialer = env.dialer ?? tcpDialer;
+    this.backend = pooled ?? dialer.dial(env.backend);
     this.phase = pooled === undefined ? 'connecting' : 'open';
-    // `on`, not `once`: 'connect' comes once anyway, and once() wraps the listener per call.
-    if (pooled === undefined) this.backend.on('connect', () => this.onBackendConnected());
+    // `on`, not `once`: the event comes once anyway, and once() wraps the listener per call.
+    if (pooled === undefined) this.backend.on(dialer.readyEvent, () => this.onBackendConnected());
     this.connectStarted = this.lastActive = env.clock.now;
 
     this.toClient = new SocketWriter(client);
@@ -327,7 +331,7 @@ export class Connection implements PipelinesHost, DirectionHost, Swept, RngSourc
 
   private onBackendError(error: NodeJS.ErrnoException): void {
     if (this.phase === 'connecting') {
-      this.backendUnavailable(error.code ?? error.message);
+      this.backendUnavailable((this.env.dialer ?? tcpDialer).failureReason(error));
       return;
     }
     this.logProblem('info', `backend error: ${error.code ?? error.message}`);

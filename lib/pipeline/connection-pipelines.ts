@@ -65,6 +65,11 @@ export interface PipelinesOptions {
   readonly seed: number;
   readonly log: Logger;
   readonly counters?: TrafficCounters | undefined;
+  /**
+   * Directions whose source is TLS that vaurien terminates: their bytes are plaintext, so an
+   * opening that looks like a TLS record is the protocol's own and is framed, not passed raw.
+   */
+  readonly decrypted?: Readonly<Record<Direction, boolean>> | undefined;
 }
 
 export class ConnectionPipelines implements LedgerHooks, FlowHost {
@@ -95,11 +100,15 @@ export class ConnectionPipelines implements LedgerHooks, FlowHost {
     this.response = new DirectionFlow('response', this, options.toClient, this.ledger);
     const framers = protocol.createFramers(options.protocolOptions, this.ledger.framerContext());
     // Raw tcp has no frames to wait for: TLS through it is just bytes.
+    const decrypted = options.decrypted;
     this.framers =
-      protocol.name === 'tcp'
+      protocol.name === 'tcp' || (decrypted?.request === true && decrypted.response)
         ? framers
-        : passTlsThrough(framers, (direction) =>
-            host.notice(`TLS from the ${direction === 'request' ? 'client' : 'backend'}, which ${protocol.name} framing cannot read (vaurien does not terminate it here): the rest of this connection passes through raw, without behaviors`),
+        : passTlsThrough(
+            framers,
+            (direction) =>
+              host.notice(`TLS from the ${direction === 'request' ? 'client' : 'backend'}, which ${protocol.name} framing cannot read (vaurien does not terminate it here): the rest of this connection passes through raw, without behaviors`),
+            { request: decrypted?.request !== true, response: decrypted?.response !== true },
           );
   }
 

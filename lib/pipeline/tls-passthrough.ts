@@ -1,7 +1,8 @@
 // A framed protocol that meets TLS it does not terminate (a TLS record as the client's first
 // bytes, a ClientHello to an HTTPS or SMTPS port; or as the backend's first bytes, its answer to
 // a plaintext client) passes the rest of the connection through raw, both directions, after one
-// log line: framing encrypted bytes would wait for a frame that never comes.
+// log line: framing encrypted bytes would wait for a frame that never comes. A direction whose
+// TLS vaurien terminates is not watched: its bytes are already plaintext.
 import type { Direction, Message } from '../contract/message.js';
 import type { Framer, FramerPair } from '../contract/protocol.js';
 
@@ -18,8 +19,15 @@ export function looksLikeTls(chunk: Buffer, direction: Direction): boolean {
   return chunk.length <= 2 || (minor !== undefined && minor >= 1 && minor <= 4);
 }
 
-/** `framers`, switched to raw passthrough for good when either direction opens with TLS; `noticed` is told once. */
-export function passTlsThrough(framers: FramerPair, noticed: (direction: Direction) => void): FramerPair {
+/**
+ * `framers`, switched to raw passthrough for good when a `watched` direction opens with TLS;
+ * `noticed` is told once.
+ */
+export function passTlsThrough(
+  framers: FramerPair,
+  noticed: (direction: Direction) => void,
+  watched: Readonly<Record<Direction, boolean>> = { request: true, response: true },
+): FramerPair {
   let raw = false;
   const opened: Record<Direction, boolean> = { request: false, response: false };
   /** The framer of a direction that was framing when the switch came: what it held goes out first. */
@@ -28,7 +36,7 @@ export function passTlsThrough(framers: FramerPair, noticed: (direction: Directi
     push(chunk) {
       if (!opened[direction]) {
         opened[direction] = true;
-        if (!raw && looksLikeTls(chunk, direction)) {
+        if (!raw && watched[direction] && looksLikeTls(chunk, direction)) {
           raw = true;
           leftovers[direction === 'request' ? 'response' : 'request'] = opened[direction === 'request' ? 'response' : 'request'];
           noticed(direction);

@@ -4,6 +4,7 @@
 // failure here (a reset, a refusal, a timeout, malformed data, a plugin's exception) ends this
 // connection alone and is logged once.
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import type { Direction } from '../contract/message.js';
 import type { OptionValues } from '../contract/options.js';
 import type { ErrorReply, ProtocolDefinition } from '../contract/protocol.js';
@@ -146,6 +147,8 @@ export class Connection implements PipelinesHost, DirectionHost, Swept, RngSourc
       seed: deriveSeed(env.seed, 0x5eed),
       log: env.log,
       counters: env.stats,
+      // Bytes vaurien decrypted are never taken for TLS it cannot read.
+      decrypted: { request: client instanceof TLSSocket, response: this.backend instanceof TLSSocket },
     });
     const streams = env.streamBehaviorsFor?.(this);
     if (streams !== undefined && streams.length > 0) this.pipelines.setStreamBehaviors(streams);

@@ -204,7 +204,10 @@ export class Connection implements PipelinesHost, DirectionHost, Swept, RngSourc
     }
     // The client is done sending: half-close the backend, or give it back to the pool.
     if (this.env.pool === undefined) {
-      this.pipelines.request.writer.end();
+      // Not before the backend is ready: a TLS socket ended mid-handshake sends its FIN early,
+      // and the server answers with a fatal alert (redis: decode error), cutting the client.
+      if (this.phase === 'connecting') this.backend.once((this.env.dialer ?? tcpDialer).readyEvent, () => this.pipelines.request.writer.end());
+      else this.pipelines.request.writer.end();
       return;
     }
     this.releaseWhenIdle = true;

@@ -12,7 +12,7 @@ import { recordingLogger } from '../helpers/log-recorder.js';
 import { receivePattern, sendPattern, type PatternSource } from '../helpers/pattern.js';
 import { startTestProxy } from '../helpers/proxy.js';
 import { startEchoServer, startTcpServer } from '../helpers/sockets.js';
-import { collect, howItEnds, startTlsEchoServer, tlsClient } from '../helpers/tls-sockets.js';
+import { collect, howItEnds, startTlsEchoServer, startTlsServer, tlsClient } from '../helpers/tls-sockets.js';
 
 const MiB = 1024 * 1024;
 const HANDSHAKE_FAILED = /TLS client 127\.0\.0\.1:\d+: (handshake failed: |closed before its TLS handshake ended)/;
@@ -27,6 +27,23 @@ test('a TLS client gets its 1 MB back byte-exact through an echo backend, and it
   const answer = collect(socket);
   socket.end(payload); // close_notify and FIN: the echo answers after it
   assert.ok((await answer).equals(payload), 'the echoed bytes differ');
+});
+
+test('half-close across TLS on both hops: a backend that answers only after the client\'s FIN still gets its answer through', async (t) => {
+  const certificate = await signedCertificate();
+  const ca = (await testAuthority()).cert;
+  // A TLS server that keeps writing after the client's close_notify and FIN (TLS 1.3 allows it).
+  const backend = await startTlsServer(t, certificate, (socket) => {
+    const received: Buffer[] = [];
+    socket.on('data', (data: Buffer) => received.push(data));
+    socket.on('end', () => socket.end(`got ${Buffer.concat(received).length} bytes`));
+  });
+  backend.server.on('secureConnection', (socket) => (socket.allowHalfOpen = true));
+  const { port } = await startTestProxy(t, { backend: `localhost:${backend.port}`, tls: certificate, backendTls: { ca } });
+  const { socket } = await tlsClient(t, port, ca);
+  const answer = collect(socket);
+  socket.end(randomBytes(100_000));
+  assert.equal((await answer).toString(), 'got 100000 bytes');
 });
 
 test('a plaintext client on the TLS port is closed at once and logged once; a TLS client meanwhile is served, and the backend never sees the other', async (t) => {

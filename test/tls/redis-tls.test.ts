@@ -6,6 +6,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { connect } from 'node:net';
 import { Redis, ReplyError } from 'ioredis';
 import { certificateFiles, signedCertificate, testAuthority } from '../helpers/certificates.js';
 import { recordingLogger } from '../helpers/log-recorder.js';
@@ -97,4 +98,24 @@ test('a decrypted command that happens to open like a TLS record is still framed
   const [answer] = (await once(socket, 'data')) as [Buffer];
   assert.equal(answer.toString('latin1'), '-ERR vaurien injected error\r\n', 'passed through raw to redis instead of framed');
   assert.deepEqual(log.lines.filter((line) => line.includes('TLS from the client')), []);
+});
+
+test('a client that sends FIN before the backend\'s TLS handshake is done: the backend gets a clean close, the log no TLS error', async (t) => {
+  const redis = await tlsRedis(t);
+  if (redis === undefined) return;
+  const log = recordingLogger('info');
+  const { port } = await startTestProxy(t, { backend: `localhost:${redis.port}`, protocol: 'redis', behavior: '100:error', backendTls: { ca: (await testAuthority()).cert }, log });
+  for (let i = 0; i < 5; i++) {
+    // An errored command is never forwarded: the backend connection is ended with nothing sent.
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect({ port, host: '127.0.0.1', allowHalfOpen: true }, () => socket.end('PING\r\n'));
+      let received = '';
+      socket.on('data', (data: Buffer) => (received += data.toString('latin1')));
+      socket.on('end', () => resolve(received));
+      socket.on('error', reject);
+    });
+    assert.equal(answer, '-ERR vaurien injected error\r\n');
+  }
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.deepEqual(log.lines, []);
 });

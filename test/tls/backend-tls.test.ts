@@ -5,6 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'undici';
 import { localhostCertificate, signedCertificate, testAuthority } from '../helpers/certificates.js';
 import { recordingLogger } from '../helpers/log-recorder.js';
@@ -88,4 +91,36 @@ test('undici through http over TLS on both sides: each request is its own exchan
   assert.ok([501, 502, 503].includes(status), `status ${status}`);
   proxy.setBehavior('dummy');
   assert.deepEqual(await get(), [200, 'hello']);
+});
+
+test('with reuse_socket, https clients in a row share one TLS backend connection (one handshake)', async (t) => {
+  const certificate = await signedCertificate();
+  const ca = (await testAuthority()).cert;
+  const server = createHttpsServer(certificate, (incoming, response) => {
+    incoming.resume();
+    response.end('hello');
+  });
+  let handshakes = 0;
+  server.on('secureConnection', () => handshakes++);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const { port } = await startTestProxy(t, {
+    backend: `localhost:${(server.address() as AddressInfo).port}`,
+    protocol: 'http',
+    protocolOptions: { reuse_socket: true },
+    tls: certificate,
+    backendTls: { ca },
+  });
+  for (let i = 0; i < 4; i++) {
+    const dispatcher = new Agent({ connect: { ca } }); // a new client connection each time
+    const response = await request(`https://localhost:${port}/`, { dispatcher });
+    assert.equal(await response.body.text(), 'hello');
+    await dispatcher.close();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.equal(handshakes, 1);
 });

@@ -1,7 +1,6 @@
-// The TLS rows' endpoints, started on first use and shared by their scenarios: a TLS backend
-// (the bench's keep-alive HTTP server behind node:https, or redis-server on --tls-port), the TLS
-// pipe proxy, and vaurien terminating TLS from clients and speaking TLS to the backend. One
-// certificate (the tests' CA signs it, for localhost and 127.0.0.1) serves every hop.
+// The TLS rows' endpoints, started once and shared: a TLS backend (node:https, or redis-server on
+// --tls-port), the TLS pipe proxy, and vaurien with TLS on both sides. One certificate, signed by
+// the tests' CA for localhost and 127.0.0.1, serves every hop.
 import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { resolve as resolvePath } from 'node:path';

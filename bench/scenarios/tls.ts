@@ -1,9 +1,6 @@
-// TLS rows (issue #16): request/response with TLS on both sides — HTTP keep-alive to a
-// node:https server, redis GET to redis-server on --tls-port — at 1 and 50 connections.
-// vaurien (--tls-cert/--tls-key --backend-tls, the protocol's framing, dummy) is measured
-// against the plainest TLS-terminating Node proxy (tls.createServer piping to tls.connect) and
-// against direct TLS; v-tcp is vaurien with the same TLS and --protocol tcp, which splits what
-// TLS costs from what framing costs.
+// TLS rows (issue #16): request/response with TLS on both hops (HTTP keep-alive to node:https,
+// redis GET to redis-server --tls-port), 1 and 50 connections: vaurien against a TLS pipe proxy
+// and direct TLS; v-tcp (same TLS, --protocol tcp) splits TLS's cost from framing's.
 import { cpuMicros } from '../harness/processes.js';
 import type { Check, RowSpec, Scenario, TargetName } from '../harness/scenario.js';
 import { percentile } from '../harness/stats.js';

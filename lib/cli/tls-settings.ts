@@ -1,6 +1,5 @@
-// The TLS flags and `[vaurien]` keys (tls_cert, tls_key, backend_tls, backend_tls_ca,
-// backend_tls_insecure) as a run's settings: paths resolved (a config file's relative to its
-// folder), combinations checked, and the files read and checked now, so a mistake is one line
+// The TLS flags and [vaurien] keys as a run's settings: paths resolved (a config file's relative
+// to its folder), combinations checked, files read and checked now, so a mistake is one line
 // naming the flag or key and the file, before anything listens.
 import { dirname, resolve } from 'node:path';
 import { loadBackendTls, loadProxyTls, type BackendTlsOptions, type ProxyTlsOptions } from '../proxy/tls-options.js';

@@ -1,8 +1,6 @@
-// A framed protocol that meets TLS it does not terminate (a TLS record as the client's first
-// bytes, a ClientHello to an HTTPS or SMTPS port; or as the backend's first bytes, its answer to
-// a plaintext client) passes the rest of the connection through raw, both directions, after one
-// log line: framing encrypted bytes would wait for a frame that never comes. A direction whose
-// TLS vaurien terminates is not watched: its bytes are already plaintext.
+// A framed protocol that meets TLS it does not terminate (a ClientHello as the client's first
+// bytes, or a TLS answer as the backend's) passes the rest of the connection through raw, after
+// one log line, instead of waiting for a frame that never comes. Decrypted sides are not watched.
 import type { Direction, Message } from '../contract/message.js';
 import type { Framer, FramerPair } from '../contract/protocol.js';
 

@@ -1,7 +1,6 @@
-// How a connection reaches its backend: plain TCP here, TLS in backend-tls.ts. A dialer gives
-// the Connection a socket at once and names the event after which it carries the protocol's
-// bytes: until then the connection is `connecting`, and a failure (a refusal, a TLS handshake
-// that fails) makes the backend unavailable (http: a 502), never a half-made connection.
+// How a connection reaches its backend (TCP here, TLS in backend-tls.ts). The dialer names the
+// event after which the socket carries the protocol's bytes: until then the connection is
+// `connecting`, and a failure makes the backend unavailable (http: a 502), like a refusal.
 import { connect, type Socket } from 'node:net';
 import type { HostPort } from './address.js';
 

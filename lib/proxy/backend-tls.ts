@@ -1,7 +1,6 @@
-// Connections to the backend over TLS (--backend-tls): TCP first, then TLS on that socket, with
-// SNI from the backend's host name (not for an IP address, which SNI cannot carry) and its
-// certificate checked against --backend-tls-ca (or Node's CAs) unless insecure. The connection is
-// ready at 'secureConnect': a refused certificate makes the backend unavailable, like a refusal.
+// Backend connections over TLS (--backend-tls): TCP, then TLS on that socket, SNI from the host
+// name (none for an IP), the certificate checked against --backend-tls-ca or Node's CAs unless
+// insecure. Ready at 'secureConnect': a refused certificate is an unavailable backend.
 import { connect, isIP } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { BackendDialer } from './backend-dialer.js';

@@ -1,7 +1,6 @@
-// Accepts clients over TLS (--tls-cert/--tls-key): a tls.Server whose handshake ends before a
-// client becomes a Connection, so the engine gets a socket that already carries decrypted bytes.
-// A handshake that fails (plaintext, a bad ClientHello, none within the idle timeout) closes that
-// client alone, logged once; it never becomes a connection (no number, no backend, no stats).
+// Accepts clients over TLS (--tls-cert/--tls-key). A client becomes a Connection only once its
+// handshake is done, so the engine gets a socket carrying plaintext; a failed handshake closes
+// that client alone, logged once, and never becomes a connection (no number, backend or stats).
 import type { Socket } from 'node:net';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 import type { Logger } from '../log.js';

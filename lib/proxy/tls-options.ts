@@ -1,7 +1,6 @@
-// TLS settings of a proxy, from what a user gives (PEM contents, or paths to PEM files) to what
-// node:tls takes. Everything is read and checked once, at start: an unreadable file, a file with
-// no certificate or key in it, a key that is not the certificate's is a UsageError naming the
-// flag (or option) and the file. What the settings show (`view`) never holds key material.
+// TLS settings, from what a user gives (PEM contents or file paths) to what node:tls takes, read
+// and checked once at start: a bad file or a key that is not the certificate's is a UsageError
+// naming the option and the file. What the settings show (`view`) never holds key material.
 import { readFileSync } from 'node:fs';
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { createSecureContext, type SecureContext } from 'node:tls';

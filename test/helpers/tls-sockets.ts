@@ -1,7 +1,6 @@
-// Real TLS sockets for tests: a TLS server on a free port (closed with its sockets when the test
-// ends) and a TLS client that resolves once its handshake is done. The client's TCP socket is
-// kept, so a test can reset the connection the way a crashing peer would. The server is not
-// half-open: a client that gives up during its handshake is let go.
+// Real TLS sockets for tests: a TLS server on a free port (not half-open; closed with its sockets
+// when the test ends) and a TLS client resolved once its handshake is done, with its TCP socket
+// kept so a test can reset the connection as a crashing peer would.
 import { once } from 'node:events';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import type { TestContext } from 'node:test';

@@ -1,7 +1,6 @@
-// A proxy that connects to its backend with TLS (`backendTls`, --backend-tls): the backend's
-// certificate is checked (its CA, its name, sent as SNI), and a backend whose handshake fails is
-// unavailable, as a refusing one is: http gets a 502, other protocols a closed connection, and
-// the log says why, once.
+// A proxy that connects to its backend with TLS: the backend's certificate is checked (CA, name,
+// sent as SNI), and a backend whose handshake fails is unavailable as a refusing one is (http: a
+// 502, others a closed connection), with one log line saying why.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';

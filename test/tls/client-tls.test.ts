@@ -1,7 +1,6 @@
-// A proxy that terminates TLS from its clients (`tls` option, --tls-cert/--tls-key): what a TLS
-// client sees is what a plaintext one sees (bytes exact, half-close, resets, backpressure, the
-// idle timeout), and a client that fails its handshake is closed alone, logged once, without the
-// backend ever hearing of it or anyone else being disturbed.
+// A proxy that terminates TLS from clients: a TLS client sees what a plaintext one sees (bytes,
+// half-close, resets, backpressure, idle timeout), and a client whose handshake fails is closed
+// alone, logged once, without the backend hearing of it or anyone else being disturbed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';

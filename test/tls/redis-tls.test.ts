@@ -1,7 +1,6 @@
-// rediss:// through vaurien: ioredis speaks TLS to the proxy, the proxy speaks TLS to a real
-// redis-server (--tls-port), and `--protocol redis` acts on single commands of the decrypted
-// traffic: under 50:error some commands fail and the others get their own answers; under dummy
-// values come back byte-exact.
+// rediss:// through vaurien: ioredis over TLS to the proxy, the proxy over TLS to redis-server
+// (--tls-port), `--protocol redis` acting on single commands of the decrypted traffic: 50:error
+// fails some commands and answers the others right; dummy is byte-exact.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';

@@ -1,7 +1,6 @@
-// TLS from the command line, the config file, startProxy and --workers, through the real
-// `vaurien` command: https:// clients get per-request faults from a proxy that terminates TLS and
-// speaks TLS to a real node:https backend; the control API shows the TLS settings (paths, never
-// key material); every TLS mistake at start is one line on stderr and exit status 2.
+// TLS through the real `vaurien` command, the config file, startProxy and --workers: https://
+// clients get per-request faults, GET /tls shows paths (never key material), and every TLS
+// mistake at start is one line on stderr, exit status 2.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';

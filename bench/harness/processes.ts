@@ -56,7 +56,7 @@ export async function stopAll(): Promise<void> {
 }
 
 /** Spawns a child and resolves once its stdout matches `ready`, with what it printed so far. */
-function spawnAndWait(command: string, args: readonly string[], ready: RegExp, profile = false): Promise<{ child: ChildProcess; output: string }> {
+export function spawnAndWait(command: string, args: readonly string[], ready: RegExp, profile = false): Promise<{ child: ChildProcess; output: string }> {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   track(child);
   if (profile) profiled.add(child);
@@ -78,7 +78,7 @@ function spawnAndWait(command: string, args: readonly string[], ready: RegExp, p
   });
 }
 
-function asChild(child: ChildProcess, port: number): Child {
+export function asChild(child: ChildProcess, port: number): Child {
   return { process: child, pid: child.pid ?? 0, port, stop: () => stopProcess(child) };
 }
 
@@ -169,7 +169,7 @@ let profiles = 0;
  * DIR/vaurien-redis-3/): a directory, not a file name, because a process running through tsx
  * has a second thread (the module loader) that writes a profile of its own.
  */
-function profileFlags(launch: ProxyLaunch, label: string): string[] {
+export function profileFlags(launch: ProxyLaunch, label: string): string[] {
   if (launch.profileDir === undefined) return [];
   return ['--cpu-prof', `--cpu-prof-dir=${resolvePath(launch.profileDir, `${label}-${++profiles}`)}`];
 }

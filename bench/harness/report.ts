@@ -38,7 +38,7 @@ export function buildRows(scenarios: readonly Scenario[], results: readonly Scen
       rows.push({
         scenario: result.id,
         protocol: result.protocol,
-        group: result.id.startsWith('server/') ? 'server' : result.id.includes('chaos') ? 'chaos' : result.protocol,
+        group: scenario.group ?? (result.id.startsWith('server/') ? 'server' : result.id.includes('chaos') ? 'chaos' : result.protocol),
         metric: spec.metric,
         label: spec.label,
         unit: spec.unit,

@@ -60,6 +60,8 @@ export interface Scenario {
   /** Stable id, `protocol/name`: what --only matches and --compare keys on. */
   readonly id: string;
   readonly protocol: ProtocolName;
+  /** The table's group (default: the protocol, or chaos): the TLS rows are shown together. */
+  readonly group?: string;
   readonly targets: readonly TargetName[];
   /** Run each target once, unmeasured, before the repetitions. */
   readonly warmup: boolean;

@@ -15,6 +15,8 @@ export interface ClosedLoopSettings {
   readonly wire: Wire;
   /** Read at the start and the end of the timed window (e.g. a process's CPU time). */
   readonly meter?: () => number;
+  /** Opens a connection to `port` (default: plain TCP to 127.0.0.1; TLS for the TLS rows). */
+  readonly open?: (port: number) => Socket;
 }
 
 export interface ClosedLoopResult {
@@ -30,9 +32,9 @@ export interface ClosedLoopResult {
 /** How long past the end of the window a connection may still owe answers. */
 const STALL_MS = 10_000;
 
-export async function closedLoop({ port, connections, pipeline, seconds, wire, meter }: ClosedLoopSettings): Promise<ClosedLoopResult> {
+export async function closedLoop({ port, connections, pipeline, seconds, wire, meter, open = openTcp }: ClosedLoopSettings): Promise<ClosedLoopResult> {
   const batch = Buffer.concat(Array.from({ length: pipeline }, () => wire.request));
-  const sockets = await Promise.all(Array.from({ length: connections }, () => openWarm(port, wire)));
+  const sockets = await Promise.all(Array.from({ length: connections }, () => openWarm(port, wire, open)));
   let latencies = new Float64Array(1 << 16);
   let recorded = 0;
   let requests = 0;
@@ -91,10 +93,14 @@ export async function closedLoop({ port, connections, pipeline, seconds, wire, m
   return { requests, seconds: elapsed, latenciesUs: latencies.subarray(0, recorded), errors, metered };
 }
 
+function openTcp(port: number): Socket {
+  return connect({ port, host: '127.0.0.1', noDelay: true });
+}
+
 /** A connection that has already answered one request: the backend side is connected too. */
-function openWarm(port: number, wire: Wire): Promise<Socket> {
+function openWarm(port: number, wire: Wire, open: (port: number) => Socket): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ port, host: '127.0.0.1', noDelay: true });
+    const socket = open(port);
     const counter = wire.createCounter();
     const fail = (why: string): void => {
       clearTimeout(timer);

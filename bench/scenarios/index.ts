@@ -1,5 +1,5 @@
 // Every scenario of a run, in the order they run: tcp bulk first, then per protocol the
-// request/response scenarios (postgres's after the others), chaos, and last the ones that open
+// request/response scenarios (postgres's, then TLS's, after the others), chaos, and last the ones that open
 // thousands of connections (churn, idle memory, concurrent), so their leftovers (TIME_WAIT
 // sockets, grown heaps) come after the throughput measurements.
 import type { Scenario } from '../harness/scenario.js';
@@ -12,6 +12,7 @@ import { idleMemoryScenario } from './idle-memory.js';
 import { postgresScenarios } from './postgres.js';
 import { requestRateScenarios } from './request-rate.js';
 import { serverScenarios } from './server.js';
+import { tlsScenarios } from './tls.js';
 
 /** Protocols with the whole set of scenarios (request rates, churn, idle memory); postgres has its own rows. */
 export const PROTOCOLS: readonly ProtocolName[] = ['tcp', 'http', 'redis', 'memcache'];
@@ -21,6 +22,7 @@ export function allScenarios(quick: boolean, connectionCap: number): Scenario[] 
     ...bulkScenarios,
     ...PROTOCOLS.flatMap((protocol) => requestRateScenarios(protocol)),
     ...postgresScenarios(),
+    ...tlsScenarios(),
     chaosDelayScenario('tcp'),
     chaosDelayScenario('redis'),
     chaosErrorScenario,

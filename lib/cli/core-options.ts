@@ -9,6 +9,11 @@ export type CoreOptions = {
   backend: string;
   protocol: string;
   behavior: string;
+  tls_cert: string;
+  tls_key: string;
+  backend_tls: boolean;
+  backend_tls_ca: string;
+  backend_tls_insecure: boolean;
   http: boolean;
   http_host: string;
   http_port: number;
@@ -34,6 +39,11 @@ export const coreOptions: OptionTable<CoreOptions> = {
   backend: { type: 'string', default: 'localhost:80', description: 'Address to forward to (HOST:PORT)' },
   protocol: { type: 'string', default: 'tcp', description: 'Protocol: a built-in name or a plugin (./file.js, package#export)' },
   behavior: { type: 'string', default: '100:dummy', description: 'Weighted behaviors, PERCENT:NAME[,PERCENT:NAME...]; the rest is dummy' },
+  tls_cert: { type: 'string', default: '', description: 'PEM certificate (chain) to accept TLS from clients with; needs --tls-key' },
+  tls_key: { type: 'string', default: '', description: 'PEM private key of --tls-cert' },
+  backend_tls: { type: 'bool', default: false, description: 'Connect to the backend with TLS (SNI from its host name)' },
+  backend_tls_ca: { type: 'string', default: '', description: "PEM CA certificate(s) the backend's certificate must chain to (default: Node's CAs)" },
+  backend_tls_insecure: { type: 'bool', default: false, description: "Accept any backend certificate (no check of CA or name)" },
   http: { type: 'bool', default: false, description: 'Start the control API' },
   http_host: { type: 'string', default: 'localhost', description: 'Host of the control API' },
   http_port: { type: 'int', default: 8080, description: 'Port of the control API', max: 65535 },

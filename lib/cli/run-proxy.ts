@@ -83,6 +83,8 @@ export function proxyOptionsOf(settings: RunSettings): ProxyOptions {
     backlog: settings.backlog,
     poolMaxSize: settings.poolMaxSize,
     poolTimeout: settings.poolTimeout,
+    ...(settings.tls !== undefined ? { tls: settings.tls } : {}),
+    ...(settings.backendTls !== undefined ? { backendTls: settings.backendTls } : {}),
   };
 }
 
@@ -103,7 +105,8 @@ export function startSettingsApi(proxy: ControlledProxy, settings: RunSettings, 
 /** The start-up line: where, to where, how, the seed to replay the run, the control API. */
 export function startLine(settings: RunSettings, address: HostPort, proxy: ControlledProxy & { readonly seed: number }, api: ControlApi | undefined, workers = 1): string {
   return (
-    `vaurien ${VERSION}: proxying ${formatHostPort(address)} -> ${formatHostPort(proxy.getBackend())} ` +
+    `vaurien ${VERSION}: proxying ${settings.tls !== undefined ? 'tls://' : ''}${formatHostPort(address)} -> ` +
+    `${settings.backendTls !== undefined ? 'tls://' : ''}${formatHostPort(proxy.getBackend())} ` +
     `(protocol ${settings.protocol}, behavior ${proxy.getBehavior().behavior}, seed ${proxy.seed}` +
     (workers > 1 ? `, ${workers} workers` : '') +
     ')' +

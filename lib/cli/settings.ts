@@ -10,9 +10,11 @@ import { parseCorsOrigins } from '../control/origin-policy.js';
 import { parseOptionValue } from '../options/option-types.js';
 import { parseBackendAddress, parseHostPort, type HostPort } from '../proxy/address.js';
 import type { RawOptions } from '../proxy/proxy.js';
+import type { BackendTlsOptions, ProxyTlsOptions } from '../proxy/tls-options.js';
 import { Behavior } from '../registry/behaviors.js';
 import { Protocol } from '../registry/protocols.js';
 import { coreOptions, RANDOM_SEED, type CoreOptions } from './core-options.js';
+import { resolveTlsSettings } from './tls-settings.js';
 import { UsageError } from './usage-error.js';
 
 /** A raw value and where it came from, for error messages. */
@@ -37,6 +39,10 @@ export interface RunSettings {
   readonly protocolOptions: RawOptions;
   readonly behavior: string;
   readonly behaviorOptions: Readonly<Record<string, RawOptions>>;
+  /** TLS toward clients (--tls-cert, --tls-key), as checked file paths; undefined: plaintext. */
+  readonly tls: ProxyTlsOptions | undefined;
+  /** TLS toward the backend (--backend-tls and its CA); undefined: plaintext. */
+  readonly backendTls: BackendTlsOptions | undefined;
   readonly http: boolean;
   readonly httpHost: string;
   readonly httpPort: number;
@@ -87,6 +93,10 @@ export function resolveSettings(commandLine: CommandLineValues, config: ConfigFi
   const protocolOptions = pluginOptions('protocol', commandLine.protocols, config?.protocols ?? {}, config?.path, warnings);
   const behaviorOptions = pluginOptions('behavior', commandLine.behaviors, config?.behaviors ?? {}, config?.path, warnings);
   checkOptionsInUse({ commandLine, config, protocol, protocolWhere: `${protocolWhere} ${protocol}`, behaviorNames, behaviorWhere: `${behaviorWhere} ${values.behavior}`, http: values.http, warnings });
+  const { tls, backendTls } = resolveTlsSettings(values, {
+    where: (key) => whereOf(commandLine, fileCore, key),
+    file: (key) => (commandLine.core[key] === undefined && fileCore[key] !== undefined ? config?.path : undefined),
+  });
 
   return {
     proxy: parseHostPort(values.proxy, whereOf(commandLine, fileCore, 'proxy')),
@@ -95,6 +105,8 @@ export function resolveSettings(commandLine: CommandLineValues, config: ConfigFi
     protocolOptions: protocolOptions[protocol] ?? {},
     behavior: values.behavior,
     behaviorOptions,
+    tls,
+    backendTls,
     http: values.http,
     httpHost: values.http_host,
     httpPort: values.http_port,

@@ -6,6 +6,7 @@ import { sumSnapshots, type StatsSnapshot } from '../control/stats.js';
 import type { ControlledProxy } from '../control/routes.js';
 import type { HostPort } from '../proxy/address.js';
 import type { BehaviorSetting, RawOptions, VaurienProxy } from '../proxy/proxy.js';
+import type { TlsSetting } from '../proxy/tls-options.js';
 import type { ClusterWorkers } from './cluster-workers.js';
 
 export class ClusterControl implements ControlledProxy {
@@ -36,6 +37,11 @@ export class ClusterControl implements ControlledProxy {
   async setBackend(backend: HostPort): Promise<void> {
     this.model.setBackend(backend);
     await this.workers.setBackend(backend);
+  }
+
+  /** The workers run the primary's command line: its TLS settings are theirs. */
+  getTls(): TlsSetting {
+    return this.model.getTls();
   }
 
   /** The workers' counters added up, with each worker's connections. */

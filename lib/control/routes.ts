@@ -10,6 +10,7 @@ import { parseOptionValue } from '../options/option-types.js';
 import { formatHostPort, parseBackendAddress } from '../proxy/address.js';
 import type { HostPort } from '../proxy/address.js';
 import type { BehaviorSetting, RawOptions } from '../proxy/proxy.js';
+import type { TlsSetting } from '../proxy/tls-options.js';
 import { Behavior } from '../registry/behaviors.js';
 import { ApiError, badRequest } from './api-errors.js';
 import type { ProxyMetrics } from './metrics.js';
@@ -25,6 +26,8 @@ export interface ControlledProxy {
   setBehavior(spec: string, options?: Readonly<Record<string, RawOptions>>, where?: string): void | Promise<void>;
   getBackend(): HostPort;
   setBackend(backend: HostPort): void | Promise<void>;
+  /** TLS toward clients and the backend, as settings (file paths or "set"), never key material. */
+  getTls(): TlsSetting;
   stats(): StatsSnapshot | Promise<StatsSnapshot>;
 }
 
@@ -80,6 +83,7 @@ export function createRoutes(proxy: ControlledProxy, metrics: ProxyMetrics, onCh
       },
     ],
     ['/backend', { methods: { GET: () => ({ json: { backend: formatHostPort(proxy.getBackend()) } }), PUT: setBackend, POST: setBackend }, withBody: true }],
+    ['/tls', { methods: { GET: () => ({ json: proxy.getTls() }) } }],
     ['/stats', { methods: { GET: async () => ({ json: await proxy.stats() }) } }],
     ['/metrics', { methods: { GET: async () => ({ text: await metrics.render(), contentType: metrics.contentType }) } }],
   ]);

@@ -25,6 +25,16 @@ export interface StartProxyOptions {
   readonly behavior?: string;
   /** Options per behavior, e.g. `{ delay: { sleep: 2 } }` (become `--behavior-NAME-OPTION` flags). */
   readonly options?: Readonly<Record<string, Readonly<Record<string, string | number | boolean>>>>;
+  /** Accept TLS from clients with this PEM certificate file and its key file (`--tls-cert`, `--tls-key`). */
+  readonly tlsCert?: string;
+  readonly tlsKey?: string;
+  /**
+   * Connect to the backend with TLS (`--backend-tls`): its certificate checked against the PEM
+   * file `backendTlsCa` (else Node's CAs), or not at all with `backendTlsInsecure`.
+   */
+  readonly backendTls?: boolean;
+  readonly backendTlsCa?: string;
+  readonly backendTlsInsecure?: boolean;
   /** Where the control API listens; default `localhost:8080`. */
   readonly httpHost?: string;
   readonly httpPort?: number;
@@ -201,6 +211,11 @@ function cliArguments(options: StartProxyOptions, proxy: Target, api: Target): s
   if (options.seed !== undefined) args.push('--seed', String(options.seed));
   if (options.workers !== undefined) args.push('--workers', String(options.workers));
   if (options.logLevel !== undefined) args.push('--log-level', options.logLevel);
+  if (options.tlsCert !== undefined) args.push('--tls-cert', options.tlsCert);
+  if (options.tlsKey !== undefined) args.push('--tls-key', options.tlsKey);
+  if (options.backendTls !== undefined) args.push('--backend-tls', String(options.backendTls));
+  if (options.backendTlsCa !== undefined) args.push('--backend-tls-ca', options.backendTlsCa);
+  if (options.backendTlsInsecure !== undefined) args.push('--backend-tls-insecure', String(options.backendTlsInsecure));
   const protocolName = options.protocol ?? 'tcp';
   for (const [key, value] of Object.entries(options.protocolOptions ?? {})) args.push(`--protocol-${protocolName}-${flagName(key)}`, String(value));
   for (const [behavior, values] of Object.entries(options.options ?? {})) {

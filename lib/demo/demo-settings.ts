@@ -27,6 +27,10 @@ export function planDemo(settings: RunSettings, given: DemoGiven): DemoPlan {
   if (given.workers !== undefined && settings.workers > 1) {
     throw new UsageError(`demo: ${given.workers} ${settings.workers}: the demo runs in one process (--workers is for the proxy)`);
   }
+  if (settings.tls !== undefined || settings.backendTls !== undefined) {
+    const flag = settings.tls !== undefined ? '--tls-cert' : '--backend-tls';
+    throw new UsageError(`demo: ${flag}: the demo's client and backend speak plain HTTP; to try TLS, run vaurien itself in front of an HTTPS server`);
+  }
   if (given.protocol !== undefined && !DEMO_PROTOCOLS.includes(settings.protocol)) {
     throw new UsageError(
       `demo: ${given.protocol} ${settings.protocol}: the demo sends HTTP requests, so it runs with --protocol http or tcp; ` +

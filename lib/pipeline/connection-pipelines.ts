@@ -65,6 +65,11 @@ export interface PipelinesOptions {
   readonly seed: number;
   readonly log: Logger;
   readonly counters?: TrafficCounters | undefined;
+  /**
+   * Directions whose source is TLS that vaurien terminates: their bytes are plaintext, so an
+   * opening that looks like a TLS record is the protocol's own and is framed, not passed raw.
+   */
+  readonly decrypted?: Readonly<Record<Direction, boolean>> | undefined;
 }
 
 /** `greeting` before the server's first exchange was opened. */
@@ -107,7 +112,11 @@ export class ConnectionPipelines implements LedgerHooks, FlowHost {
     this.response = new DirectionFlow('response', this, options.toClient, this.ledger);
     const framers = protocol.createFramers(options.protocolOptions, this.ledger.framerContext());
     // Raw tcp has no frames to wait for: TLS through it is just bytes.
-    this.framers = protocol.name === 'tcp' ? framers : new TlsPassthrough(framers, this);
+    const decrypted = options.decrypted;
+    this.framers =
+      protocol.name === 'tcp' || (decrypted?.request === true && decrypted.response)
+        ? framers
+        : new TlsPassthrough(framers, this, { request: decrypted?.request !== true, response: decrypted?.response !== true });
   }
 
   /** The gate of the framers saw TLS it cannot read: what follows passes raw (told once). */

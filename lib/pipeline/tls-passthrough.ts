@@ -9,6 +9,7 @@ import type { Framer, FramerPair } from '../contract/protocol.js';
 const ALERT = 0x15;
 const HANDSHAKE = 0x16;
 const NOTHING: readonly Message[] = [];
+const BOTH: Readonly<Record<Direction, boolean>> = { request: true, response: true };
 
 /** True when `chunk` opens like a TLS record: type, then version 3.1 to 3.4 (what is on the wire since TLS 1.0). */
 export function looksLikeTls(chunk: Buffer, direction: Direction): boolean {
@@ -50,6 +51,8 @@ export class TlsPassthrough implements FramerPair {
   constructor(
     private readonly framers: FramerPair,
     private readonly noticed: { tlsSeen(direction: Direction): void },
+    /** Directions whose bytes may be TLS vaurien does not terminate (a decrypted side's are plaintext). */
+    private readonly watched: Readonly<Record<Direction, boolean>> = BOTH,
   ) {
     this.request = new GatedFramer(this, 'request', framers.request);
     this.response = new GatedFramer(this, 'response', framers.response);
@@ -62,7 +65,7 @@ export class TlsPassthrough implements FramerPair {
   push(side: GatedFramer, chunk: Buffer): Iterable<Message> {
     if (!side.opened) {
       side.opened = true;
-      if (!this.raw && looksLikeTls(chunk, side.direction)) {
+      if (!this.raw && this.watched[side.direction] && looksLikeTls(chunk, side.direction)) {
         this.raw = true;
         const other = side === this.request ? this.response : this.request;
         other.holdsLeftovers = other.opened;
@@ -82,7 +85,7 @@ export class TlsPassthrough implements FramerPair {
   }
 }
 
-/** `framers`, switched to raw passthrough for good when either direction opens with TLS. */
-export function passTlsThrough(framers: FramerPair, noticed: (direction: Direction) => void): FramerPair {
-  return new TlsPassthrough(framers, { tlsSeen: noticed });
+/** `framers`, switched to raw passthrough for good when a watched direction opens with TLS. */
+export function passTlsThrough(framers: FramerPair, noticed: (direction: Direction) => void, watched: Readonly<Record<Direction, boolean>> = BOTH): FramerPair {
+  return new TlsPassthrough(framers, { tlsSeen: noticed }, watched);
 }

@@ -3,7 +3,8 @@
 // phase (connecting → open → closing → closed, or unavailable, or released to the pool). Every
 // failure here (a reset, a refusal, a timeout, malformed data, a plugin's exception) ends this
 // connection alone and is logged once.
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import type { Direction } from '../contract/message.js';
 import type { OptionValues } from '../contract/options.js';
 import type { ErrorReply, ProtocolDefinition } from '../contract/protocol.js';
@@ -15,6 +16,7 @@ import { DirectionPipeline, type DirectionHost } from '../pipeline/direction.js'
 import type { ExchangePick } from '../pipeline/exchanges.js';
 import type { HostPort } from './address.js';
 import type { BackendPool } from './backend-pool.js';
+import { tcpDialer, type BackendDialer } from './backend-dialer.js';
 import type { SweepClock, Swept } from './deadline-sweep.js';
 import { resetSocket } from './reset-socket.js';
 import { SocketWriter } from './socket-write.js';
@@ -39,6 +41,8 @@ export interface ConnectionEnvironment {
   choose(source: RngSource): ExchangePick | undefined;
   /** The stream behaviors in force for `connection` (drawn for it from its randomness). */
   readonly streamBehaviorsFor?: ((connection: Connection) => readonly StreamBehavior[]) | undefined;
+  /** How backend connections are made (TLS with --backend-tls); absent: plain TCP. */
+  readonly dialer?: BackendDialer | undefined;
   /** Idle backend connections to reuse (a protocol's `reuse_socket`); absent: one per client. */
   readonly pool?: BackendPool | undefined;
   /** Told of every exchange and its behavior (the demo uses it to attribute outcomes). */
@@ -122,13 +126,14 @@ export class Connection implements PipelinesHost, DirectionHost, Swept, RngSourc
     env.stats.openConnections++;
     env.stats.totalConnections++;
 
-    // No Nagle delay on either side: the server accepts clients with noDelay, and the option
-    // given to connect() is applied once connected.
+    // No Nagle delay on either side: the server accepts clients with noDelay, and the dialer
+    // connects with it.
     const pooled = env.pool?.acquire(env.backend);
-    this.backend = pooled ?? connect({ host: env.backend.host, port: env.backend.port, allowHalfOpen: true, noDelay: true });
+    const dialer = env.dialer ?? tcpDialer;
+    this.backend = pooled ?? dialer.dial(env.backend);
     this.phase = pooled === undefined ? 'connecting' : 'open';
-    // `on`, not `once`: 'connect' comes once anyway, and once() wraps the listener per call.
-    if (pooled === undefined) this.backend.on('connect', () => this.onBackendConnected());
+    // `on`, not `once`: the event comes once anyway, and once() wraps the listener per call.
+    if (pooled === undefined) this.backend.on(dialer.readyEvent, () => this.onBackendConnected());
     this.connectStarted = this.lastActive = env.clock.now;
 
     this.toClient = new SocketWriter(client);
@@ -142,6 +147,8 @@ export class Connection implements PipelinesHost, DirectionHost, Swept, RngSourc
       seed: deriveSeed(env.seed, 0x5eed),
       log: env.log,
       counters: env.stats,
+      // Bytes vaurien decrypted are never taken for TLS it cannot read.
+      decrypted: { request: client instanceof TLSSocket, response: this.backend instanceof TLSSocket },
     });
     const streams = env.streamBehaviorsFor?.(this);
     if (streams !== undefined && streams.length > 0) this.pipelines.setStreamBehaviors(streams);
@@ -197,7 +204,10 @@ export class Connection implements PipelinesHost, DirectionHost, Swept, RngSourc
     }
     // The client is done sending: half-close the backend, or give it back to the pool.
     if (this.env.pool === undefined) {
-      this.pipelines.request.writer.end();
+      // Not before the backend is ready: a TLS socket ended mid-handshake sends its FIN early,
+      // and the server answers with a fatal alert (redis: decode error), cutting the client.
+      if (this.phase === 'connecting') this.backend.once((this.env.dialer ?? tcpDialer).readyEvent, () => this.pipelines.request.writer.end());
+      else this.pipelines.request.writer.end();
       return;
     }
     this.releaseWhenIdle = true;
@@ -327,7 +337,7 @@ export class Connection implements PipelinesHost, DirectionHost, Swept, RngSourc
 
   private onBackendError(error: NodeJS.ErrnoException): void {
     if (this.phase === 'connecting') {
-      this.backendUnavailable(error.code ?? error.message);
+      this.backendUnavailable((this.env.dialer ?? tcpDialer).failureReason(error));
       return;
     }
     this.logProblem('info', `backend error: ${error.code ?? error.message}`);

@@ -19,8 +19,12 @@ import { deriveSeed, randomSeed } from '../rng.js';
 import { formatHostPort, parseHostPort, type HostPort } from './address.js';
 import { BackendPool } from './backend-pool.js';
 import type { BehaviorSource } from './behavior-source.js';
+import type { BackendDialer } from './backend-dialer.js';
+import { tlsDialer } from './backend-tls.js';
 import type { StreamBehavior } from '../pipeline/connection-pipelines.js';
 import { Connection, type ExchangeEvent, type RngSource } from './connection.js';
+import { TlsListener } from './tls-listener.js';
+import { loadBackendTls, loadProxyTls, type BackendTlsOptions, type ProxyTlsOptions, type TlsSetting } from './tls-options.js';
 
 const NO_STREAMS: readonly StreamBehavior[] = [];
 import { DeadlineSweep } from './deadline-sweep.js';
@@ -52,6 +56,16 @@ export interface ProxyOptions {
   readonly poolTimeout?: number;
   /** Seed of the behavior selection; random (and readable on `proxy.seed`) when absent. */
   readonly seed?: number;
+  /**
+   * Terminate TLS from clients with this certificate and key: PEM contents (`cert`, `key`) or
+   * file paths (`certFile`, `keyFile`). Behaviors then act on the decrypted traffic.
+   */
+  readonly tls?: ProxyTlsOptions;
+  /**
+   * Connect to the backend with TLS: `true` (its certificate checked against Node's CAs), or
+   * `{ ca }` / `{ caFile }` (against these), or `{ insecure: true }` (not checked).
+   */
+  readonly backendTls?: boolean | BackendTlsOptions;
   /**
    * How connections are numbered (their name in logs, and with the seed, their randomness):
    * `first`, `first + step`, … (default 1, 2, 3…). Worker w of n in a cluster numbers w+1,
@@ -96,6 +110,10 @@ export class VaurienProxy {
   private readonly pool: BackendPool | undefined;
   private readonly sweep: DeadlineSweep;
   private readonly source: BehaviorSource | undefined;
+  /** TLS toward clients and toward the backend, as the settings show them. */
+  private readonly tlsSetting: TlsSetting;
+  private readonly tlsListener: TlsListener | undefined;
+  private readonly dialer: BackendDialer | undefined;
   /** What every connection calls to draw an exchange's behavior: one function for all of them. */
   private readonly chooseForConnection = (source: RngSource): ExchangePick | undefined => this.choose(source);
   private readonly streamsForConnection = (connection: Connection): readonly StreamBehavior[] => this.streamBehaviorsFor(connection);
@@ -134,7 +152,12 @@ export class VaurienProxy {
     }
     this.statsCounters = new ProxyStats(this.protocol.name);
     this.setBehavior(options.behavior ?? '100:dummy', {}, '--behavior');
-    this.server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket));
+    const proxyTls = options.tls === undefined ? undefined : loadProxyTls(options.tls);
+    const backendTls = loadBackendTls(options.backendTls);
+    this.tlsSetting = { proxy: proxyTls?.view ?? null, backend: backendTls?.view ?? null };
+    this.dialer = backendTls === undefined ? undefined : tlsDialer(backendTls);
+    this.tlsListener = proxyTls === undefined ? undefined : new TlsListener(proxyTls, this.timeoutMs, this.log, (socket) => this.accept(socket));
+    this.server = this.tlsListener?.server ?? createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket));
   }
 
   /** Starts accepting on `host:port` (port 0: any free port) and resolves with the address. */
@@ -173,6 +196,8 @@ export class VaurienProxy {
    */
   async close(graceSeconds = 0): Promise<void> {
     const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    // A handshake under way has no exchange to finish, and would hold the server open.
+    this.tlsListener?.close();
     const deadline = performance.now() + graceSeconds * 1000;
     while (this.connections.size > 0 && performance.now() < deadline) {
       for (const connection of this.connections) if (connection.isIdle) connection.destroy();
@@ -223,6 +248,11 @@ export class VaurienProxy {
     for (const connection of this.connections) connection.setStreamBehaviors(this.streamBehaviorsFor(connection));
   }
 
+  /** TLS toward clients and toward the backend: file paths (or "set"), never key material. */
+  getTls(): TlsSetting {
+    return this.tlsSetting;
+  }
+
   stats(): StatsSnapshot {
     return this.statsCounters.snapshot();
   }
@@ -261,6 +291,7 @@ export class VaurienProxy {
         choose: this.chooseForConnection,
         streamBehaviorsFor: this.streamsForConnection,
         onExchange: this.onExchange,
+        dialer: this.dialer,
         pool: this.pool,
       });
       this.connections.add(connection);

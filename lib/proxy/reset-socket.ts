@@ -1,6 +1,9 @@
 // Passing a reset on: when one side of a connection resets, the proxy resets the other, so it
-// sees what a direct peer would have caused.
+// sees what a direct peer would have caused. A TLS socket is reset through the TCP socket under
+// it (tls-transport.ts): Node's resetAndDestroy() throws on anything but a TCP handle.
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
+import { transportOf } from './tls-transport.js';
 
 /**
  * Resets `socket` (RST), or destroys it plainly while its FIN is still being sent. Node's
@@ -13,5 +16,16 @@ import type { Socket } from 'node:net';
 export function resetSocket(socket: Socket): void {
   if (socket.destroyed) return;
   if (socket.writableEnded && !socket.writableFinished) socket.destroy();
+  else if (socket instanceof TLSSocket) resetTls(socket);
   else socket.resetAndDestroy();
+}
+
+/**
+ * The TCP socket goes first (its handle is then closed, so destroying the TLS socket cannot
+ * send a FIN after the RST). A TLS socket vaurien did not make is closed plainly.
+ */
+function resetTls(socket: TLSSocket): void {
+  const transport = transportOf(socket);
+  if (transport !== undefined && !transport.destroyed) transport.resetAndDestroy();
+  socket.destroy();
 }

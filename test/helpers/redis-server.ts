@@ -1,13 +1,17 @@
 // A real redis-server for one test file: started on a free port by the first test that asks,
 // handed out once it answers PING, stopped (with its direct client) when the file is done.
+// With `tls` it serves TLS only (--tls-port; Debian's redis-server is built with it).
 // A missing binary skips loudly, or fails in CI (see requireBinary).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { readFileSync } from 'node:fs';
 import { freePort } from './sockets.js';
 import { tmpdir } from 'node:os';
 import { after, type TestContext } from 'node:test';
 import { Redis } from 'ioredis';
 import { requireBinary } from './backends.js';
+import type { CertificateFiles } from './certificates.js';
 
 export interface RedisServer {
   readonly host: string;
@@ -28,7 +32,7 @@ const READY_TIMEOUT_MS = 10_000;
  * const redisServer = redisServerForFile();
  * test('…', async (t) => { const redis = await redisServer(t); if (!redis) return; … });
  */
-export function redisServerForFile(): (t: TestContext) => Promise<RedisServer | undefined> {
+export function redisServerForFile(options: { readonly tls?: () => Promise<CertificateFiles> } = {}): (t: TestContext) => Promise<RedisServer | undefined> {
   let started: Promise<{ server: RedisServer; child: ChildProcess }> | undefined;
   after(async () => {
     if (started === undefined) return;
@@ -39,24 +43,29 @@ export function redisServerForFile(): (t: TestContext) => Promise<RedisServer | 
   return async (t) => {
     const binary = requireBinary(t, 'redis-server');
     if (binary === undefined) return undefined;
-    started ??= start(binary);
+    started ??= (options.tls?.() ?? Promise.resolve(undefined)).then((files) => start(binary, files));
     return (await started).server;
   };
 }
 
-async function start(binary: string): Promise<{ server: RedisServer; child: ChildProcess }> {
+async function start(binary: string, tls: CertificateFiles | undefined): Promise<{ server: RedisServer; child: ChildProcess }> {
   let lastError: Error | undefined;
   for (let attempt = 0; attempt < START_ATTEMPTS; attempt++) {
     const port = await freePort();
-    const child = spawn(binary, ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--dir', tmpdir(), '--enable-debug-command', 'yes'], {
+    const listen =
+      tls === undefined
+        ? ['--port', String(port)]
+        : ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile, '--tls-ca-cert-file', tls.caFile, '--tls-auth-clients', 'no'];
+    const child = spawn(binary, [...listen, '--bind', HOST, '--save', '', '--appendonly', 'no', '--dir', tmpdir(), '--enable-debug-command', 'yes'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const output: Buffer[] = [];
     child.stdout?.on('data', (data: Buffer) => output.push(data));
     child.stderr?.on('data', (data: Buffer) => output.push(data));
+    const ca = tls === undefined ? undefined : readFileSync(tls.caFile, 'utf8');
     try {
-      await waitForPong(port, child);
-      const direct = new Redis({ host: HOST, port, lazyConnect: true, maxRetriesPerRequest: 0 });
+      await waitForPong(port, child, ca);
+      const direct = new Redis({ host: HOST, port, lazyConnect: true, maxRetriesPerRequest: 0, ...(ca === undefined ? {} : { tls: { ca, servername: 'localhost' } }) });
       await direct.connect();
       return { server: { host: HOST, port, address: `${HOST}:${port}`, direct }, child };
     } catch (error) {
@@ -68,19 +77,20 @@ async function start(binary: string): Promise<{ server: RedisServer; child: Chil
   throw lastError ?? new Error('redis-server did not start');
 }
 
-async function waitForPong(port: number, child: ChildProcess): Promise<void> {
+async function waitForPong(port: number, child: ChildProcess, ca: string | undefined): Promise<void> {
   const deadline = performance.now() + READY_TIMEOUT_MS;
   while (performance.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`exited with status ${child.exitCode}`);
-    if (await answersPing(port)) return;
+    if (await answersPing(port, ca)) return;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
   throw new Error(`no PONG within ${READY_TIMEOUT_MS} ms`);
 }
 
-function answersPing(port: number): Promise<boolean> {
+function answersPing(port: number, ca: string | undefined): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect({ host: HOST, port }, () => socket.write('PING\r\n'));
+    const ping = (): void => void socket.write('PING\r\n');
+    const socket: Socket = ca === undefined ? connect({ host: HOST, port }, ping) : tlsConnect({ host: HOST, port, ca, servername: 'localhost' }, ping);
     let answer = '';
     const done = (ok: boolean): void => {
       socket.destroy();

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { connect as tlsConnect } from 'node:tls';
 import { promisify } from 'node:util';
 import fc from 'fast-check';
 import mysql from 'mysql2/promise';
@@ -14,6 +15,7 @@ import type { ForwardedRequest, FramerContext } from '../../lib/contract/protoco
 import { silentLogger } from '../../lib/log.js';
 import { mysql as mysqlProtocol } from '../../plugins/protocols/mysql.js';
 import { findBinary } from '../helpers/backends.js';
+import { signedCertificate, testAuthority } from '../helpers/certificates.js';
 import { splitAt } from '../helpers/framing.js';
 import { ed25519AuthPlugin, sharedMariadb, type MariadbServer } from '../helpers/mariadb-server.js';
 import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
@@ -236,6 +238,32 @@ test('30:error on 1000 queries of one connection fails ≈300 with 1105/HY000 an
   proxy.setBehavior('100:dummy');
   const [rows] = await connection.query<Row[]>('SELECT 1 AS still');
   assert.equal(rows[0]?.['still'], 1);
+});
+
+test('over TLS that vaurien terminates (a stunnel-style tunnel), mysql2 logs in and 50:error fails single queries with 1105', TIMEOUT, async (t) => {
+  const db = await mariadb.get(t);
+  if (db === undefined) return;
+  const { port, proxy } = await startTestProxy(t, { backend: db.address, protocol: 'mysql', tls: await signedCertificate() });
+  const ca = (await testAuthority()).cert;
+  // MySQL clients negotiate TLS inside the protocol; implicit TLS (a tunnel) is what vaurien terminates.
+  const connection = await connectTo(port, db, { stream: () => tlsConnect({ host: '127.0.0.1', port, servername: 'localhost', ca }) });
+  t.after(() => connection.destroy());
+  proxy.setBehavior('50:error'); // the login went through untouched (handshake left alone)
+  let failed = 0;
+  for (let i = 0; i < 60; i++) {
+    try {
+      const [rows] = await connection.query<Row[]>('SELECT ? AS value', [i]);
+      assert.equal(rows[0]?.['value'], i);
+    } catch (error) {
+      const { errno, sqlState, message } = error as { errno?: number; sqlState?: string; message: string };
+      assert.deepEqual([errno, sqlState, message], [1105, 'HY000', 'vaurien injected error']);
+      failed++;
+    }
+  }
+  assert.ok(failed >= 15 && failed <= 45, `${failed} of 60 queries failed under 50:error`);
+  proxy.setBehavior('100:dummy');
+  const [rows] = await connection.query<Row[]>('SELECT CURRENT_USER() AS who');
+  assert.match(String(rows[0]?.['who']), new RegExp(`^${db.user}@`));
 });
 
 test('100:error lets every login through and fails every query with 1105; the connection stays usable', TIMEOUT, async (t) => {

@@ -4,6 +4,7 @@
 // so a connection opened after the answer gets the new setting whichever worker takes it.
 import { sumSnapshots, type StatsSnapshot } from '../control/stats.js';
 import type { ControlledProxy } from '../control/routes.js';
+import type { FaultFeed } from '../faults/fault-feed.js';
 import type { HostPort } from '../proxy/address.js';
 import type { BehaviorSetting, RawOptions, VaurienProxy } from '../proxy/proxy.js';
 import type { ClusterWorkers } from './cluster-workers.js';
@@ -14,6 +15,8 @@ export class ClusterControl implements ControlledProxy {
   constructor(
     private readonly model: VaurienProxy,
     private readonly workers: ClusterWorkers,
+    /** The workers' fault records (`GET /events`). */
+    readonly faults: FaultFeed,
   ) {}
 
   get seed(): number {

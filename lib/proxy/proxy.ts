@@ -9,6 +9,10 @@ import { UsageError } from '../cli/usage-error.js';
 import { defaultsOf, MAX_TIMER_SECONDS, type OptionTable, type OptionValues } from '../contract/options.js';
 import type { ProtocolDefinition } from '../contract/protocol.js';
 import { ProxyStats, type StatsSnapshot } from '../control/stats.js';
+import { FaultFeed } from '../faults/fault-feed.js';
+import { openFaultLog, type FaultLogFile } from '../faults/fault-log-file.js';
+import type { FaultListener } from '../faults/fault-record.js';
+import { FaultWatcher } from '../faults/fault-watcher.js';
 import { silentLogger, type Logger } from '../log.js';
 import { OptionsShapeError, shapeBehaviorOptions } from '../options/behavior-options-shape.js';
 import { mergeOptions } from '../options/option-types.js';
@@ -60,6 +64,15 @@ export interface ProxyOptions {
   readonly log?: Logger;
   /** Called for every exchange with the behavior it got (off the hot path when absent). */
   readonly onExchange?: (event: ExchangeEvent) => void;
+  /**
+   * The fault log (SPEC 13): a file to append JSON lines to (`-`: stdout), or a function given
+   * each record. More listeners: `proxy.faults.subscribe()`.
+   */
+  readonly faultLog?: string | FaultListener;
+  /** Records every exchange, dummy ones too (`--fault-log-all`). */
+  readonly faultLogAll?: boolean;
+  /** The proxy's name in fault records; default its listen address (`127.0.0.1:8000`). */
+  readonly name?: string;
 }
 
 export interface BehaviorSetting {
@@ -71,6 +84,8 @@ export interface BehaviorSetting {
 
 export class VaurienProxy {
   readonly seed: number;
+  /** The fault records of this proxy's exchanges, for whoever subscribes (the fault log, `GET /events`). */
+  readonly faults = new FaultFeed();
   readonly protocol: ProtocolDefinition;
   readonly protocolOptions: OptionValues;
   private readonly statsCounters: ProxyStats;
@@ -92,6 +107,11 @@ export class VaurienProxy {
   private readonly onExchange: ((event: ExchangeEvent) => void) | undefined;
   private readonly pool: BackendPool | undefined;
   private readonly sweep: DeadlineSweep;
+  private readonly faultWatcher: FaultWatcher;
+  private readonly faultLogFile: FaultLogFile | undefined;
+  private readonly givenName: string | undefined;
+  /** What `--fault-log-all` draws instead of `undefined` for a dummy exchange: dummy, tracked. */
+  private dummyPick: ExchangePick | undefined;
   /** What every connection calls to draw an exchange's behavior: one function for all of them. */
   private readonly chooseForConnection = (source: RngSource): ExchangePick | undefined => this.choose(source);
   private readonly streamsForConnection = (connection: Connection): readonly StreamBehavior[] => this.streamBehaviorsFor(connection);
@@ -129,6 +149,14 @@ export class VaurienProxy {
     }
     this.statsCounters = new ProxyStats(this.protocol.name);
     this.setBehavior(options.behavior ?? '100:dummy', {}, '--behavior');
+    this.givenName = options.name;
+    this.faultWatcher = new FaultWatcher(this.faults, this.protocol, () => this.name);
+    this.faults.all = options.faultLogAll ?? false;
+    if (typeof options.faultLog === 'function') this.faults.subscribe(options.faultLog);
+    else if (options.faultLog !== undefined) {
+      this.faultLogFile = openFaultLog(options.faultLog);
+      this.faults.subscribe(this.faultLogFile.listener);
+    }
     this.server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket));
   }
 
@@ -180,6 +208,12 @@ export class VaurienProxy {
     await Promise.all([stopped, ...closing]);
     this.sweep.stop();
     this.pool?.closeAll();
+    await this.faultLogFile?.close();
+  }
+
+  /** The proxy's name in fault records: given, else its listen address. */
+  get name(): string {
+    return this.givenName ?? (this.listening === undefined ? 'proxy' : formatHostPort(this.listening));
   }
 
   /**
@@ -266,6 +300,7 @@ export class VaurienProxy {
         streamBehaviorsFor: this.streamsForConnection,
         onExchange: this.onExchange,
         pool: this.pool,
+        faults: this.faultWatcher,
       });
       this.connections.add(connection);
       void connection.closed.then(() => this.connections.delete(connection));
@@ -300,15 +335,21 @@ export class VaurienProxy {
   private choose(source: RngSource): ExchangePick | undefined {
     if (this.plan.isAllDummy) {
       this.statsCounters.countExchange('dummy');
-      return undefined;
+      return this.faults.all ? this.trackedDummy() : undefined;
     }
     const choice = this.plan.choose(source.rng);
     const name = choice?.definition.name ?? 'dummy';
     this.statsCounters.countExchange(name);
-    if (choice === undefined) return undefined;
+    if (choice === undefined) return this.faults.all ? this.trackedDummy() : undefined;
     const exchangesSoFar = this.exchangeCounts.get(name) ?? 0;
     this.exchangeCounts.set(name, exchangesSoFar + 1);
     return { choice, exchangesSoFar };
+  }
+
+  /** `--fault-log-all`: a dummy exchange is tracked (and so recorded) while the feed has listeners. */
+  private trackedDummy(): ExchangePick | undefined {
+    if (!this.faults.listening) return undefined;
+    return (this.dummyPick ??= { choice: { definition: Behavior.require('dummy', '--fault-log-all'), options: {}, weight: 100 }, exchangesSoFar: 0 });
   }
 }
 

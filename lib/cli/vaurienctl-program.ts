@@ -58,6 +58,7 @@ function buildProgram(io: CtlIo, env: NodeJS.ProcessEnv): Command {
         '  vaurienctl set-behavior delay --sleep 2',
         '  vaurienctl set-behavior 20:delay,10:error --delay-sleep 0.5',
         '  vaurienctl get-behavior',
+        '  vaurienctl events | jq .outcome',
         '  vaurienctl --port 8081 set-backend localhost:6380',
       ].join('\n'),
     );
@@ -115,6 +116,13 @@ function buildProgram(io: CtlIo, env: NodeJS.ProcessEnv): Command {
     .command('metrics')
     .description('Print the counters in Prometheus text format')
     .action(async () => void io.stdout.write(await client().metrics()));
+  program
+    .command('events')
+    .description('Print the fault log as it comes (GET /events): one JSON line per exchange given a behavior, until interrupted')
+    .action(async () => {
+      for await (const record of client().events()) print(JSON.stringify(record));
+      throw new Error('the control API ended the event stream (the proxy stopped?)');
+    });
   return program;
 }
 

@@ -2,6 +2,8 @@
 // and `withBehavior`, which puts back the exact behavior (and options) in force before it, even
 // when the wrapped code throws. Uses Node's global fetch (undici).
 import type { OptionValues } from '../contract/options.js';
+import { SseParser } from '../events/sse-parser.js';
+import type { FaultRecord } from '../faults/fault-record.js';
 import type { StatsSnapshot } from './stats.js';
 import type { FieldError } from './api-errors.js';
 
@@ -117,6 +119,37 @@ export class Client {
   /** The counters in Prometheus text format. */
   async metrics(): Promise<string> {
     return (await this.request('GET', '/metrics', undefined, 'text')) as string;
+  }
+
+  /**
+   * The fault records as the proxy makes them (`GET /events`), until `signal` aborts (the
+   * iteration then ends quietly) or the proxy ends the stream. Records of exchanges that end
+   * after the subscription.
+   * @example for await (const record of client.events({ signal })) console.log(record.outcome);
+   */
+  async *events(options: { readonly signal?: AbortSignal } = {}): AsyncGenerator<FaultRecord> {
+    const headers: Record<string, string> = { Accept: 'text/event-stream' };
+    if (this.token !== undefined) headers['Authorization'] = `Bearer ${this.token}`;
+    let response: Response;
+    try {
+      response = await fetch(`${this.baseUrl}/events`, { headers, ...(options.signal !== undefined ? { signal: options.signal } : {}) });
+    } catch (error) {
+      if (options.signal?.aborted === true) return;
+      throw new ControlApiUnreachableError(`cannot reach the control API at ${this.baseUrl}: ${causeOf(error)}`);
+    }
+    if (!response.ok || response.body === null) {
+      const text = await response.text();
+      throw new ControlApiError(response.status, errorsOf(text, response.status));
+    }
+    const parser = new SseParser();
+    const decoder = new TextDecoder();
+    try {
+      for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+        for (const event of parser.push(decoder.decode(chunk, { stream: true }))) yield JSON.parse(event.data) as FaultRecord;
+      }
+    } catch (error) {
+      if (options.signal?.aborted !== true) throw error;
+    }
   }
 
   /**

@@ -8,6 +8,9 @@ import { formatHostPort, type HostPort } from '../proxy/address.js';
 import { ApiError } from './api-errors.js';
 import { bearerCheck } from './bearer-token.js';
 import { answerClientError, refuseConnect } from './client-error.js';
+import { EventStream, type EventStreamOptions } from '../events/event-stream.js';
+import type { FaultFeed } from '../faults/fault-feed.js';
+import { faultLine } from '../faults/fault-record.js';
 import { ConnectionGuard } from './connection-guard.js';
 import { createProxyMetrics, type ProxyMetrics } from './metrics.js';
 import { createOriginPolicy, parseCorsOrigins, type CorsHeaders, type OriginPolicy } from './origin-policy.js';
@@ -30,6 +33,8 @@ export interface ControlApiOptions {
   readonly headersTimeoutMs?: number;
   /** Time a client has to send its whole request (default 30 s). */
   readonly requestTimeoutMs?: number;
+  /** Limits of `GET /events` (subscribers, backlog, replay). */
+  readonly events?: EventStreamOptions;
 }
 
 export interface ControlApi {
@@ -51,7 +56,8 @@ export async function startControlApi(proxy: ControlledProxy, options: ControlAp
   const { log } = options;
   const allowedOrigins = parseCorsOrigins(options.cors ?? [], 'cors');
   const metrics = createProxyMetrics(() => proxy.stats());
-  const routes = createRoutes(proxy, metrics, (change) => log.info(`control API: ${change}`));
+  const events = proxy.faults === undefined ? undefined : faultEvents(proxy.faults, options.events);
+  const routes = createRoutes(proxy, metrics, (change) => log.info(`control API: ${change}`), events);
   const authorize = bearerCheck(options.token);
   const guard = new ConnectionGuard(MAX_CONNECTIONS);
   const headersTimeout = options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
@@ -95,7 +101,7 @@ export async function startControlApi(proxy: ControlledProxy, options: ControlAp
         awaitingContinue = false;
       }
       const body = takesBody ? await readJsonBody(request) : undefined;
-      answer(response, await handler({ url, body }), cors);
+      answer(request, response, await handler({ url, body }), cors);
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       log.debug(`control API: ${method} ${pathOf(request)} -> ${error.status} ${error.message}`);
@@ -141,8 +147,22 @@ export async function startControlApi(proxy: ControlledProxy, options: ControlAp
   return {
     address,
     metrics,
-    close: () => closeServer(server),
+    close: () => {
+      events?.close();
+      return closeServer(server);
+    },
   };
+}
+
+/** `GET /events`: the feed's records as events, the feed listened to only while someone subscribes. */
+function faultEvents(feed: FaultFeed, options: EventStreamOptions | undefined): EventStream {
+  const events = new EventStream(options);
+  let unsubscribe: (() => void) | undefined;
+  events.whenActive((active) => {
+    unsubscribe?.();
+    unsubscribe = active ? feed.subscribe((record) => events.publish(faultLine(record))) : undefined;
+  });
+  return events;
 }
 
 /**
@@ -188,7 +208,8 @@ function refuse(request: IncomingMessage, response: ServerResponse, error: ApiEr
   else if (!request.readableEnded) request.resume();
 }
 
-function answer(response: ServerResponse, result: RouteAnswer, cors: CorsHeaders): void {
+function answer(request: IncomingMessage, response: ServerResponse, result: RouteAnswer, cors: CorsHeaders): void {
+  if ('events' in result) return result.events.serve(request, response, cors);
   if ('text' in result) {
     response.writeHead(200, { ...cors, 'Content-Type': result.contentType, 'Content-Length': Buffer.byteLength(result.text) });
     response.end(result.text);

@@ -10,6 +10,8 @@ import { parseOptionValue } from '../options/option-types.js';
 import { formatHostPort, parseBackendAddress } from '../proxy/address.js';
 import type { HostPort } from '../proxy/address.js';
 import type { BehaviorSetting, RawOptions } from '../proxy/proxy.js';
+import type { EventStream } from '../events/event-stream.js';
+import type { FaultFeed } from '../faults/fault-feed.js';
 import { Behavior } from '../registry/behaviors.js';
 import { ApiError, badRequest } from './api-errors.js';
 import type { ProxyMetrics } from './metrics.js';
@@ -26,6 +28,8 @@ export interface ControlledProxy {
   getBackend(): HostPort;
   setBackend(backend: HostPort): void | Promise<void>;
   stats(): StatsSnapshot | Promise<StatsSnapshot>;
+  /** Its fault records, streamed by `GET /events`. */
+  readonly faults?: FaultFeed;
 }
 
 export interface RouteRequest {
@@ -34,8 +38,11 @@ export interface RouteRequest {
   readonly body: unknown;
 }
 
-/** A JSON answer, or Prometheus text. */
-export type RouteAnswer = { readonly json: unknown; readonly status?: number } | { readonly text: string; readonly contentType: string };
+/** A JSON answer, Prometheus text, or an event stream the request subscribes to. */
+export type RouteAnswer =
+  | { readonly json: unknown; readonly status?: number }
+  | { readonly text: string; readonly contentType: string }
+  | { readonly events: EventStream };
 
 export type RouteHandler = (request: RouteRequest) => RouteAnswer | Promise<RouteAnswer>;
 
@@ -48,7 +55,7 @@ export interface Route {
 const OK = { json: { status: 'ok' } } as const;
 
 /** The routes of one proxy, by path. `/behaviors/NAME` is matched in `findRoute`. */
-export function createRoutes(proxy: ControlledProxy, metrics: ProxyMetrics, onChange: (what: string) => void): ReadonlyMap<string, Route> {
+export function createRoutes(proxy: ControlledProxy, metrics: ProxyMetrics, onChange: (what: string) => void, events?: EventStream): ReadonlyMap<string, Route> {
   const setBehavior: RouteHandler = async ({ body }) => {
     await applyBehavior(proxy, behaviorChange(body));
     onChange(`behavior set to "${proxy.getBehavior().behavior}"`);
@@ -82,6 +89,7 @@ export function createRoutes(proxy: ControlledProxy, metrics: ProxyMetrics, onCh
     ['/backend', { methods: { GET: () => ({ json: { backend: formatHostPort(proxy.getBackend()) } }), PUT: setBackend, POST: setBackend }, withBody: true }],
     ['/stats', { methods: { GET: async () => ({ json: await proxy.stats() }) } }],
     ['/metrics', { methods: { GET: async () => ({ text: await metrics.render(), contentType: metrics.contentType }) } }],
+    ...(events === undefined ? [] : ([['/events', { methods: { GET: () => ({ events }) } }]] as const)),
   ]);
 }
 

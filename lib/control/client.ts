@@ -22,6 +22,14 @@ export interface ClientOptions {
 export interface BehaviorState {
   readonly behavior: string;
   readonly options: Readonly<Record<string, OptionValues>>;
+  /** Set with a duration: the seconds left, then what comes back. */
+  readonly remaining?: number;
+  readonly restores?: { readonly behavior: string; readonly options: Readonly<Record<string, OptionValues>> };
+}
+
+/** How a change is made: `duration` (seconds) puts the previous setting back by itself when it runs out. */
+export interface ChangeSettings {
+  readonly duration?: number;
 }
 
 /** Option values as a client gives them: checked and converted by the server. */
@@ -79,7 +87,8 @@ export class Client {
   /** The behavior spec in force and the options of each of its behaviors. */
   async getBehaviorState(): Promise<BehaviorState> {
     const state = (await this.request('GET', '/behavior')) as Partial<BehaviorState>;
-    return { behavior: String(state.behavior), options: state.options ?? {} };
+    const timed = typeof state.remaining === 'number' && state.restores !== undefined ? { remaining: state.remaining, restores: state.restores } : {};
+    return { behavior: String(state.behavior), options: state.options ?? {}, ...timed };
   }
 
   /**
@@ -87,9 +96,15 @@ export class Client {
    * { sleep: 2 })`) or under its name; a weighted set takes them per behavior
    * (`setBehavior('20:delay,10:error', { delay: { sleep: 2 } })`): the shape `PUT /behavior` and
    * `proxy.setBehavior` take. Options not given keep the values the proxy was started with.
+   * With `{ duration }` (seconds) the previous setting comes back by itself when it runs out.
+   * @example await client.setBehavior('blackout', {}, { duration: 10 });
    */
-  async setBehavior(spec: string, options: ClientOptionValues | Readonly<Record<string, ClientOptionValues>> = {}): Promise<void> {
-    await this.request('PUT', '/behavior', Object.keys(options).length === 0 ? { behavior: spec } : { behavior: spec, options });
+  async setBehavior(spec: string, options: ClientOptionValues | Readonly<Record<string, ClientOptionValues>> = {}, settings: ChangeSettings = {}): Promise<void> {
+    await this.request('PUT', '/behavior', {
+      behavior: spec,
+      ...(Object.keys(options).length === 0 ? {} : { options }),
+      ...(settings.duration === undefined ? {} : { duration: settings.duration }),
+    });
   }
 
   /** Registered behavior names, sorted (plugins included). */
@@ -167,12 +182,24 @@ export class Client {
     const options = typeof optionsOrFn === 'function' ? {} : optionsOrFn;
     if (fn === undefined) throw new TypeError('withBehavior(spec, [options], fn): fn is missing');
     const previous = await this.getBehaviorState();
+    const started = performance.now();
     await this.setBehavior(spec, options);
     try {
       return await fn();
     } finally {
-      await this.request('PUT', '/behavior', { behavior: previous.behavior, options: previous.options });
+      await this.restore(previous, (performance.now() - started) / 1000);
     }
+  }
+
+  /** Puts `previous` back; a timed setting with its base and the time it had left, less `elapsedSeconds`. */
+  private async restore(previous: BehaviorState, elapsedSeconds: number): Promise<void> {
+    if (previous.remaining === undefined || previous.restores === undefined) {
+      await this.request('PUT', '/behavior', { behavior: previous.behavior, options: previous.options });
+      return;
+    }
+    await this.request('PUT', '/behavior', { behavior: previous.restores.behavior, options: previous.restores.options });
+    const left = previous.remaining - elapsedSeconds;
+    if (left > 0) await this.request('PUT', '/behavior', { behavior: previous.behavior, options: previous.options, duration: left });
   }
 
   private async request(method: string, path: string, body?: unknown, as: 'json' | 'text' = 'json'): Promise<unknown> {

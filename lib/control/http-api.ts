@@ -6,6 +6,7 @@ import { UsageError } from '../cli/usage-error.js';
 import type { Logger } from '../log.js';
 import { formatHostPort, type HostPort } from '../proxy/address.js';
 import { ApiError } from './api-errors.js';
+import { BehaviorTimer } from './behavior-timer.js';
 import { bearerCheck } from './bearer-token.js';
 import { answerClientError, refuseConnect } from './client-error.js';
 import { EventStream, type EventStreamOptions } from '../events/event-stream.js';
@@ -57,7 +58,8 @@ export async function startControlApi(proxy: ControlledProxy, options: ControlAp
   const allowedOrigins = parseCorsOrigins(options.cors ?? [], 'cors');
   const metrics = createProxyMetrics(() => proxy.stats());
   const events = proxy.faults === undefined ? undefined : faultEvents(proxy.faults, options.events);
-  const routes = createRoutes(proxy, metrics, (change) => log.info(`control API: ${change}`), events);
+  const timer = new BehaviorTimer(proxy, log);
+  const routes = createRoutes(proxy, metrics, (change) => log.info(`control API: ${change}`), timer, events);
   const authorize = bearerCheck(options.token);
   const guard = new ConnectionGuard(MAX_CONNECTIONS);
   const headersTimeout = options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
@@ -148,6 +150,7 @@ export async function startControlApi(proxy: ControlledProxy, options: ControlAp
     address,
     metrics,
     close: () => {
+      timer.cancel();
       events?.close();
       return closeServer(server);
     },

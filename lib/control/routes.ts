@@ -4,7 +4,7 @@
 import { parseWeightedSpec } from '../choose/weighted-spec.js';
 import { isUsageError } from '../cli/usage-error.js';
 import type { BehaviorDefinition } from '../contract/behavior.js';
-import type { OptionSpec, OptionTable, OptionValues } from '../contract/options.js';
+import { MAX_TIMER_SECONDS, type OptionSpec, type OptionTable, type OptionValues } from '../contract/options.js';
 import { OptionsShapeError, shapeBehaviorOptions, type ShapedOptions } from '../options/behavior-options-shape.js';
 import { parseOptionValue } from '../options/option-types.js';
 import { formatHostPort, parseBackendAddress } from '../proxy/address.js';
@@ -14,6 +14,7 @@ import type { EventStream } from '../events/event-stream.js';
 import type { FaultFeed } from '../faults/fault-feed.js';
 import { Behavior } from '../registry/behaviors.js';
 import { ApiError, badRequest } from './api-errors.js';
+import type { BehaviorTimer } from './behavior-timer.js';
 import type { ProxyMetrics } from './metrics.js';
 import type { StatsSnapshot } from './stats.js';
 
@@ -55,10 +56,18 @@ export interface Route {
 const OK = { json: { status: 'ok' } } as const;
 
 /** The routes of one proxy, by path. `/behaviors/NAME` is matched in `findRoute`. */
-export function createRoutes(proxy: ControlledProxy, metrics: ProxyMetrics, onChange: (what: string) => void, events?: EventStream): ReadonlyMap<string, Route> {
+export function createRoutes(
+  proxy: ControlledProxy,
+  metrics: ProxyMetrics,
+  onChange: (what: string) => void,
+  timer: BehaviorTimer,
+  events?: EventStream,
+): ReadonlyMap<string, Route> {
   const setBehavior: RouteHandler = async ({ body }) => {
-    await applyBehavior(proxy, behaviorChange(body));
-    onChange(`behavior set to "${proxy.getBehavior().behavior}"`);
+    const change = behaviorChange(body);
+    await applyBehavior(timer, change);
+    const spec = proxy.getBehavior().behavior;
+    onChange(change.duration === undefined ? `behavior set to "${spec}"` : `behavior set to "${spec}" for ${change.duration}s`);
     return OK;
   };
   const setBackend: RouteHandler = async ({ body }) => {
@@ -75,7 +84,7 @@ export function createRoutes(proxy: ControlledProxy, metrics: ProxyMetrics, onCh
     return OK;
   };
   return new Map<string, Route>([
-    ['/behavior', { methods: { GET: () => ({ json: proxy.getBehavior() }), PUT: setBehavior, POST: setBehavior }, withBody: true }],
+    ['/behavior', { methods: { GET: () => ({ json: { ...proxy.getBehavior(), ...timer.state() } }), PUT: setBehavior, POST: setBehavior }, withBody: true }],
     [
       '/behaviors',
       {
@@ -148,6 +157,8 @@ interface BehaviorChange {
   readonly field: 'name' | 'behavior';
   /** Where the caller wrote an option, for error answers: `sleep`, `options.sleep`, `options.delay.sleep`. */
   readonly pathOf: (behavior: string, option: string) => string;
+  /** Seconds it stays in force (SPEC 14); undefined: until changed. */
+  readonly duration?: number | undefined;
 }
 
 /**
@@ -157,13 +168,27 @@ interface BehaviorChange {
  * weighted set's under each name.
  */
 function behaviorChange(body: unknown): BehaviorChange {
-  const fields = objectBody(body, '{"name": "delay", "sleep": 2}');
+  const { duration: rawDuration, ...fields } = objectBody(body, '{"name": "delay", "sleep": 2}');
+  const duration = durationOf(rawDuration);
+  return duration === undefined ? settingOf(fields) : { ...settingOf(fields), duration };
+}
+
+/** `duration`: seconds, more than 0 (none given: undefined). No behavior has an option of that name: it is the change's. */
+function durationOf(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMER_SECONDS) {
+    throw badRequest('body', 'duration', `expected seconds, more than 0 and at most ${MAX_TIMER_SECONDS}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function settingOf(fields: Record<string, unknown>): BehaviorChange {
   if ('behavior' in fields) {
     if ('name' in fields) throw badRequest('body', 'name', 'give either "name" (one behavior) or "behavior" (a weighted set), not both');
     const spec = fields['behavior'];
     if (typeof spec !== 'string') throw badRequest('body', 'behavior', 'expected a string such as "20:delay,10:error"');
     for (const key of Object.keys(fields)) {
-      if (key !== 'behavior' && key !== 'options') throw badRequest('body', key, 'unknown field (expected "behavior" and "options")');
+      if (key !== 'behavior' && key !== 'options') throw badRequest('body', key, 'unknown field (expected "behavior", "options" and "duration")');
     }
     const given = fields['options'] ?? {};
     if (!isPlainObject(given)) throw badRequest('body', 'options', 'expected an object: {"sleep": 2} for one behavior, {"delay": {"sleep": 2}} per behavior of a set');
@@ -195,8 +220,8 @@ function optionsOf(behavior: string): OptionTable | undefined {
   return Behavior.get(behavior)?.options as OptionTable | undefined;
 }
 
-/** Checks names and every option value with a precise error, then hands the set to the proxy. */
-async function applyBehavior(proxy: ControlledProxy, { spec, options, field, pathOf }: BehaviorChange): Promise<void> {
+/** Checks names and every option value with a precise error, then hands the set to the proxy (through its timer). */
+async function applyBehavior(timer: BehaviorTimer, { spec, options, field, pathOf, duration }: BehaviorChange): Promise<void> {
   const names = parseSpec(spec, field);
   for (const name of names) {
     if (Behavior.get(name) === undefined) {
@@ -224,7 +249,7 @@ async function applyBehavior(proxy: ControlledProxy, { spec, options, field, pat
     checked[behavior] = parsed;
   }
   try {
-    await proxy.setBehavior(spec, checked, field);
+    await timer.set(spec, checked, field, duration);
   } catch (error) {
     throw asBadRequest(error, field);
   }

@@ -57,7 +57,7 @@ async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_00
 
 test('GET /events streams each fault record to every subscriber as its exchange ends', async (t) => {
   const echo = await startEchoServer(t);
-  const { base, port, proxy } = await startApi(t, { backend: echo.address, behavior: '50:abort', seed: 9 });
+  const { base, port, proxy } = await startApi(t, { backend: echo.address, seed: 9 });
   const one = await subscribe(t, `${base}/events`);
   const two = await subscribe(t, `${base}/events`);
   const fromClient: FaultRecord[] = [];
@@ -66,7 +66,15 @@ test('GET /events streams each fault record to every subscriber as its exchange 
   const listening = (async () => {
     for await (const record of new Client({ host: '127.0.0.1', port: Number(new URL(base).port) }).events({ signal: stop.signal })) fromClient.push(record);
   })();
-  await sleep(100); // the Client's subscription is made
+  // Every subscriber is in once a record reaches all three: until then, keep faulting.
+  proxy.setBehavior('100:abort');
+  while (one.records.length === 0 || two.records.length === 0 || fromClient.length === 0) {
+    await exchange(port, 'hello?');
+    await sleep(20);
+  }
+  await sleep(50);
+  for (const records of [one.records, two.records, fromClient]) records.length = 0;
+  proxy.setBehavior('50:abort');
   let aborted = 0;
   for (let i = 0; i < 20; i++) {
     const before = proxy.stats().faults['abort'] ?? 0;

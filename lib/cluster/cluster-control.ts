@@ -5,7 +5,7 @@
 import { sumSnapshots, type StatsSnapshot } from '../control/stats.js';
 import type { ControlledProxy } from '../control/routes.js';
 import type { FaultFeed } from '../faults/fault-feed.js';
-import type { HostPort } from '../proxy/address.js';
+import { formatHostPort, type HostPort } from '../proxy/address.js';
 import type { BehaviorSetting, RawOptions, VaurienProxy } from '../proxy/proxy.js';
 import type { ClusterWorkers } from './cluster-workers.js';
 
@@ -19,8 +19,15 @@ export class ClusterControl implements ControlledProxy {
     readonly faults: FaultFeed,
   ) {}
 
+  /** Where the workers listen, once they do (the name `GET /proxy` gives). */
+  listening: HostPort | undefined;
+
   get seed(): number {
     return this.model.seed;
+  }
+
+  describe(): { readonly name: string; readonly protocol: string } {
+    return { name: this.listening === undefined ? 'proxy' : formatHostPort(this.listening), protocol: this.model.protocol.name };
   }
 
   getBehavior(): BehaviorSetting {

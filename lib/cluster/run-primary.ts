@@ -34,6 +34,7 @@ export async function runPrimary(settings: RunSettings, io: ProgramIo): Promise<
     let api: ControlApi | undefined;
     try {
       const address = await workers.start();
+      control.listening = address;
       if (settings.http) api = await startSettingsApi(control, settings, log);
       if (!stops.isRequested) io.stdout.write(startLine(settings, address, control, api, settings.workers));
     } catch (error) {

@@ -7,6 +7,7 @@ import type { Logger } from '../log.js';
 import { formatHostPort, type HostPort } from '../proxy/address.js';
 import { ApiError } from './api-errors.js';
 import { BehaviorTimer } from './behavior-timer.js';
+import { DASHBOARD_HEADERS, dashboardFile } from './dashboard-files.js';
 import { bearerCheck } from './bearer-token.js';
 import { answerClientError, refuseConnect } from './client-error.js';
 import { EventStream, type EventStreamOptions } from '../events/event-stream.js';
@@ -86,6 +87,9 @@ export async function startControlApi(proxy: ControlledProxy, options: ControlAp
       cors = origins.check(request);
       const preflight = origins.preflight(request);
       if (preflight !== undefined) return void answerEmpty(response, preflight);
+      // The dashboard's files hold no data: a browser must load the page to be asked the token.
+      // Every request the page makes for data carries it like any other client's.
+      if (isDashboardPath(request.url ?? '/')) return void serveDashboard(request, response, method, cors);
       authorize(request.headers.authorization);
       const url = requestUrl(request.url ?? '/');
       const route = findRoute(routes, url.pathname);
@@ -187,6 +191,25 @@ function handlerOf(route: Route, method: string): RouteHandler | undefined {
 
 function allowedMethods(route: Route): string[] {
   return Object.keys(route.methods).flatMap((method) => (method === 'GET' ? ['GET', 'HEAD'] : [method]));
+}
+
+function isDashboardPath(target: string): boolean {
+  const path = target.split('?', 1)[0] as string;
+  return path === '/ui' || path.startsWith('/ui/');
+}
+
+/** GET (or HEAD) of a dashboard file; `/ui` moves to `/ui/`, where the page's relative links work. */
+function serveDashboard(request: IncomingMessage, response: ServerResponse, method: string, cors: CorsHeaders): void {
+  if (method !== 'GET' && method !== 'HEAD') throw new ApiError(405, [{ location: 'method', name: method, description: '/ui/ accepts GET, HEAD' }], { Allow: 'GET, HEAD' });
+  const path = (request.url ?? '/').split('?', 1)[0] as string;
+  if (path === '/ui') {
+    response.writeHead(301, { ...cors, Location: '/ui/', 'Content-Length': 0 });
+    return void response.end();
+  }
+  const file = dashboardFile(path);
+  if (file === undefined) throw new ApiError(404, [{ location: 'url', name: 'path', description: `no such dashboard file: ${path.slice(0, 100)}` }]);
+  response.writeHead(200, { ...cors, ...DASHBOARD_HEADERS, 'Content-Type': file.contentType, 'Content-Length': file.body.length });
+  response.end(file.body);
 }
 
 /** The request's path for the log, without its query string: a token put there by mistake stays out of the log. */

@@ -13,6 +13,7 @@ import type { BehaviorSetting, RawOptions } from '../proxy/proxy.js';
 import type { EventStream } from '../events/event-stream.js';
 import type { FaultFeed } from '../faults/fault-feed.js';
 import { Behavior } from '../registry/behaviors.js';
+import { VERSION } from '../version.js';
 import { ApiError, badRequest } from './api-errors.js';
 import type { BehaviorTimer } from './behavior-timer.js';
 import type { ProxyMetrics } from './metrics.js';
@@ -31,6 +32,8 @@ export interface ControlledProxy {
   stats(): StatsSnapshot | Promise<StatsSnapshot>;
   /** Its fault records, streamed by `GET /events`. */
   readonly faults?: FaultFeed;
+  /** Its name (the listen address) and protocol, for `GET /proxy` (the dashboard). */
+  describe?(): { readonly name: string; readonly protocol: string };
 }
 
 export interface RouteRequest {
@@ -85,6 +88,23 @@ export function createRoutes(
   };
   return new Map<string, Route>([
     ['/behavior', { methods: { GET: () => ({ json: { ...proxy.getBehavior(), ...timer.state() } }), PUT: setBehavior, POST: setBehavior }, withBody: true }],
+    // Everything the dashboard shows of the proxy but its counters, in one answer.
+    [
+      '/proxy',
+      {
+        methods: {
+          GET: () => ({
+            json: {
+              ...(proxy.describe?.() ?? { name: 'proxy', protocol: '?' }),
+              version: VERSION,
+              backend: formatHostPort(proxy.getBackend()),
+              ...proxy.getBehavior(),
+              ...timer.state(),
+            },
+          }),
+        },
+      },
+    ],
     [
       '/behaviors',
       {

@@ -211,6 +211,11 @@ export class VaurienProxy {
     await this.faultLogFile?.close();
   }
 
+  /** Its name and protocol (the control API's `GET /proxy`). */
+  describe(): { readonly name: string; readonly protocol: string } {
+    return { name: this.name, protocol: this.protocol.name };
+  }
+
   /** The proxy's name in fault records: given, else its listen address. */
   get name(): string {
     return this.givenName ?? (this.listening === undefined ? 'proxy' : formatHostPort(this.listening));

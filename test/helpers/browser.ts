@@ -1,0 +1,41 @@
+// A real headless browser for the dashboard's tests: Debian's chromium driven by puppeteer-core
+// (which never downloads a browser). A missing chromium skips the test loudly on a workstation
+// and fails it in CI (CI=true), like a missing backend binary; every page's console errors and
+// uncaught exceptions are collected, so a test can assert there were none.
+import type { TestContext } from 'node:test';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { requireBinary } from './backends.js';
+import { tempFolder } from './temp-folder.js';
+
+/** The flags this machine needs (no sandbox as root, no GPU, nothing phoning home), and a fresh profile. */
+function chromiumArgs(profile: string): string[] {
+  return ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', `--user-data-dir=${profile}`];
+}
+
+export interface TestPage {
+  readonly page: Page;
+  /** Console errors and page errors seen so far. */
+  readonly errors: string[];
+}
+
+/** A browser for the test (closed when it ends), or undefined when chromium is missing (skipped). */
+export async function startBrowser(t: TestContext): Promise<Browser | undefined> {
+  const executablePath = requireBinary(t, 'chromium', 'chromium-browser');
+  if (executablePath === undefined) return undefined;
+  const browser = await puppeteer.launch({ executablePath, headless: true, args: chromiumArgs(tempFolder(t, 'chromium')) });
+  t.after(() => browser.close());
+  return browser;
+}
+
+/** A new page whose console errors and exceptions are collected. */
+export async function openPage(browser: Browser, url: string): Promise<TestPage> {
+  const page = await browser.newPage();
+  await page.setViewport({ width: 1280, height: 1000 });
+  const errors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  page.on('pageerror', (error) => errors.push(error instanceof Error ? error.message : String(error)));
+  await page.goto(url, { waitUntil: 'load' });
+  return { page, errors };
+}

@@ -1,7 +1,8 @@
 // @ts-check
 // The dashboard's start: asks the token when the API wants one, builds a card per proxy (the
-// control API has one), then keeps it live: counters every second and settings every five
-// (neither while the tab is hidden), and the fault log as the API streams it.
+// control API has one), then keeps it live from two streams: the proxy's state and counters as
+// they change (`GET /proxy` as events), and the fault log (`GET /events`). Nothing is polled: an
+// idle proxy sends nothing, and the charts move on by themselves each second.
 import { call, storedToken, storeToken, Unauthorized } from './api.js';
 import { ProxyCard } from './proxy-card.js';
 import { followEvents } from './sse.js';
@@ -9,9 +10,6 @@ import { followEvents } from './sse.js';
 /** @typedef {import('./proxy-card.js').ProxyState} ProxyState */
 /** @typedef {import('./proxy-card.js').Stats} Stats */
 /** @typedef {import('./behavior-form.js').BehaviorDescription} BehaviorDescription */
-
-const STATS_EVERY_MS = 1000;
-const STATE_EVERY_MS = 5000;
 
 const byId = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const status = byId('status');
@@ -21,6 +19,8 @@ const forget = /** @type {HTMLButtonElement} */ (byId('forget-token'));
 
 /** @type {Map<string, ProxyCard>} */
 const cards = new Map();
+/** The last counters each proxy sent: the charts draw a point from them every second. @type {Map<string, Stats>} */
+const latest = new Map();
 /** @type {AbortController | undefined} */
 let running;
 
@@ -67,6 +67,12 @@ async function load() {
   return { states: [state], behaviors: details.behaviors };
 }
 
+/** @param {ProxyState} state */
+function show(state) {
+  cards.get(state.name)?.showState(state);
+  if (state.stats !== undefined) latest.set(state.name, state.stats);
+}
+
 async function start() {
   running?.abort();
   const stop = (running = new AbortController());
@@ -83,46 +89,40 @@ async function start() {
   byId('version').textContent = `v${loaded.states[0]?.version ?? '?'}`;
   cards.clear();
   proxies.replaceChildren();
-  const refreshState = async () => {
-    const state = /** @type {ProxyState} */ (await call('GET', '../proxy'));
-    cards.get(state.name)?.showState(state);
-  };
-  for (const state of loaded.states) {
-    const card = new ProxyCard(state.name, loaded.behaviors, () => void refreshState().catch(onFailure));
-    cards.set(state.name, card);
-    proxies.append(card.root);
-    card.showState(state);
-  }
   const onFailure = (/** @type {unknown} */ failure) => {
     if (failure instanceof Unauthorized) {
       stop.abort();
       void askToken().then(start);
     } else setStatus('down', 'control API unreachable');
   };
-  const pollStats = async () => {
-    const stats = /** @type {Stats} */ (await call('GET', '../stats'));
-    for (const card of cards.values()) card.showStats(stats);
-    if (status.dataset['state'] === 'down') setStatus('live', 'live');
-  };
-  const every = (/** @type {() => Promise<void>} */ work, /** @type {number} */ ms) => {
-    const timer = setInterval(() => {
-      if (!document.hidden) void work().catch(onFailure);
-    }, ms);
-    stop.signal.addEventListener('abort', () => clearInterval(timer));
-  };
-  every(pollStats, STATS_EVERY_MS);
-  every(refreshState, STATE_EVERY_MS);
-  every(async () => cards.forEach((card) => card.tick()), 250);
-  void pollStats().catch(onFailure);
+  // After a change made here: the new state at once, not at the next check.
+  const refresh = () => void call('GET', '../proxy').then((state) => show(/** @type {ProxyState} */ (state)), onFailure);
+  for (const state of loaded.states) {
+    const card = new ProxyCard(state.name, loaded.behaviors, refresh);
+    cards.set(state.name, card);
+    proxies.append(card.root);
+    card.showState(state);
+  }
+  const ticking = setInterval(() => {
+    for (const [name, card] of cards) {
+      const stats = latest.get(name);
+      if (stats !== undefined) card.showStats(stats);
+      card.tick();
+    }
+  }, 1000);
+  stop.signal.addEventListener('abort', () => clearInterval(ticking));
   const first = cards.values().next().value;
+  const unauthorized = () => onFailure(new Unauthorized('token'));
+  void followEvents('../proxy', (data) => show(JSON.parse(data)), () => {}, stop.signal, unauthorized);
   void followEvents(
+    '../events',
     (data) => {
       const record = JSON.parse(data);
       (cards.get(record.proxy) ?? first)?.addFault(record);
     },
     (connected) => setStatus(connected ? 'live' : 'down', connected ? 'live' : 'reconnecting…'),
     stop.signal,
-    () => onFailure(new Unauthorized('token')),
+    unauthorized,
   );
 }
 

@@ -12,7 +12,7 @@ import { bytesPerSecond, duration, el, perSecond } from './format.js';
  * @typedef {import('./behavior-form.js').BehaviorDescription} BehaviorDescription
  * @typedef {import('./behavior-form.js').OptionsByBehavior} OptionsByBehavior
  * @typedef {import('./fault-table.js').FaultRecord} FaultRecord
- * @typedef {{ name: string, protocol: string, version: string, backend: string, behavior: string, options: OptionsByBehavior, remaining?: number, restores?: { behavior: string } }} ProxyState
+ * @typedef {{ name: string, protocol: string, version: string, backend: string, behavior: string, options: OptionsByBehavior, remaining?: number, restores?: { behavior: string }, stats?: Stats }} ProxyState
  * @typedef {{ protocol: string, connections: { open: number, total: number }, exchanges: Record<string, number>, bytes: { request: number, response: number }, faults: Record<string, number> }} Stats
  */
 
@@ -89,7 +89,6 @@ export class ProxyCard {
     if (this.timed === undefined) return void (this.countdown.textContent = '');
     const left = Math.max(0, this.timed.remaining - (performance.now() - this.timed.at) / 1000);
     this.countdown.textContent = `for ${duration(left)}, then ${this.timed.restores}`;
-    if (left === 0) this.refresh();
   }
 
   /** @param {Stats} stats */

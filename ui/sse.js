@@ -1,22 +1,24 @@
 // @ts-check
-// The fault log as it comes (`GET /events`), read with fetch (EventSource cannot send a token),
-// parsed as Server-Sent Events, and followed across reconnections with Last-Event-ID: the
-// API cuts a reader that falls behind, and this one picks up what it missed.
+// A Server-Sent Events stream of the API (`GET /events`: the fault log; `GET /proxy`: the proxy's
+// state as it changes), read with fetch (EventSource cannot send a token) and followed across
+// reconnections with Last-Event-ID: the API cuts a reader that falls behind, and this one picks
+// up what it missed.
 import { headers, Unauthorized } from './api.js';
 
 /**
  * Calls `onEvent` with each event's data until `signal` aborts; reconnects after a failure.
+ * @param {string} path
  * @param {(data: string) => void} onEvent
  * @param {(connected: boolean) => void} onStatus
  * @param {AbortSignal} signal
  * @param {() => void} onUnauthorized
  */
-export async function followEvents(onEvent, onStatus, signal, onUnauthorized) {
+export async function followEvents(path, onEvent, onStatus, signal, onUnauthorized) {
   /** @type {string | undefined} */
   let lastId;
   while (!signal.aborted) {
     try {
-      const response = await fetch('./../events', { headers: headers(lastId === undefined ? {} : { 'Last-Event-ID': lastId }), signal });
+      const response = await fetch(path, { headers: headers({ Accept: 'text/event-stream', ...(lastId === undefined ? {} : { 'Last-Event-ID': lastId }) }), signal });
       if (response.status === 401) throw new Unauthorized('token');
       if (!response.ok || response.body === null) throw new Error(`HTTP ${response.status}`);
       onStatus(true);

@@ -8,6 +8,7 @@ import { formatHostPort, type HostPort } from '../proxy/address.js';
 import { ApiError } from './api-errors.js';
 import { BehaviorTimer } from './behavior-timer.js';
 import { DASHBOARD_HEADERS, dashboardFile } from './dashboard-files.js';
+import { liveState } from './live-state.js';
 import { bearerCheck } from './bearer-token.js';
 import { answerClientError, refuseConnect } from './client-error.js';
 import { EventStream, type EventStreamOptions } from '../events/event-stream.js';
@@ -60,7 +61,8 @@ export async function startControlApi(proxy: ControlledProxy, options: ControlAp
   const metrics = createProxyMetrics(() => proxy.stats());
   const events = proxy.faults === undefined ? undefined : faultEvents(proxy.faults, options.events);
   const timer = new BehaviorTimer(proxy, log);
-  const routes = createRoutes(proxy, metrics, (change) => log.info(`control API: ${change}`), timer, events);
+  const live = liveState(proxy, timer, options.events);
+  const routes = createRoutes(proxy, metrics, (change) => log.info(`control API: ${change}`), timer, events, live);
   const authorize = bearerCheck(options.token);
   const guard = new ConnectionGuard(MAX_CONNECTIONS);
   const headersTimeout = options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
@@ -107,7 +109,7 @@ export async function startControlApi(proxy: ControlledProxy, options: ControlAp
         awaitingContinue = false;
       }
       const body = takesBody ? await readJsonBody(request) : undefined;
-      answer(request, response, await handler({ url, body }), cors);
+      answer(request, response, await handler({ url, body, accept: request.headers.accept }), cors);
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       log.debug(`control API: ${method} ${pathOf(request)} -> ${error.status} ${error.message}`);
@@ -156,6 +158,7 @@ export async function startControlApi(proxy: ControlledProxy, options: ControlAp
     close: () => {
       timer.cancel();
       events?.close();
+      live.close();
       return closeServer(server);
     },
   };
@@ -235,7 +238,7 @@ function refuse(request: IncomingMessage, response: ServerResponse, error: ApiEr
 }
 
 function answer(request: IncomingMessage, response: ServerResponse, result: RouteAnswer, cors: CorsHeaders): void {
-  if ('events' in result) return result.events.serve(request, response, cors);
+  if ('events' in result) return result.events.serve(request, response, cors, result.initial);
   if ('text' in result) {
     response.writeHead(200, { ...cors, 'Content-Type': result.contentType, 'Content-Length': Buffer.byteLength(result.text) });
     response.end(result.text);

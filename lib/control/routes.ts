@@ -38,6 +38,8 @@ export interface ControlledProxy {
 
 export interface RouteRequest {
   readonly url: URL;
+  /** The request's Accept header: `text/event-stream` asks a route that can stream to do so. */
+  readonly accept?: string | undefined;
   /** The parsed JSON body (read only for methods that take one). */
   readonly body: unknown;
 }
@@ -46,7 +48,7 @@ export interface RouteRequest {
 export type RouteAnswer =
   | { readonly json: unknown; readonly status?: number }
   | { readonly text: string; readonly contentType: string }
-  | { readonly events: EventStream };
+  | { readonly events: EventStream; readonly initial?: string };
 
 export type RouteHandler = (request: RouteRequest) => RouteAnswer | Promise<RouteAnswer>;
 
@@ -65,6 +67,7 @@ export function createRoutes(
   onChange: (what: string) => void,
   timer: BehaviorTimer,
   events?: EventStream,
+  live?: LiveState,
 ): ReadonlyMap<string, Route> {
   const setBehavior: RouteHandler = async ({ body }) => {
     const change = behaviorChange(body);
@@ -88,20 +91,16 @@ export function createRoutes(
   };
   return new Map<string, Route>([
     ['/behavior', { methods: { GET: () => ({ json: { ...proxy.getBehavior(), ...timer.state() } }), PUT: setBehavior, POST: setBehavior }, withBody: true }],
-    // Everything the dashboard shows of the proxy but its counters, in one answer.
+    // Everything the dashboard shows of the proxy but its counters, in one answer; asked with
+    // `Accept: text/event-stream`, that and the counters as they change (lib/control/live-state.ts).
     [
       '/proxy',
       {
         methods: {
-          GET: () => ({
-            json: {
-              ...(proxy.describe?.() ?? { name: 'proxy', protocol: '?' }),
-              version: VERSION,
-              backend: formatHostPort(proxy.getBackend()),
-              ...proxy.getBehavior(),
-              ...timer.state(),
-            },
-          }),
+          GET: async ({ accept }) => {
+            if (live !== undefined && accept?.includes('text/event-stream') === true) return { events: live.stream, initial: await live.current() };
+            return { json: proxyState(proxy, timer) };
+          },
         },
       },
     ],
@@ -120,6 +119,23 @@ export function createRoutes(
     ['/metrics', { methods: { GET: async () => ({ text: await metrics.render(), contentType: metrics.contentType }) } }],
     ...(events === undefined ? [] : ([['/events', { methods: { GET: () => ({ events }) } }]] as const)),
   ]);
+}
+
+/** What `GET /proxy` answers: the proxy's name, protocol, backend and behavior setting. */
+export function proxyState(proxy: ControlledProxy, timer: BehaviorTimer): Record<string, unknown> {
+  return {
+    ...(proxy.describe?.() ?? { name: 'proxy', protocol: '?' }),
+    version: VERSION,
+    backend: formatHostPort(proxy.getBackend()),
+    ...proxy.getBehavior(),
+    ...timer.state(),
+  };
+}
+
+/** The live `GET /proxy` stream: its subscribers, and the state a new one starts from. */
+export interface LiveState {
+  readonly stream: EventStream;
+  current(): Promise<string>;
 }
 
 /** The route of `path`; `/behaviors/NAME` describes one behavior (404 when unknown). */

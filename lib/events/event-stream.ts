@@ -67,8 +67,11 @@ export class EventStream {
     setImmediate(() => this.flush());
   }
 
-  /** Takes `response` as a subscriber (its request passed the server's checks already). */
-  serve(request: IncomingMessage, response: ServerResponse, headers: Readonly<Record<string, string>> = {}): void {
+  /**
+   * Takes `response` as a subscriber (its request passed the server's checks already); `initial`
+   * is a first event for it alone (the state it starts from).
+   */
+  serve(request: IncomingMessage, response: ServerResponse, headers: Readonly<Record<string, string>> = {}, initial?: string): void {
     if (this.subscribers.size >= this.maxSubscribers) {
       const body = `${JSON.stringify({ status: 'error', errors: [{ location: 'url', name: 'events', description: `already ${this.maxSubscribers} event subscribers` }] })}\n`;
       response.writeHead(503, { ...headers, 'Content-Type': 'application/json; charset=utf-8', 'Retry-After': '5', 'Content-Length': Buffer.byteLength(body) });
@@ -83,7 +86,7 @@ export class EventStream {
     });
     if (request.method === 'HEAD') return void response.end();
     // `retry`: a reconnecting EventSource waits 1 s. Then what it missed, if it says what it saw.
-    response.write(`retry: 1000\n\n${this.missedSince(request.headers['last-event-id'])}`);
+    response.write(`retry: 1000\n\n${initial === undefined ? '' : `data: ${initial}\n\n`}${this.missedSince(request.headers['last-event-id'])}`);
     response.socket?.setNoDelay(true);
     const subscriber: Subscriber = { response };
     this.subscribers.add(subscriber);

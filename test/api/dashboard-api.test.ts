@@ -1,9 +1,13 @@
-// The dashboard's files at /ui/ (SPEC 15): served from the package with headers that keep them to
-// their own origin, without the token (a browser must load the page to be asked for it), never a
-// file outside their list; `GET /proxy`, what the page reads, needs the token like any data.
+// What the dashboard (SPEC 15) asks of the control API: its files at /ui/, served from the package
+// with headers that keep them to their own origin, without the token (a browser must load the page
+// to be asked for it), never a file outside their list; `GET /proxy`, what the page reads, needs
+// the token like any data, and as an event stream sends the state only when it changed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEchoServer } from '../helpers/sockets.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { request } from 'undici';
+import { SseParser } from '../../lib/events/sse-parser.js';
+import { roundTrip, startEchoServer } from '../helpers/sockets.js';
 import { startApi } from './harness.js';
 
 test('/ui/ serves the page and its modules without the token, with headers that keep it to its origin', async (t) => {
@@ -32,3 +36,34 @@ test('/ui/ serves the page and its modules without the token, with headers that 
   const proxy = await call('GET', '/proxy', undefined, { authorization: 'Bearer s3cret' });
   assert.deepEqual({ ...proxy.json, version: 'v', backend: 'b' }, { name: 'edge', protocol: 'tcp', version: 'v', backend: 'b', behavior: 'dummy', options: {} });
 });
+
+test('GET /proxy as an event stream: the state at once, then an event only when something changed', async (t) => {
+  const echo = await startEchoServer(t);
+  const { base, port, proxy } = await startApi(t, { backend: echo.address, name: 'edge' });
+  const answer = await request(`${base}/proxy`, { headers: { accept: 'text/event-stream' } });
+  t.after(() => answer.body.destroy());
+  const states: Array<{ behavior: string; stats: { connections: { total: number } } }> = [];
+  const parser = new SseParser();
+  answer.body.setEncoding('utf8');
+  answer.body.on('data', (chunk: string) => {
+    for (const event of parser.push(chunk)) states.push(JSON.parse(event.data) as (typeof states)[number]);
+  });
+  await waitFor(() => states.length === 1);
+  assert.deepEqual([states[0]?.behavior, states[0]?.stats.connections.total], ['dummy', 0]);
+  await sleep(2200);
+  assert.equal(states.length, 1, 'an idle proxy sends nothing');
+  proxy.setBehavior('delay');
+  await waitFor(() => states.length === 2);
+  assert.equal(states[1]?.behavior, 'delay');
+  await roundTrip(port, Buffer.from('hello'));
+  await waitFor(() => states.length === 3);
+  assert.equal(states[2]?.stats.connections.total, 1);
+});
+
+async function waitFor(condition: () => boolean): Promise<void> {
+  const deadline = performance.now() + 5000;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error('timed out');
+    await sleep(20);
+  }
+}

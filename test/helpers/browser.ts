@@ -5,7 +5,9 @@
 import type { TestContext } from 'node:test';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { requireBinary } from './backends.js';
-import { tempFolder } from './temp-folder.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** The flags this machine needs (no sandbox as root, no GPU, nothing phoning home), and a fresh profile. */
 function chromiumArgs(profile: string): string[] {
@@ -22,8 +24,13 @@ export interface TestPage {
 export async function startBrowser(t: TestContext): Promise<Browser | undefined> {
   const executablePath = requireBinary(t, 'chromium', 'chromium-browser');
   if (executablePath === undefined) return undefined;
-  const browser = await puppeteer.launch({ executablePath, headless: true, args: chromiumArgs(tempFolder(t, 'chromium')) });
-  t.after(() => browser.close());
+  const profile = mkdtempSync(join(tmpdir(), 'vaurien-chromium-'));
+  const browser = await puppeteer.launch({ executablePath, headless: true, args: chromiumArgs(profile) });
+  // The profile goes once the browser is closed: it writes there until then.
+  t.after(async () => {
+    await browser.close();
+    rmSync(profile, { recursive: true, force: true });
+  });
   return browser;
 }
 

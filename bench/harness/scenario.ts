@@ -6,9 +6,22 @@ import type { ProtocolName } from './wire.js';
 
 /**
  * Where the traffic goes: straight to the backend, through the bare pipe proxy, through
- * vaurien with `--protocol tcp`, with the protocol's own framing, or with chaos.
+ * vaurien with `--protocol tcp`, with the protocol's own framing, or with chaos; with 10 %
+ * errors without and with `--fault-log`; with the control API, idle, watched by an event stream
+ * and the dashboard's polling, or by a browser tab on the dashboard.
  */
-export type TargetName = 'direct' | 'pipe' | 'vaurien-tcp' | 'vaurien' | 'vaurien-delay' | 'vaurien-error';
+export type TargetName =
+  | 'direct'
+  | 'pipe'
+  | 'vaurien-tcp'
+  | 'vaurien'
+  | 'vaurien-delay'
+  | 'vaurien-error'
+  | 'vaurien-faults'
+  | 'vaurien-faultlog'
+  | 'vaurien-api'
+  | 'vaurien-watched'
+  | 'vaurien-tab';
 
 export type Metrics = Readonly<Record<string, number>>;
 

@@ -1,5 +1,6 @@
 // Every scenario of a run, in the order they run: tcp bulk first, then per protocol the
-// request/response scenarios (postgres's after the others), chaos, and last the ones that open
+// request/response scenarios (postgres's after the others), chaos (the fault log's cost among
+// them), an idle proxy watched by the dashboard, and last the ones that open
 // thousands of connections (churn, idle memory, concurrent), so their leftovers (TIME_WAIT
 // sockets, grown heaps) come after the throughput measurements.
 import type { Scenario } from '../harness/scenario.js';
@@ -8,6 +9,7 @@ import { bulkScenarios } from './bulk.js';
 import { chaosDelayScenario, chaosErrorScenario } from './chaos.js';
 import { churnScenario } from './churn.js';
 import { concurrentScenario } from './concurrent.js';
+import { dashboardIdleScenario, faultLogScenario } from './faults.js';
 import { idleMemoryScenario } from './idle-memory.js';
 import { postgresScenarios } from './postgres.js';
 import { requestRateScenarios } from './request-rate.js';
@@ -23,6 +25,8 @@ export function allScenarios(quick: boolean, connectionCap: number): Scenario[] 
     chaosDelayScenario('tcp'),
     chaosDelayScenario('redis'),
     chaosErrorScenario,
+    faultLogScenario,
+    dashboardIdleScenario(quick),
     ...PROTOCOLS.map((protocol) => churnScenario(protocol)),
     // Quick mode measures memory for tcp only (each protocol costs ~20 s of opening
     // connections), and leaves out the concurrent scenario: tcp/idle-memory has just opened

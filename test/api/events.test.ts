@@ -133,7 +133,7 @@ test('fifty subscribers and one that never reads cost bounded memory; the stuck 
   const readers = await Promise.all(Array.from({ length: 50 }, () => countingSubscriber(t, `${base}/events`)));
   // A first round warms the proxy up with its records streamed: V8 sizes its heap to the
   // allocation rate once, which is not what is measured.
-  await traffic(port, pid, 1);
+  await traffic(port, pid, 0.5);
   const settled = await steady(() => rssBytes(pid), 300, 3000);
   // The stuck one: asks, then never reads a byte.
   const stuck: Socket = connect({ port: apiPort, host: '127.0.0.1' });
@@ -143,7 +143,7 @@ test('fifty subscribers and one that never reads cost bounded memory; the stuck 
   stuck.pause();
   await sleep(200);
   const peak = await traffic(port, pid, 1);
-  const total = TRAFFIC_CONNECTIONS * TRAFFIC_ROUNDS * 2;
+  const total = TRAFFIC_CONNECTIONS * TRAFFIC_ROUNDS * 1.5;
   await waitFor(() => readers.every((reader) => reader.events >= total), 'every reader to get every record', 20_000);
   assert.ok(readers.every((reader) => reader.events === total));
   const kept = (await steady(() => rssBytes(pid), 300, 3000)) - settled;

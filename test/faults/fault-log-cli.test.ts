@@ -1,6 +1,7 @@
 // `vaurien --fault-log` from the command line: JSON lines on stdout with `-`, a file from the
 // config file's `fault_log` key, the same one file written whole-line by the primary of a
-// `--workers` cluster, and a path that cannot be opened refused at start-up (exit 2).
+// `--workers` cluster (whose GET /events streams both workers' records), and a path that cannot
+// be opened refused at start-up (exit 2).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -8,7 +9,9 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FaultRecord } from '../../lib/faults/fault-record.js';
+import { Client } from '../../lib/control/client.js';
 import { bannerPort, runVaurien, startVaurien } from '../helpers/cli.js';
+import { bannerApiPort } from '../helpers/control-api.js';
 import { startEchoServer } from '../helpers/sockets.js';
 import { tempFolder } from '../helpers/temp-folder.js';
 
@@ -77,6 +80,28 @@ test('--workers 2 with fault_log in the config file: one file, one whole line pe
   assert.equal(new Set(written.map((record) => record.connection)).size, count, 'one line per connection');
   assert.ok(written.some((record) => record.connection % 2 === 1) && written.some((record) => record.connection % 2 === 0), 'both workers wrote');
   for (const record of written) assert.deepEqual([record.behavior, record.outcome, record.exchange], ['abort', 'aborted', 1]);
+});
+
+test('--workers 2: GET /events on the primary streams the records of both workers', async (t) => {
+  const echo = await startEchoServer(t);
+  const vaurien = await startVaurien(t, ['--proxy', '127.0.0.1:0', '--backend', echo.address, '--behavior', '100:abort', '--workers', '2', '--http', '--http-port', '0']);
+  const port = bannerPort(vaurien.banner);
+  const client = new Client({ host: '127.0.0.1', port: bannerApiPort(vaurien.banner) });
+  const stop = new AbortController();
+  t.after(() => stop.abort());
+  const seen: FaultRecord[] = [];
+  const reading = (async () => {
+    for await (const record of client.events({ signal: stop.signal })) seen.push(record);
+  })();
+  // The workers forward records once the primary tells them someone listens: send until they come.
+  for (let at = 0; new Set(seen.map((record) => record.connection % 2)).size < 2; at++) {
+    if (at > 200) throw new Error(`records from both workers did not come (${seen.length} so far)`);
+    await Promise.all(Array.from({ length: 4 }, () => send(port, 'payload')));
+  }
+  stop.abort();
+  await reading;
+  for (const record of seen) assert.equal(record.outcome, 'aborted');
+  assert.equal(await vaurien.stop(), 0);
 });
 
 test('a --fault-log that cannot be opened is a start-up error: one line, exit 2', async () => {

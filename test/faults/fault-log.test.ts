@@ -67,30 +67,34 @@ test('each redis command that failed or waited has one record naming it, and the
   const records: FaultRecord[] = [];
   const proxy = await startTestProxy(t, { backend: redis.address, protocol: 'redis', name: 'cache', faultLog: (record) => records.push(record) });
   const client = await redisClient(t, proxy.port);
+  // What the client sent while connecting (its ready check) came first: command i is exchange before + i + 1.
+  const before = proxy.proxy.stats().exchanges['dummy'] ?? 0;
   proxy.proxy.setBehavior('30:error,20:delay', { delay: { sleep: DELAY_SECONDS } });
   const seen = await drive(client, 80);
 
-  const faulted = seen.filter((command) => command.error || command.ms >= DELAY_SECONDS * 1000);
-  assert.ok(faulted.some((command) => command.error) && faulted.some((command) => !command.error), 'the mix gave both errors and delays');
-  assert.equal(records.length, faulted.length, 'one record per command the client saw harmed');
+  const byExchange = new Map(records.map((record) => [record.exchange, record]));
+  assert.equal(byExchange.size, records.length, 'one record per exchange');
   const clientAddress = `127.0.0.1:${client.stream.localPort}`;
-  for (const [at, command] of faulted.entries()) {
-    const record = records[at] as FaultRecord;
-    assert.equal(record.request, command.command, `record ${at}: ${JSON.stringify(record)}`);
-    assert.equal(record.proxy, 'cache');
-    assert.equal(record.client, clientAddress);
-    assert.equal(record.connection, 1);
+  let delayed = 0;
+  for (const [at, command] of seen.entries()) {
+    const record = byExchange.get(before + at + 1);
+    byExchange.delete(before + at + 1);
     if (command.error) {
-      assert.deepEqual([record.behavior, record.outcome, record.options], ['error', 'error reply', { inject: false, warmup: 0 }]);
-    } else {
-      assert.equal(record.behavior, 'delay');
+      assert.ok(record !== undefined, `no record for ${command.command} #${at}, which got an error`);
+      assert.deepEqual([record.behavior, record.request, record.outcome, record.options], ['error', command.command, 'error reply', { inject: false, warmup: 0 }]);
+    } else if (record !== undefined) {
+      // Not an error, yet recorded: a delay, which the client waited for.
+      delayed++;
+      assert.deepEqual([record.behavior, record.request, record.options], ['delay', command.command, { sleep: DELAY_SECONDS, before: true }]);
       const held = Number(/^delayed (\d+) ms$/.exec(record.outcome)?.[1]);
       assert.ok(held >= DELAY_SECONDS * 1000 - 1 && held <= command.ms + 1, `${record.outcome} for a command that took ${command.ms.toFixed(1)} ms`);
-      assert.deepEqual(record.options, { sleep: DELAY_SECONDS, before: true });
     }
-    assert.ok(Number.isInteger(record.exchange) && record.exchange > 0);
+    if (record === undefined) continue;
+    assert.deepEqual([record.proxy, record.client, record.connection], ['cache', clientAddress, 1]);
     assert.ok(!Number.isNaN(Date.parse(record.time)));
   }
+  assert.deepEqual([...byExchange.values()], [], 'no record for an exchange the client did not send');
+  assert.ok(seen.some((command) => command.error) && delayed > 0, 'the mix gave both errors and delays');
   const exchanges = records.map((record) => record.exchange);
   assert.deepEqual([...exchanges].sort((a, b) => a - b), exchanges, 'records come in exchange order on one connection');
 });
@@ -126,7 +130,8 @@ test('each HTTP request that a client saw fail, cut or wait has one record with 
     behaviorOptions: { delay: { sleep: DELAY_SECONDS } },
     faultLog: (record) => records.push(record),
   });
-  const expected = new Map<string, string>();
+  /** What the client saw of each path: an error status, a cut, or the answer after how long. */
+  const seen = new Map<string, { outcome: 'error reply' | 'aborted' | 'closed' } | { ms: number }>();
   for (let i = 0; i < 60; i++) {
     const path = `/item/${i}?page=${i % 3}`;
     const client = new Client(`http://127.0.0.1:${proxy.port}`);
@@ -134,27 +139,37 @@ test('each HTTP request that a client saw fail, cut or wait has one record with 
     try {
       const answer = await client.request({ method: 'GET', path });
       const body = await answer.body.text();
-      const ms = performance.now() - started;
-      if (answer.statusCode >= 500) expected.set(path, 'error reply');
-      else if (ms >= DELAY_SECONDS * 1000) expected.set(path, 'delayed');
-      else assert.equal(body, `hello ${path}`);
+      if (answer.statusCode >= 500) seen.set(path, { outcome: 'error reply' });
+      else {
+        assert.equal(body, `hello ${path}`);
+        seen.set(path, { ms: performance.now() - started });
+      }
     } catch (error) {
       assert.ok(error instanceof undiciErrors.SocketError || error instanceof undiciErrors.UndiciError, String(error));
       // abort forwards the request and cuts before the answer; blackout cuts before forwarding.
-      expected.set(path, backend.seen.some((request) => request.url === path) ? 'aborted' : 'closed');
+      seen.set(path, { outcome: backend.seen.some((request) => request.url === path) ? 'aborted' : 'closed' });
     } finally {
       await client.close().catch(() => {});
     }
   }
-  await waitFor(() => records.length >= expected.size);
-  assert.equal(records.length, expected.size, 'one record per request the client saw harmed');
-  for (const record of records) {
-    const path = record.request.replace(/^GET /, '');
-    assert.equal(record.request, `GET ${path}`);
-    const outcome = expected.get(path);
-    assert.ok(outcome !== undefined, `a record for ${path}, which went through unharmed: ${JSON.stringify(record)}`);
-    assert.equal(record.outcome.replace(/^delayed \d+ ms$/, 'delayed'), outcome, `${path}: ${JSON.stringify(record)}`);
+  const harmed = [...seen.values()].filter((what) => 'outcome' in what).length;
+  await waitFor(() => records.length >= harmed);
+  await sleep(100);
+  const byPath = new Map(records.map((record) => [record.request.replace(/^GET /, ''), record]));
+  assert.equal(byPath.size, records.length, 'one record per request');
+  for (const [path, what] of seen) {
+    const record = byPath.get(path);
+    if ('outcome' in what) {
+      assert.equal(record?.outcome, what.outcome, `${path}: ${JSON.stringify(record)}`);
+      assert.equal(record.request, `GET ${path}`);
+    } else if (record !== undefined) {
+      // Answered, yet recorded: a delay, which the client waited for.
+      const held = Number(/^delayed (\d+) ms$/.exec(record.outcome)?.[1]);
+      assert.ok(held >= DELAY_SECONDS * 1000 - 1 && held <= what.ms + 1, `${path}: ${record.outcome} for an answer after ${what.ms.toFixed(1)} ms`);
+    }
+    byPath.delete(path);
   }
+  assert.deepEqual([...byPath.values()], [], 'no record for a request the client did not send');
   assert.deepEqual(new Set(records.map((record) => record.outcome.replace(/ \d+ ms$/, ''))), new Set(['error reply', 'aborted', 'closed', 'delayed']));
 });
 

@@ -1,14 +1,18 @@
 // A cluster worker's fault records, sent to its primary (which writes the one fault log file and
-// serves `GET /events`) while the primary wants them. Records that end in one turn of the event
-// loop go in one IPC message: one message per batch, not per record.
+// serves `GET /events`) while the primary wants them. Records that end within BATCH_MS go in one
+// IPC message: one message per batch, not per record.
 import type { FaultRecord } from '../faults/fault-record.js';
 import type { FaultFeed } from '../faults/fault-feed.js';
 import type { FromWorker } from './messages.js';
 
+/** How long records wait to go together, and how many make a message anyway. */
+const BATCH_MS = 20;
+const BATCH_MAX = 256;
+
 export class FaultForwarder {
   private unsubscribe: (() => void) | undefined;
   private batch: FaultRecord[] = [];
-  private scheduled = false;
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly feed: FaultFeed,
@@ -26,6 +30,8 @@ export class FaultForwarder {
 
   /** Sends what is batched now (before the worker stops). */
   flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
     if (this.batch.length === 0) return;
     const records = this.batch;
     this.batch = [];
@@ -34,11 +40,7 @@ export class FaultForwarder {
 
   private add(record: FaultRecord): void {
     this.batch.push(record);
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      this.flush();
-    });
+    if (this.batch.length >= BATCH_MAX) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), BATCH_MS).unref();
   }
 }

@@ -1,8 +1,7 @@
 // @ts-check
-// The dashboard's start: asks the token when the API wants one, builds a card per proxy (the
-// control API has one), then keeps it live from two streams: the proxy's state and counters as
-// they change (`GET /proxy` as events), and the fault log (`GET /events`). Nothing is polled: an
-// idle proxy sends nothing, and the charts move on by themselves each second.
+// The dashboard's start: asks the token when the API wants one, builds a card per proxy, and keeps
+// it live from two streams (`GET /proxy` as events: state and counters as they change; `GET
+// /events`: the fault log). Nothing is polled: an idle proxy sends nothing.
 import { call, storedToken, storeToken, Unauthorized } from './api.js';
 import { ProxyCard } from './proxy-card.js';
 import { followEvents } from './sse.js';

@@ -1,8 +1,7 @@
 // @ts-check
-// A Server-Sent Events stream of the API (`GET /events`: the fault log; `GET /proxy`: the proxy's
-// state as it changes), read with fetch (EventSource cannot send a token) and followed across
-// reconnections with Last-Event-ID: the API cuts a reader that falls behind, and this one picks
-// up what it missed.
+// A Server-Sent Events stream of the API (`/events`, `/proxy`), read with fetch (EventSource
+// cannot send a token) and followed across reconnections with Last-Event-ID: the API cuts a reader
+// that falls behind, and this one picks up what it missed.
 import { headers, Unauthorized } from './api.js';
 
 /**

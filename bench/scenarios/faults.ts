@@ -1,8 +1,6 @@
-// The fault log's cost (issue #17): redis request/response at 50 connections with `10:error`,
-// without and with `--fault-log FILE`: the log may cost the rate under 5 % (the 90 % of exchanges
-// it does not record pay nothing; the 10 % it does write one line each). And an idle proxy's CPU
-// over a window, alone, watched as the dashboard watches it (its two event streams open), and
-// with a real browser tab on /ui/ (skipped without chromium).
+// The fault log's cost (redis, 50 connections, 10:error, without and with --fault-log FILE: the
+// rate may drop under 5 %) and an idle proxy's CPU alone, watched by the dashboard's two event
+// streams, and by a real browser tab on /ui/ (empty rows without chromium).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

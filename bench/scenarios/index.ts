@@ -1,8 +1,6 @@
-// Every scenario of a run, in the order they run: tcp bulk first, then per protocol the
-// request/response scenarios (postgres's after the others), chaos (the fault log's cost among
-// them), an idle proxy watched by the dashboard, and last the ones that open
-// thousands of connections (churn, idle memory, concurrent), so their leftovers (TIME_WAIT
-// sockets, grown heaps) come after the throughput measurements.
+// Every scenario of a run, in run order: tcp bulk, each protocol's request/response ones (postgres
+// last), chaos (the fault log's cost among them), the idle dashboard, and last those that open
+// thousands of connections (churn, idle memory, concurrent), whose leftovers would slow the rest.
 import type { Scenario } from '../harness/scenario.js';
 import type { ProtocolName } from '../harness/wire.js';
 import { bulkScenarios } from './bulk.js';

@@ -1,7 +1,6 @@
-// Faults for a while (SPEC 14): a behavior set with a duration is put back by itself when the
-// time is up. Timed settings do not stack: each restores the last setting made without a
-// duration (the base), and any new setting replaces the timer. A change made around the API
-// (`proxy.setBehavior` in code) wins: the timer then restores nothing.
+// Faults for a while (SPEC 14): a setting with a duration is put back by itself when it runs out.
+// Timed settings do not stack: each restores the last untimed one, any new setting replaces the
+// timer, and a change made around the API wins (nothing is restored over it).
 import type { Logger } from '../log.js';
 import type { BehaviorSetting, RawOptions } from '../proxy/proxy.js';
 import type { ControlledProxy } from './routes.js';

@@ -1,7 +1,6 @@
-// The dashboard's files (SPEC 15), served by the control API at /ui/ from the package itself: the
-// page's plain ES modules and CSS in ui/, and uPlot's build from the uplot dependency. Offline
-// by construction: no CDN, no build step; a file is read once, then answered from memory.
-// Only these files are served: a path names a file in the list, or gets a 404.
+// The dashboard's files (SPEC 15), served at /ui/ from the package itself: ui/'s ES modules and
+// CSS, and uPlot's build from the uplot dependency. Offline by construction (no CDN, no build
+// step); only the listed files are served, each read once, then answered from memory.
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';

@@ -1,7 +1,6 @@
 // `GET /proxy` as a live stream (the dashboard's): the proxy's state and counters as one event,
-// sent again only when something in it changed. Checked once a second while someone subscribes;
-// an idle proxy watched by a dashboard then costs one snapshot a second and sends nothing, where
-// polling cost an HTTP request a second (measured in bench/RESULTS.md).
+// sent again only when something in it changed, checked once a second while someone subscribes:
+// an idle proxy watched by a dashboard sends nothing (measured in bench/RESULTS.md).
 import { EventStream, type EventStreamOptions } from '../events/event-stream.js';
 import type { BehaviorTimer } from './behavior-timer.js';
 import { proxyState, type ControlledProxy, type LiveState } from './routes.js';

@@ -1,8 +1,6 @@
-// Server-Sent Events for any HTTP server (the control API's `GET /events`, and `vaurien server`'s
-// later): publish a line, every subscriber gets it as one event. Bounded whatever the readers
-// do: events of one event-loop turn go out in one write per subscriber; a subscriber whose unsent
-// backlog passes `maxBacklogBytes` is disconnected (its EventSource reconnects and, with
-// Last-Event-ID, gets what the replay ring still holds); at most `maxSubscribers` at once.
+// Server-Sent Events for any node:http server (the control API's /events; `vaurien server`'s too):
+// bounded whatever readers do: one write per subscriber per event-loop turn, a subscriber over
+// `maxBacklogBytes` behind is disconnected (Last-Event-ID then replays), `maxSubscribers` at most.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export interface EventStreamOptions {

@@ -1,9 +1,6 @@
-// The fault log as a file (`--fault-log FILE`, appended to) or stdout (`-`): one JSON line per
-// record, in the order records end. Lines gathered over FLUSH_MS (or up to FLUSH_BYTES) leave in
-// one write, and only whole lines are ever written: a file write goes through libuv's thread pool,
-// and one per line, then one per event-loop turn, cost the proxy 20 %, then 10 % of its CPU at 10 %
-// faults. The file is opened at start-up (a bad path is a start-up error, exit 2); writes are
-// buffered by the stream, so a slow disk never holds a connection up.
+// The fault log as a file (appended to) or stdout (`-`): one JSON line per record, in the order
+// records end; only whole lines are written, gathered over FLUSH_MS into one write (a write goes
+// through libuv's thread pool: one per line cost 20 % of the proxy's rate). Opened at start-up.
 import { createWriteStream, openSync } from 'node:fs';
 import { UsageError } from '../cli/usage-error.js';
 import { faultLine, type FaultListener } from './fault-record.js';

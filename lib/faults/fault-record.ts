@@ -1,7 +1,6 @@
-// One line of the fault log (SPEC 13): what one exchange was given and what came of it. The
-// same record goes to the fault log file, to `GET /events` and to in-process listeners. Fields
-// other than `time`, `client` and `durationMs` (and the measured hold in `delayed N ms`) depend
-// only on the seed and the traffic, so two runs of the same traffic give the same lines.
+// One line of the fault log (SPEC 13): what one exchange was given and what came of it, for the
+// file, `GET /events` and in-process listeners alike. With the same seed and traffic, records are
+// equal but for `time`, `client`'s port, `durationMs` and the measured ms of `delayed N ms`.
 import type { OptionValue } from '../contract/options.js';
 
 export interface FaultRecord {

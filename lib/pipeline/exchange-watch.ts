@@ -1,7 +1,6 @@
 // What the engine tells a watcher (the fault log) about an exchange given a behavior: its first
-// messages, its operators, the control calls its behavior makes, and when it is over. Asked only
-// for exchanges the ledger tracks (a behavior other than dummy) on connections given an observer:
-// a dummy exchange, or a connection without one, pays nothing.
+// messages, its operators, its behavior's control calls, and its end. Asked only for exchanges the
+// ledger tracks, on connections given an observer: a dummy exchange pays nothing.
 import type { ConnectionControl } from '../contract/behavior.js';
 import type { Direction, Message } from '../contract/message.js';
 import type { ExchangePick, MessageOperator } from './exchanges.js';

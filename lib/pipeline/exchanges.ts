@@ -1,8 +1,6 @@
-// The per-connection ledger of exchanges, shared by both directions: numbers exchanges as
-// framers open them, draws each one's behavior (in opening order, so a seed replays), pairs
-// backend responses with forwarded requests, and builds each side's operator once.
-// Dummy exchanges leave no trace here: the fast path allocates nothing. An observer (the fault
-// log) is told about tracked exchanges only, through one watch each.
+// The per-connection ledger of exchanges, shared by both directions: numbers exchanges as framers
+// open them, draws each one's behavior in opening order (a seed replays), pairs responses with
+// requests, builds each side's operator once. Dummy exchanges leave no trace (nor get a watch).
 import Denque from 'denque';
 import { identity, type MonoTypeOperatorFunction } from 'rxjs';
 import type { BehaviorContext } from '../contract/behavior.js';

@@ -1,7 +1,6 @@
-// Faults for a while (SPEC 14): `PUT /behavior` with `duration` is in force, `GET /behavior`
-// counts the time down, and the previous setting comes back by itself, seen through the proxy by
-// a real client. A new change during a duration replaces its timer; `vaurienctl --for`,
-// `Client.setBehavior(…, { duration })` and `withBehavior` inside a timed setting.
+// Faults for a while (SPEC 14): `duration` is in force, `remaining` counts down, and the previous
+// setting returns by itself (seen through the proxy by a real client); a new change replaces the
+// timer; `vaurienctl --for`, `Client.setBehavior(…, { duration })`, `withBehavior` inside one.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';

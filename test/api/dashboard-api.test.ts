@@ -1,7 +1,6 @@
-// What the dashboard (SPEC 15) asks of the control API: its files at /ui/, served from the package
-// with headers that keep them to their own origin, without the token (a browser must load the page
-// to be asked for it), never a file outside their list; `GET /proxy`, what the page reads, needs
-// the token like any data, and as an event stream sends the state only when it changed.
+// What the dashboard asks of the control API: /ui/ files from the package, without the token but
+// with headers that keep them to their origin, never a file off their list; `GET /proxy` needs
+// the token, and as an event stream sends the state only when it changed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';

@@ -1,8 +1,6 @@
-// The dashboard at /ui/ (SPEC 15) in a real headless chromium: it loads with no console error,
-// shows the proxy's live state (behavior, charts that move, fault lines as a real client drives
-// traffic), its controls change the proxy (checked through the proxy with a real client), and
-// with a token it asks for one. VAURIEN_DASHBOARD_SCREENSHOT=docs/dashboard.png saves the
-// README's screenshot from the first test.
+// The dashboard (SPEC 15) in a real headless chromium: no console error, live state, charts and
+// fault lines as a real client drives traffic; its controls change the proxy (checked through it);
+// it asks for a token. VAURIEN_DASHBOARD_SCREENSHOT=docs/dashboard.png saves the README's picture.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';

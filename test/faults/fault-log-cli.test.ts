@@ -1,7 +1,6 @@
-// `vaurien --fault-log` from the command line: JSON lines on stdout with `-`, a file from the
-// config file's `fault_log` key, the same one file written whole-line by the primary of a
-// `--workers` cluster (whose GET /events streams both workers' records), and a path that cannot
-// be opened refused at start-up (exit 2).
+// `vaurien --fault-log` from the command line: JSON lines on stdout with `-`; `fault_log` in the
+// config file with --workers (one file, whole lines; the primary's /events streams both workers);
+// a path that cannot be opened is a start-up error (exit 2).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';

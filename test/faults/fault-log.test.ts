@@ -1,7 +1,6 @@
-// The fault log (SPEC 13) through real clients and real servers: each fault a client saw has one
-// record naming its request and what happened, nothing the client saw unharmed has one, a seed
-// replays the same records, hung exchanges are recorded when their connection closes, and a
-// plugin protocol's summary appears in its records.
+// The fault log (SPEC 13) through real clients and servers: each fault a client saw has one record
+// naming its request and outcome, unharmed requests none; a seed replays the records; hung
+// exchanges are recorded at their close; a plugin protocol's summary appears.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';

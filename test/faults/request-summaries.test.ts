@@ -1,7 +1,6 @@
-// Each built-in protocol's request summary in the fault log (SPEC 13): HTTP method and path, the
-// Redis command, the memcache command, the SMTP verb, the MySQL/PostgreSQL command and the first
-// 100 characters of the query; never a key, a value or a credential. Framed from wire bytes
-// where the request framer alone can frame them.
+// Each built-in protocol's request summary (SPEC 13): HTTP method and path, the Redis/memcache
+// command, the SMTP verb, the MySQL/PostgreSQL command and 100 characters of query; never a key,
+// a value or a credential. Framed from wire bytes where the request framer alone can frame them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Message, MessageInfo } from '../../lib/contract/message.js';

@@ -1,7 +1,6 @@
 // A real headless browser for the dashboard's tests: Debian's chromium driven by puppeteer-core
-// (which never downloads a browser). A missing chromium skips the test loudly on a workstation
-// and fails it in CI (CI=true), like a missing backend binary; every page's console errors and
-// uncaught exceptions are collected, so a test can assert there were none.
+// (which never downloads one); missing, it skips loudly, or fails when CI=true. Pages collect
+// their console errors and uncaught exceptions, so a test can assert there were none.
 import type { TestContext } from 'node:test';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { requireBinary } from './backends.js';

@@ -1,7 +1,6 @@
-// The install the README's "Install" section gives: `npm pack` of this repository, the tarball
-// installed globally into a temporary prefix, the installed commands run through their shebang
-// as a shell runs them, a plugin file in an unrelated folder loaded by the installed vaurien, and
-// the dashboard served from the installed package's own files.
+// The README's install: `npm pack`, the tarball installed globally into a temporary prefix, its
+// commands run through their shebang as a shell runs them, a plugin file in an unrelated folder
+// loaded by the installed vaurien, and the dashboard served from the installed package's files.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';

@@ -28,6 +28,11 @@ export { createRng, type Rng } from './rng.js';
 export { createLogger, type Logger, type LogLevel } from './log.js';
 export { UsageError } from './cli/usage-error.js';
 export type { StatsSnapshot } from './control/stats.js';
+// The fault log (SPEC 13): its records, where they go, and the event stream that serves them.
+export type { FaultRecord, FaultListener } from './faults/fault-record.js';
+export { FaultFeed } from './faults/fault-feed.js';
+export { EventStream, type EventStreamOptions } from './events/event-stream.js';
+export { SseParser, type ServerSentEvent } from './events/sse-parser.js';
 export type { HostPort } from './proxy/address.js';
 
 // Control from code (SPEC sections 5–8): the control API, its client, a proxy in a child
@@ -43,6 +48,7 @@ export {
   type BehaviorState,
   type BehaviorDescription,
   type ClientOptionValues,
+  type ChangeSettings,
 } from './control/client.js';
 export { startProxy, stopProxy, ProxyStartError, type StartProxyOptions } from './control/start-proxy.js';
 export {

@@ -14,6 +14,8 @@ export interface Child {
   readonly process: ChildProcess;
   readonly pid: number;
   readonly port: number;
+  /** vaurien with --http: its control API's port. */
+  readonly apiPort?: number;
   /** Stops it (SIGINT and a wait when it writes a CPU profile, else SIGKILL). */
   stop(): Promise<void>;
 }
@@ -194,7 +196,8 @@ export async function startVaurien(launch: ProxyLaunch, backendPort: number, arg
     /proxying \S+:\d+ ->/,
     launch.profileDir !== undefined,
   );
-  return asChild(child, Number(/proxying \S+:(\d+) ->/.exec(output)?.[1]));
+  const api = /control API on http:\/\/\S+:(\d+)/.exec(output)?.[1];
+  return { ...asChild(child, Number(/proxying \S+:(\d+) ->/.exec(output)?.[1])), ...(api === undefined ? {} : { apiPort: Number(api) }) };
 }
 
 /** Adds a proxy (and a toxic) to a Toxiproxy-API server; resolves with the proxy's port. */

@@ -87,6 +87,11 @@ const SHORT: Readonly<Record<TargetName, string>> = {
   'vaurien-server': 'v-server',
   toxiproxy: 'toxiproxy',
   'toxiproxy-latency0': 'toxi+lat0',
+  'vaurien-faults': 'no fault log',
+  'vaurien-faultlog': 'fault log',
+  'vaurien-api': 'idle',
+  'vaurien-watched': 'watched',
+  'vaurien-tab': 'tab',
 };
 
 function short(target: TargetName): string {
@@ -112,8 +117,9 @@ export function renderTable(rows: readonly ReportRow[]): string {
     if (row.group !== lastGroup && lines.length > 1) lines.push([]);
     lastGroup = row.group;
     const m = row.medians;
-    const vaurien = m.vaurien;
-    const chaos = m['vaurien-delay'] ?? m['vaurien-error'];
+    // Fault log rows: without it in the vaurien column, with it in chaos; idle rows: idle, then watched (or a tab).
+    const vaurien = m.vaurien ?? m['vaurien-faults'] ?? m['vaurien-api'];
+    const chaos = m['vaurien-delay'] ?? m['vaurien-error'] ?? m['vaurien-faultlog'] ?? m['vaurien-watched'] ?? m['vaurien-tab'];
     // Latency rows: the added µs vs direct is the figure people ask for; other rows: the ratio.
     const versusDirect = m.direct === undefined || vaurien === undefined ? '' : row.unit === 'µs' ? signed(vaurien - m.direct) : betterRatio(row.higherIsBetter, vaurien, m.direct).toFixed(2);
     const versusPipe = m.pipe === undefined || vaurien === undefined ? '' : betterRatio(row.higherIsBetter, vaurien, m.pipe).toFixed(2);

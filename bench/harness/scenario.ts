@@ -7,7 +7,9 @@ import type { ProtocolName } from './wire.js';
 /**
  * Where the traffic goes: straight to the backend, through the bare pipe proxy, through
  * vaurien with `--protocol tcp`, with the protocol's own framing, or with chaos; through a
- * `vaurien server` proxy, or the real Toxiproxy's (with no toxic, or a 0 ms latency toxic).
+ * `vaurien server` proxy, or the real Toxiproxy's (with no toxic, or a 0 ms latency toxic); with
+ * 10 % errors without and with `--fault-log`; with the control API, idle, watched by an event
+ * stream and the dashboard's polling, or by a browser tab on the dashboard.
  */
 export type TargetName =
   | 'direct'
@@ -18,7 +20,12 @@ export type TargetName =
   | 'vaurien-error'
   | 'vaurien-server'
   | 'toxiproxy'
-  | 'toxiproxy-latency0';
+  | 'toxiproxy-latency0'
+  | 'vaurien-faults'
+  | 'vaurien-faultlog'
+  | 'vaurien-api'
+  | 'vaurien-watched'
+  | 'vaurien-tab';
 
 export type Metrics = Readonly<Record<string, number>>;
 

@@ -1,13 +1,14 @@
-// Every scenario of a run, in the order they run: tcp bulk first, then per protocol the
-// request/response scenarios (postgres's, then TLS's, after the others), chaos, and last the ones that open
-// thousands of connections (churn, idle memory, concurrent), so their leftovers (TIME_WAIT
-// sockets, grown heaps) come after the throughput measurements.
+// Every scenario of a run, in run order: tcp bulk, each protocol's request/response ones
+// (postgres's, then TLS's, after the others), chaos (the fault log's cost among them), the idle
+// dashboard, and last those that open thousands of connections (churn, idle memory,
+// concurrent), whose leftovers (TIME_WAIT sockets, grown heaps) would slow the rest.
 import type { Scenario } from '../harness/scenario.js';
 import type { ProtocolName } from '../harness/wire.js';
 import { bulkScenarios } from './bulk.js';
 import { chaosDelayScenario, chaosErrorScenario } from './chaos.js';
 import { churnScenario } from './churn.js';
 import { concurrentScenario } from './concurrent.js';
+import { dashboardIdleScenario, faultLogScenario } from './faults.js';
 import { idleMemoryScenario } from './idle-memory.js';
 import { postgresScenarios } from './postgres.js';
 import { requestRateScenarios } from './request-rate.js';
@@ -26,6 +27,8 @@ export function allScenarios(quick: boolean, connectionCap: number): Scenario[] 
     chaosDelayScenario('tcp'),
     chaosDelayScenario('redis'),
     chaosErrorScenario,
+    faultLogScenario,
+    dashboardIdleScenario(quick),
     ...PROTOCOLS.map((protocol) => churnScenario(protocol)),
     // Quick mode measures memory for tcp only (each protocol costs ~20 s of opening
     // connections), and leaves out the concurrent scenario: tcp/idle-memory has just opened

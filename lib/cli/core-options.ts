@@ -29,6 +29,8 @@ export type CoreOptions = {
   grace: number;
   seed: number;
   workers: number;
+  fault_log: string;
+  fault_log_all: boolean;
 };
 
 /** `seed`'s default: no seed given, one is drawn at random and printed. */
@@ -65,4 +67,6 @@ export const coreOptions: OptionTable<CoreOptions> = {
     min: 1,
     max: 64,
   },
+  fault_log: { type: 'string', default: '', description: 'Fault log: one JSON line per exchange given a behavior other than dummy, appended to this file (- for stdout)' },
+  fault_log_all: { type: 'bool', default: false, description: 'With --fault-log (and GET /events): a line for every exchange, dummy ones too' },
 };

@@ -4,6 +4,7 @@
 // primary and workers too (lib/cluster/).
 import { startControlApi, type ControlApi } from '../control/http-api.js';
 import type { ControlledProxy } from '../control/routes.js';
+import { openFaultLog, type FaultLogFile } from '../faults/fault-log-file.js';
 import { createLogger, type Logger } from '../log.js';
 import { formatHostPort, type HostPort } from '../proxy/address.js';
 import { createProxy, type ProxyOptions, type VaurienProxy } from '../proxy/proxy.js';
@@ -35,16 +36,24 @@ export interface StartExtras {
   };
 }
 
+/** The fault log of the settings (`--fault-log`), opened now: a bad path is a start-up error. */
+export function openSettingsFaultLog(settings: RunSettings, io: ProgramIo): FaultLogFile | undefined {
+  return settings.faultLog === undefined ? undefined : openFaultLog(settings.faultLog, io.stdout);
+}
+
 /** Starts the proxy (and the control API with --http) as `settings` say. */
 export async function startFromSettings(settings: RunSettings, io: ProgramIo, extra: StartExtras = {}): Promise<RunningProxy> {
   const log = createLogger(settings.logLevel, settings.logOutput);
   if (extra.worker === undefined) for (const warning of settings.warnings) log.warning(warning);
+  // A worker's records go to its primary, which writes the one file (lib/cluster/).
+  const faultLog = extra.worker === undefined ? openSettingsFaultLog(settings, io) : undefined;
   const proxy = createProxy({
     ...proxyOptionsOf(settings),
     ...(settings.seed !== undefined ? { seed: settings.seed } : {}),
     ...(extra.worker !== undefined ? { numbering: extra.worker.numbering } : {}),
     log,
     ...(extra.onExchange !== undefined ? { onExchange: extra.onExchange } : {}),
+    ...(faultLog !== undefined ? { faultLog: faultLog.listener } : {}),
   });
   extra.worker?.prepare(proxy);
   const address = await proxy.listen(settings.proxy.port, settings.proxy.host);
@@ -54,6 +63,7 @@ export async function startFromSettings(settings: RunSettings, io: ProgramIo, ex
       api = await startSettingsApi(proxy, settings, log);
     } catch (error) {
       await proxy.close();
+      await faultLog?.close();
       throw error;
     }
   }
@@ -65,6 +75,7 @@ export async function startFromSettings(settings: RunSettings, io: ProgramIo, ex
     async stop(graceSeconds) {
       await api?.close();
       await proxy.close(graceSeconds);
+      await faultLog?.close();
       await log.close();
     },
   };
@@ -85,6 +96,7 @@ export function proxyOptionsOf(settings: RunSettings): ProxyOptions {
     poolTimeout: settings.poolTimeout,
     ...(settings.tls !== undefined ? { tls: settings.tls } : {}),
     ...(settings.backendTls !== undefined ? { backendTls: settings.backendTls } : {}),
+    faultLogAll: settings.faultLogAll,
   };
 }
 

@@ -60,6 +60,10 @@ export interface RunSettings {
   readonly seed: number | undefined;
   /** Processes serving the proxy port: 1 is this process, more a cluster (lib/cluster/). */
   readonly workers: number;
+  /** Where the fault log goes (`-`: stdout); undefined: no fault log. */
+  readonly faultLog: string | undefined;
+  /** The fault log records dummy exchanges too. */
+  readonly faultLogAll: boolean;
   /** Things worth a warning (unknown config keys and sections). */
   readonly warnings: readonly string[];
 }
@@ -122,6 +126,8 @@ export function resolveSettings(commandLine: CommandLineValues, config: ConfigFi
     grace: values.grace,
     seed: values.seed === RANDOM_SEED ? undefined : values.seed,
     workers: values.workers,
+    faultLog: values.fault_log === '' ? undefined : values.fault_log,
+    faultLogAll: values.fault_log_all,
     warnings,
   };
 }

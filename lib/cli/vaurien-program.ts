@@ -224,6 +224,7 @@ const CORE_VALUE_NAMES: Partial<Record<keyof CoreOptions, string>> = {
   http_cors: 'origin',
   log_level: 'level',
   log_output: 'path',
+  fault_log: 'file',
 };
 
 function valueName(spec: OptionSpec): string {

@@ -57,7 +57,9 @@ function buildProgram(io: CtlIo, env: NodeJS.ProcessEnv): Command {
         '  vaurienctl list-behaviors',
         '  vaurienctl set-behavior delay --sleep 2',
         '  vaurienctl set-behavior 20:delay,10:error --delay-sleep 0.5',
+        '  vaurienctl set-behavior blackout --for 10',
         '  vaurienctl get-behavior',
+        '  vaurienctl events | jq .outcome',
         '  vaurienctl --port 8081 set-backend localhost:6380',
       ].join('\n'),
     );
@@ -88,12 +90,13 @@ function buildProgram(io: CtlIo, env: NodeJS.ProcessEnv): Command {
     .command('set-behavior')
     .description('Use NAME for 100% of new exchanges (or a weighted set); options as --OPTION VALUE')
     .argument('<spec>', 'a behavior name, or PERCENT:NAME[,PERCENT:NAME...]')
-    .argument('[options...]', '--OPTION VALUE for one behavior (--sleep 2); --NAME-OPTION VALUE in a set (--delay-sleep 2)')
+    .argument('[options...]', '--OPTION VALUE for one behavior (--sleep 2); --NAME-OPTION VALUE in a set (--delay-sleep 2); --for SECONDS: then the previous setting comes back')
     .allowUnknownOption()
     .action(async (spec: string, _operands: string[], _options: unknown, command: Command) => {
-      const options = behaviorOptions(spec, command.args.slice(1));
-      await client().setBehavior(spec, options);
-      print(`Behavior changed to "${spec}"`);
+      const { words, seconds } = takeFor(command.args.slice(1));
+      const options = behaviorOptions(spec, words);
+      await client().setBehavior(spec, options, seconds === undefined ? {} : { duration: seconds });
+      print(seconds === undefined ? `Behavior changed to "${spec}"` : `Behavior changed to "${spec}" for ${seconds} s`);
     });
   program
     .command('get-backend')
@@ -115,7 +118,33 @@ function buildProgram(io: CtlIo, env: NodeJS.ProcessEnv): Command {
     .command('metrics')
     .description('Print the counters in Prometheus text format')
     .action(async () => void io.stdout.write(await client().metrics()));
+  program
+    .command('events')
+    .description('Print the fault log as it comes (GET /events): one JSON line per exchange given a behavior, until interrupted')
+    .action(async () => {
+      for await (const record of client().events()) print(JSON.stringify(record));
+      throw new Error('the control API ended the event stream (the proxy stopped?)');
+    });
   return program;
+}
+
+/** `--for SECONDS` (or `--for=SECONDS`) taken out of set-behavior's option words. */
+export function takeFor(words: readonly string[]): { words: string[]; seconds: number | undefined } {
+  const rest: string[] = [];
+  let seconds: number | undefined;
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i] as string;
+    if (word !== '--for' && !word.startsWith('--for=')) {
+      rest.push(word);
+      continue;
+    }
+    const text = word === '--for' ? words[++i] : word.slice('--for='.length);
+    seconds = Number(text);
+    if (text === undefined || text.trim() === '' || !Number.isFinite(seconds) || seconds <= 0) {
+      throw new UsageError(`set-behavior: --for expects seconds (more than 0), got ${text === undefined ? 'nothing' : `"${text}"`}`);
+    }
+  }
+  return { words: rest, seconds };
 }
 
 function parsePort(value: string): number {
@@ -176,6 +205,8 @@ export function formatBehaviorState(state: BehaviorState): string {
       words.push(`--${single ? '' : `${behavior}-`}${option.replaceAll('_', '-')}`, shellWord(String(value)));
     }
   }
+  // A timed setting: the time it has left (then `restores` comes back).
+  if (state.remaining !== undefined) words.push('--for', String(state.remaining));
   return words.join(' ');
 }
 

@@ -4,7 +4,8 @@
 // so a connection opened after the answer gets the new setting whichever worker takes it.
 import { sumSnapshots, type StatsSnapshot } from '../control/stats.js';
 import type { ControlledProxy } from '../control/routes.js';
-import type { HostPort } from '../proxy/address.js';
+import type { FaultFeed } from '../faults/fault-feed.js';
+import { formatHostPort, type HostPort } from '../proxy/address.js';
 import type { BehaviorSetting, RawOptions, VaurienProxy } from '../proxy/proxy.js';
 import type { TlsSetting } from '../proxy/tls-options.js';
 import type { ClusterWorkers } from './cluster-workers.js';
@@ -15,10 +16,19 @@ export class ClusterControl implements ControlledProxy {
   constructor(
     private readonly model: VaurienProxy,
     private readonly workers: ClusterWorkers,
+    /** The workers' fault records (`GET /events`). */
+    readonly faults: FaultFeed,
   ) {}
+
+  /** Where the workers listen, once they do (the name `GET /proxy` gives). */
+  listening: HostPort | undefined;
 
   get seed(): number {
     return this.model.seed;
+  }
+
+  describe(): { readonly name: string; readonly protocol: string } {
+    return { name: this.listening === undefined ? 'proxy' : formatHostPort(this.listening), protocol: this.model.protocol.name };
   }
 
   getBehavior(): BehaviorSetting {

@@ -4,6 +4,7 @@
 // the primary on Linux unless NODE_CLUSTER_SCHED_POLICY=none).
 import cluster, { type Worker } from 'node:cluster';
 import type { StatsSnapshot } from '../control/stats.js';
+import type { FaultFeed } from '../faults/fault-feed.js';
 import type { Logger } from '../log.js';
 import type { HostPort } from '../proxy/address.js';
 import { isFromWorker, WORKER_ENV, type BehaviorChange, type FromWorker, type LiveSettings, type ToWorker, type WorkerStart } from './messages.js';
@@ -46,8 +47,13 @@ export class ClusterWorkers {
     readonly count: number,
     private readonly seed: number,
     private readonly log: Logger,
+    /** Where the workers' fault records go; they send them only while it has listeners. */
+    private readonly faults: FaultFeed,
   ) {
     this.members = new Array<Member | undefined>(count).fill(undefined);
+    faults.whenListening((listening) => {
+      for (const member of this.listening()) member.worker.send({ vaurien: 'faults', listening } satisfies ToWorker);
+    });
   }
 
   /**
@@ -142,7 +148,7 @@ export class ClusterWorkers {
 
   /** Forks the worker of `slot` and resolves once it listens (rejects if it exits first). */
   private fork(slot: number): Promise<HostPort> {
-    const start: WorkerStart = { slot, count: this.count, seed: this.seed, ...this.live };
+    const start: WorkerStart = { slot, count: this.count, seed: this.seed, faults: this.faults.listening, ...this.live };
     const worker = cluster.fork({ [WORKER_ENV]: JSON.stringify(start) });
     const waiting = new Map<number, (reply: Reply | undefined) => void>();
     const exited = new Promise<void>((resolve) =>
@@ -160,6 +166,7 @@ export class ClusterWorkers {
       worker.on('message', (message: unknown) => {
         if (!isFromWorker(message)) return;
         if (message.vaurien === 'reply') waiting.get(message.id)?.(message);
+        else if (message.vaurien === 'faults') for (const record of message.records) this.faults.publish(record);
         else {
           this.catchUp(member);
           member.ready = true;
@@ -176,6 +183,7 @@ export class ClusterWorkers {
 
   /** A change made while the worker was starting reaches it now (its start carried an older one). */
   private catchUp(member: Member): void {
+    member.worker.send({ vaurien: 'faults', listening: this.faults.listening } satisfies ToWorker);
     if (member.version === this.version) return;
     member.version = this.version;
     const { behavior, backend } = this.live;

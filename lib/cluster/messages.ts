@@ -2,6 +2,7 @@
 // message carries `vaurien` (its kind), so it is never taken for another library's. The channel
 // keeps order: a worker applies changes in the order the primary sent them.
 import type { StatsSnapshot } from '../control/stats.js';
+import type { FaultRecord } from '../faults/fault-record.js';
 import type { HostPort } from '../proxy/address.js';
 import type { RawOptions } from '../proxy/proxy.js';
 
@@ -28,20 +29,26 @@ export interface WorkerStart extends LiveSettings {
   readonly count: number;
   /** The run's seed (the primary's, printed once). */
   readonly seed: number;
+  /** The primary wants fault records (a fault log, or `GET /events` subscribers). */
+  readonly faults: boolean;
 }
 
 export type ToWorker =
   | { readonly vaurien: 'behavior'; readonly id: number; readonly change: BehaviorChange }
   | { readonly vaurien: 'backend'; readonly id: number; readonly backend: HostPort }
   | { readonly vaurien: 'stats'; readonly id: number }
-  | { readonly vaurien: 'stop'; readonly graceSeconds: number };
+  | { readonly vaurien: 'stop'; readonly graceSeconds: number }
+  /** Send fault records from now on (or stop): someone listens in the primary, or no longer. */
+  | { readonly vaurien: 'faults'; readonly listening: boolean };
 
 export type FromWorker =
   | { readonly vaurien: 'ready'; readonly address: HostPort }
-  | { readonly vaurien: 'reply'; readonly id: number; readonly stats?: StatsSnapshot; readonly error?: string };
+  | { readonly vaurien: 'reply'; readonly id: number; readonly stats?: StatsSnapshot; readonly error?: string }
+  /** Fault records of exchanges that ended, in order, a batch per turn of the worker's event loop. */
+  | { readonly vaurien: 'faults'; readonly records: readonly FaultRecord[] };
 
-const TO_WORKER = new Set(['behavior', 'backend', 'stats', 'stop']);
-const FROM_WORKER = new Set(['ready', 'reply']);
+const TO_WORKER = new Set(['behavior', 'backend', 'stats', 'stop', 'faults']);
+const FROM_WORKER = new Set(['ready', 'reply', 'faults']);
 
 export function isToWorker(message: unknown): message is ToWorker {
   return kindOf(message) !== undefined && TO_WORKER.has(kindOf(message) as string);

@@ -7,16 +7,19 @@ import type { RunSettings } from '../cli/settings.js';
 import { StopRequests } from '../cli/stop-requests.js';
 import type { ProgramIo } from '../cli/vaurien-program.js';
 import type { VaurienProxy } from '../proxy/proxy.js';
+import { FaultForwarder } from './fault-forwarder.js';
 import { isToWorker, type FromWorker, type LiveSettings, type ToWorker, type WorkerStart } from './messages.js';
 
 /** Runs until the primary (or a signal) stops it; resolves with the exit status. */
 export async function runWorker(settings: RunSettings, io: ProgramIo, start: WorkerStart): Promise<number> {
   const stops = new StopRequests();
   let running: RunningProxy | undefined;
+  let forwarder: FaultForwarder | undefined;
   let graceSeconds = settings.grace;
   const onMessage = (message: unknown): void => {
     if (!isToWorker(message)) return;
-    if (message.vaurien === 'stop') {
+    if (message.vaurien === 'faults') forwarder?.setListening(message.listening);
+    else if (message.vaurien === 'stop') {
       if (!stops.isRequested) {
         graceSeconds = message.graceSeconds;
         stops.request('told by the primary');
@@ -30,11 +33,15 @@ export async function runWorker(settings: RunSettings, io: ProgramIo, start: Wor
       worker: { numbering: { first: start.slot + 1, step: start.count }, prepare: (proxy) => applyLive(proxy, start) },
     });
     const proxy = running.proxy;
+    forwarder = new FaultForwarder(proxy.faults, send);
+    forwarder.setListening(start.faults);
     stops.onUrgent(() => void proxy.close(0));
     send({ vaurien: 'ready', address: proxy.address() });
     const reason = await stops.first;
     running.log.debug(`worker ${start.slot + 1}: ${reason}: stopping, open exchanges have ${graceSeconds}s to finish`);
     await running.stop(graceSeconds);
+    // Exchanges that ended while stopping (hung ones cut at the end) reach the primary too.
+    forwarder.flush();
     return 0;
   } finally {
     process.off('message', onMessage);
@@ -45,7 +52,7 @@ export async function runWorker(settings: RunSettings, io: ProgramIo, start: Wor
 }
 
 /** Applies a change the primary forwards, or reads the counters, and replies. */
-function answer(proxy: VaurienProxy, message: Exclude<ToWorker, { vaurien: 'stop' }>): void {
+function answer(proxy: VaurienProxy, message: Exclude<ToWorker, { vaurien: 'stop' | 'faults' }>): void {
   try {
     if (message.vaurien === 'stats') return send({ vaurien: 'reply', id: message.id, stats: proxy.stats() });
     if (message.vaurien === 'behavior') applyLive(proxy, { behavior: message.change });

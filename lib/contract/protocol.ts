@@ -109,6 +109,13 @@ export interface ProtocolDefinition<O extends OptionValues = OptionValues> {
   corrupt?(message: Message, rng: Rng): Message;
   /** What the client gets when the backend cannot be reached. Absent: the connection is just closed. */
   unavailableReply?(request: Message | undefined): ErrorReply;
+  /**
+   * A short summary of a request for the fault log, from its first message: `GET /users`,
+   * `SET`, `COM_QUERY SELECT 1`. Absent: made from the message's `info` (its `command`).
+   * Called only for exchanges the fault log records; keep it short (it is cut at 160 characters).
+   * @example summary: (request) => String(request.info?.['verb'] ?? '')
+   */
+  summary?(request: Message): string;
 }
 
 /** Identity helper that checks a protocol definition against its option type. */

@@ -2,6 +2,8 @@
 // and `withBehavior`, which puts back the exact behavior (and options) in force before it, even
 // when the wrapped code throws. Uses Node's global fetch (undici).
 import type { OptionValues } from '../contract/options.js';
+import { SseParser } from '../events/sse-parser.js';
+import type { FaultRecord } from '../faults/fault-record.js';
 import type { StatsSnapshot } from './stats.js';
 import type { FieldError } from './api-errors.js';
 
@@ -20,6 +22,14 @@ export interface ClientOptions {
 export interface BehaviorState {
   readonly behavior: string;
   readonly options: Readonly<Record<string, OptionValues>>;
+  /** Set with a duration: the seconds left, then what comes back. */
+  readonly remaining?: number;
+  readonly restores?: { readonly behavior: string; readonly options: Readonly<Record<string, OptionValues>> };
+}
+
+/** How a change is made: `duration` (seconds) puts the previous setting back by itself when it runs out. */
+export interface ChangeSettings {
+  readonly duration?: number;
 }
 
 /** Option values as a client gives them: checked and converted by the server. */
@@ -77,7 +87,8 @@ export class Client {
   /** The behavior spec in force and the options of each of its behaviors. */
   async getBehaviorState(): Promise<BehaviorState> {
     const state = (await this.request('GET', '/behavior')) as Partial<BehaviorState>;
-    return { behavior: String(state.behavior), options: state.options ?? {} };
+    const timed = typeof state.remaining === 'number' && state.restores !== undefined ? { remaining: state.remaining, restores: state.restores } : {};
+    return { behavior: String(state.behavior), options: state.options ?? {}, ...timed };
   }
 
   /**
@@ -85,9 +96,15 @@ export class Client {
    * { sleep: 2 })`) or under its name; a weighted set takes them per behavior
    * (`setBehavior('20:delay,10:error', { delay: { sleep: 2 } })`): the shape `PUT /behavior` and
    * `proxy.setBehavior` take. Options not given keep the values the proxy was started with.
+   * With `{ duration }` (seconds) the previous setting comes back by itself when it runs out.
+   * @example await client.setBehavior('blackout', {}, { duration: 10 });
    */
-  async setBehavior(spec: string, options: ClientOptionValues | Readonly<Record<string, ClientOptionValues>> = {}): Promise<void> {
-    await this.request('PUT', '/behavior', Object.keys(options).length === 0 ? { behavior: spec } : { behavior: spec, options });
+  async setBehavior(spec: string, options: ClientOptionValues | Readonly<Record<string, ClientOptionValues>> = {}, settings: ChangeSettings = {}): Promise<void> {
+    await this.request('PUT', '/behavior', {
+      behavior: spec,
+      ...(Object.keys(options).length === 0 ? {} : { options }),
+      ...(settings.duration === undefined ? {} : { duration: settings.duration }),
+    });
   }
 
   /** Registered behavior names, sorted (plugins included). */
@@ -120,6 +137,37 @@ export class Client {
   }
 
   /**
+   * The fault records as the proxy makes them (`GET /events`), until `signal` aborts (the
+   * iteration then ends quietly) or the proxy ends the stream. Records of exchanges that end
+   * after the subscription.
+   * @example for await (const record of client.events({ signal })) console.log(record.outcome);
+   */
+  async *events(options: { readonly signal?: AbortSignal } = {}): AsyncGenerator<FaultRecord> {
+    const headers: Record<string, string> = { Accept: 'text/event-stream' };
+    if (this.token !== undefined) headers['Authorization'] = `Bearer ${this.token}`;
+    let response: Response;
+    try {
+      response = await fetch(`${this.baseUrl}/events`, { headers, ...(options.signal !== undefined ? { signal: options.signal } : {}) });
+    } catch (error) {
+      if (options.signal?.aborted === true) return;
+      throw new ControlApiUnreachableError(`cannot reach the control API at ${this.baseUrl}: ${causeOf(error)}`);
+    }
+    if (!response.ok || response.body === null) {
+      const text = await response.text();
+      throw new ControlApiError(response.status, errorsOf(text, response.status));
+    }
+    const parser = new SseParser();
+    const decoder = new TextDecoder();
+    try {
+      for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+        for (const event of parser.push(decoder.decode(chunk, { stream: true }))) yield JSON.parse(event.data) as FaultRecord;
+      }
+    } catch (error) {
+      if (options.signal?.aborted !== true) throw error;
+    }
+  }
+
+  /**
    * Runs `fn` with `spec` in force, then restores the behavior and options that were in force
    * before, whether `fn` resolved or threw. Resolves with what `fn` resolved with.
    */
@@ -134,12 +182,24 @@ export class Client {
     const options = typeof optionsOrFn === 'function' ? {} : optionsOrFn;
     if (fn === undefined) throw new TypeError('withBehavior(spec, [options], fn): fn is missing');
     const previous = await this.getBehaviorState();
+    const started = performance.now();
     await this.setBehavior(spec, options);
     try {
       return await fn();
     } finally {
-      await this.request('PUT', '/behavior', { behavior: previous.behavior, options: previous.options });
+      await this.restore(previous, (performance.now() - started) / 1000);
     }
+  }
+
+  /** Puts `previous` back; a timed setting with its base and the time it had left, less `elapsedSeconds`. */
+  private async restore(previous: BehaviorState, elapsedSeconds: number): Promise<void> {
+    if (previous.remaining === undefined || previous.restores === undefined) {
+      await this.request('PUT', '/behavior', { behavior: previous.behavior, options: previous.options });
+      return;
+    }
+    await this.request('PUT', '/behavior', { behavior: previous.restores.behavior, options: previous.restores.options });
+    const left = previous.remaining - elapsedSeconds;
+    if (left > 0) await this.request('PUT', '/behavior', { behavior: previous.behavior, options: previous.options, duration: left });
   }
 
   private async request(method: string, path: string, body?: unknown, as: 'json' | 'text' = 'json'): Promise<unknown> {

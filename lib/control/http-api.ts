@@ -6,8 +6,14 @@ import { UsageError } from '../cli/usage-error.js';
 import type { Logger } from '../log.js';
 import { formatHostPort, type HostPort } from '../proxy/address.js';
 import { ApiError } from './api-errors.js';
+import { BehaviorTimer } from './behavior-timer.js';
+import { DASHBOARD_HEADERS, dashboardFile } from './dashboard-files.js';
+import { liveState } from './live-state.js';
 import { bearerCheck } from './bearer-token.js';
 import { answerClientError, refuseConnect } from './client-error.js';
+import { EventStream, type EventStreamOptions } from '../events/event-stream.js';
+import type { FaultFeed } from '../faults/fault-feed.js';
+import { faultLine } from '../faults/fault-record.js';
 import { ConnectionGuard } from './connection-guard.js';
 import { createProxyMetrics, type ProxyMetrics } from './metrics.js';
 import { createOriginPolicy, parseCorsOrigins, type CorsHeaders, type OriginPolicy } from './origin-policy.js';
@@ -30,6 +36,8 @@ export interface ControlApiOptions {
   readonly headersTimeoutMs?: number;
   /** Time a client has to send its whole request (default 30 s). */
   readonly requestTimeoutMs?: number;
+  /** Limits of `GET /events` (subscribers, backlog, replay). */
+  readonly events?: EventStreamOptions;
 }
 
 export interface ControlApi {
@@ -51,7 +59,10 @@ export async function startControlApi(proxy: ControlledProxy, options: ControlAp
   const { log } = options;
   const allowedOrigins = parseCorsOrigins(options.cors ?? [], 'cors');
   const metrics = createProxyMetrics(() => proxy.stats());
-  const routes = createRoutes(proxy, metrics, (change) => log.info(`control API: ${change}`));
+  const events = proxy.faults === undefined ? undefined : faultEvents(proxy.faults, options.events);
+  const timer = new BehaviorTimer(proxy, log);
+  const live = liveState(proxy, timer, options.events);
+  const routes = createRoutes(proxy, metrics, (change) => log.info(`control API: ${change}`), timer, events, live);
   const authorize = bearerCheck(options.token);
   const guard = new ConnectionGuard(MAX_CONNECTIONS);
   const headersTimeout = options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
@@ -78,6 +89,9 @@ export async function startControlApi(proxy: ControlledProxy, options: ControlAp
       cors = origins.check(request);
       const preflight = origins.preflight(request);
       if (preflight !== undefined) return void answerEmpty(response, preflight);
+      // The dashboard's files hold no data: a browser must load the page to be asked the token.
+      // Every request the page makes for data carries it like any other client's.
+      if (isDashboardPath(request.url ?? '/')) return void serveDashboard(request, response, method, cors);
       authorize(request.headers.authorization);
       const url = requestUrl(request.url ?? '/');
       const route = findRoute(routes, url.pathname);
@@ -95,7 +109,7 @@ export async function startControlApi(proxy: ControlledProxy, options: ControlAp
         awaitingContinue = false;
       }
       const body = takesBody ? await readJsonBody(request) : undefined;
-      answer(response, await handler({ url, body }), cors);
+      answer(request, response, await handler({ url, body, accept: request.headers.accept }), cors);
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       log.debug(`control API: ${method} ${pathOf(request)} -> ${error.status} ${error.message}`);
@@ -141,8 +155,24 @@ export async function startControlApi(proxy: ControlledProxy, options: ControlAp
   return {
     address,
     metrics,
-    close: () => closeServer(server),
+    close: () => {
+      timer.cancel();
+      events?.close();
+      live.close();
+      return closeServer(server);
+    },
   };
+}
+
+/** `GET /events`: the feed's records as events, the feed listened to only while someone subscribes. */
+function faultEvents(feed: FaultFeed, options: EventStreamOptions | undefined): EventStream {
+  const events = new EventStream(options);
+  let unsubscribe: (() => void) | undefined;
+  events.whenActive((active) => {
+    unsubscribe?.();
+    unsubscribe = active ? feed.subscribe((record) => events.publish(faultLine(record))) : undefined;
+  });
+  return events;
 }
 
 /**
@@ -164,6 +194,25 @@ function handlerOf(route: Route, method: string): RouteHandler | undefined {
 
 function allowedMethods(route: Route): string[] {
   return Object.keys(route.methods).flatMap((method) => (method === 'GET' ? ['GET', 'HEAD'] : [method]));
+}
+
+function isDashboardPath(target: string): boolean {
+  const path = target.split('?', 1)[0] as string;
+  return path === '/ui' || path.startsWith('/ui/');
+}
+
+/** GET (or HEAD) of a dashboard file; `/ui` moves to `/ui/`, where the page's relative links work. */
+function serveDashboard(request: IncomingMessage, response: ServerResponse, method: string, cors: CorsHeaders): void {
+  if (method !== 'GET' && method !== 'HEAD') throw new ApiError(405, [{ location: 'method', name: method, description: '/ui/ accepts GET, HEAD' }], { Allow: 'GET, HEAD' });
+  const path = (request.url ?? '/').split('?', 1)[0] as string;
+  if (path === '/ui') {
+    response.writeHead(301, { ...cors, Location: '/ui/', 'Content-Length': 0 });
+    return void response.end();
+  }
+  const file = dashboardFile(path);
+  if (file === undefined) throw new ApiError(404, [{ location: 'url', name: 'path', description: `no such dashboard file: ${path.slice(0, 100)}` }]);
+  response.writeHead(200, { ...cors, ...DASHBOARD_HEADERS, 'Content-Type': file.contentType, 'Content-Length': file.body.length });
+  response.end(file.body);
 }
 
 /** The request's path for the log, without its query string: a token put there by mistake stays out of the log. */
@@ -188,7 +237,8 @@ function refuse(request: IncomingMessage, response: ServerResponse, error: ApiEr
   else if (!request.readableEnded) request.resume();
 }
 
-function answer(response: ServerResponse, result: RouteAnswer, cors: CorsHeaders): void {
+function answer(request: IncomingMessage, response: ServerResponse, result: RouteAnswer, cors: CorsHeaders): void {
+  if ('events' in result) return result.events.serve(request, response, cors, result.initial);
   if ('text' in result) {
     response.writeHead(200, { ...cors, 'Content-Type': result.contentType, 'Content-Length': Buffer.byteLength(result.text) });
     response.end(result.text);

@@ -4,15 +4,19 @@
 import { parseWeightedSpec } from '../choose/weighted-spec.js';
 import { isUsageError } from '../cli/usage-error.js';
 import type { BehaviorDefinition } from '../contract/behavior.js';
-import type { OptionSpec, OptionTable, OptionValues } from '../contract/options.js';
+import { MAX_TIMER_SECONDS, type OptionSpec, type OptionTable, type OptionValues } from '../contract/options.js';
 import { OptionsShapeError, shapeBehaviorOptions, type ShapedOptions } from '../options/behavior-options-shape.js';
 import { parseOptionValue } from '../options/option-types.js';
 import { formatHostPort, parseBackendAddress } from '../proxy/address.js';
 import type { HostPort } from '../proxy/address.js';
 import type { BehaviorSetting, RawOptions } from '../proxy/proxy.js';
 import type { TlsSetting } from '../proxy/tls-options.js';
+import type { EventStream } from '../events/event-stream.js';
+import type { FaultFeed } from '../faults/fault-feed.js';
 import { Behavior } from '../registry/behaviors.js';
+import { VERSION } from '../version.js';
 import { ApiError, badRequest } from './api-errors.js';
+import type { BehaviorTimer } from './behavior-timer.js';
 import type { ProxyMetrics } from './metrics.js';
 import type { StatsSnapshot } from './stats.js';
 
@@ -29,16 +33,25 @@ export interface ControlledProxy {
   /** TLS toward clients and the backend, as settings (file paths or "set"), never key material. */
   getTls(): TlsSetting;
   stats(): StatsSnapshot | Promise<StatsSnapshot>;
+  /** Its fault records, streamed by `GET /events`. */
+  readonly faults?: FaultFeed;
+  /** Its name (the listen address) and protocol, for `GET /proxy` (the dashboard). */
+  describe?(): { readonly name: string; readonly protocol: string };
 }
 
 export interface RouteRequest {
   readonly url: URL;
+  /** The request's Accept header: `text/event-stream` asks a route that can stream to do so. */
+  readonly accept?: string | undefined;
   /** The parsed JSON body (read only for methods that take one). */
   readonly body: unknown;
 }
 
-/** A JSON answer, or Prometheus text. */
-export type RouteAnswer = { readonly json: unknown; readonly status?: number } | { readonly text: string; readonly contentType: string };
+/** A JSON answer, Prometheus text, or an event stream the request subscribes to. */
+export type RouteAnswer =
+  | { readonly json: unknown; readonly status?: number }
+  | { readonly text: string; readonly contentType: string }
+  | { readonly events: EventStream; readonly initial?: string };
 
 export type RouteHandler = (request: RouteRequest) => RouteAnswer | Promise<RouteAnswer>;
 
@@ -51,10 +64,19 @@ export interface Route {
 const OK = { json: { status: 'ok' } } as const;
 
 /** The routes of one proxy, by path. `/behaviors/NAME` is matched in `findRoute`. */
-export function createRoutes(proxy: ControlledProxy, metrics: ProxyMetrics, onChange: (what: string) => void): ReadonlyMap<string, Route> {
+export function createRoutes(
+  proxy: ControlledProxy,
+  metrics: ProxyMetrics,
+  onChange: (what: string) => void,
+  timer: BehaviorTimer,
+  events?: EventStream,
+  live?: LiveState,
+): ReadonlyMap<string, Route> {
   const setBehavior: RouteHandler = async ({ body }) => {
-    await applyBehavior(proxy, behaviorChange(body));
-    onChange(`behavior set to "${proxy.getBehavior().behavior}"`);
+    const change = behaviorChange(body);
+    await applyBehavior(timer, change);
+    const spec = proxy.getBehavior().behavior;
+    onChange(change.duration === undefined ? `behavior set to "${spec}"` : `behavior set to "${spec}" for ${change.duration}s`);
     return OK;
   };
   const setBackend: RouteHandler = async ({ body }) => {
@@ -71,7 +93,20 @@ export function createRoutes(proxy: ControlledProxy, metrics: ProxyMetrics, onCh
     return OK;
   };
   return new Map<string, Route>([
-    ['/behavior', { methods: { GET: () => ({ json: proxy.getBehavior() }), PUT: setBehavior, POST: setBehavior }, withBody: true }],
+    ['/behavior', { methods: { GET: () => ({ json: { ...proxy.getBehavior(), ...timer.state() } }), PUT: setBehavior, POST: setBehavior }, withBody: true }],
+    // Everything the dashboard shows of the proxy but its counters, in one answer; asked with
+    // `Accept: text/event-stream`, that and the counters as they change (lib/control/live-state.ts).
+    [
+      '/proxy',
+      {
+        methods: {
+          GET: async ({ accept }) => {
+            if (live !== undefined && accept?.includes('text/event-stream') === true) return { events: live.stream, initial: await live.current() };
+            return { json: proxyState(proxy, timer) };
+          },
+        },
+      },
+    ],
     [
       '/behaviors',
       {
@@ -86,7 +121,25 @@ export function createRoutes(proxy: ControlledProxy, metrics: ProxyMetrics, onCh
     ['/tls', { methods: { GET: () => ({ json: proxy.getTls() }) } }],
     ['/stats', { methods: { GET: async () => ({ json: await proxy.stats() }) } }],
     ['/metrics', { methods: { GET: async () => ({ text: await metrics.render(), contentType: metrics.contentType }) } }],
+    ...(events === undefined ? [] : ([['/events', { methods: { GET: () => ({ events }) } }]] as const)),
   ]);
+}
+
+/** What `GET /proxy` answers: the proxy's name, protocol, backend and behavior setting. */
+export function proxyState(proxy: ControlledProxy, timer: BehaviorTimer): Record<string, unknown> {
+  return {
+    ...(proxy.describe?.() ?? { name: 'proxy', protocol: '?' }),
+    version: VERSION,
+    backend: formatHostPort(proxy.getBackend()),
+    ...proxy.getBehavior(),
+    ...timer.state(),
+  };
+}
+
+/** The live `GET /proxy` stream: its subscribers, and the state a new one starts from. */
+export interface LiveState {
+  readonly stream: EventStream;
+  current(): Promise<string>;
 }
 
 /** The route of `path`; `/behaviors/NAME` describes one behavior (404 when unknown). */
@@ -145,6 +198,8 @@ interface BehaviorChange {
   readonly field: 'name' | 'behavior';
   /** Where the caller wrote an option, for error answers: `sleep`, `options.sleep`, `options.delay.sleep`. */
   readonly pathOf: (behavior: string, option: string) => string;
+  /** Seconds it stays in force (SPEC 14); undefined: until changed. */
+  readonly duration?: number | undefined;
 }
 
 /**
@@ -154,13 +209,27 @@ interface BehaviorChange {
  * weighted set's under each name.
  */
 function behaviorChange(body: unknown): BehaviorChange {
-  const fields = objectBody(body, '{"name": "delay", "sleep": 2}');
+  const { duration: rawDuration, ...fields } = objectBody(body, '{"name": "delay", "sleep": 2}');
+  const duration = durationOf(rawDuration);
+  return duration === undefined ? settingOf(fields) : { ...settingOf(fields), duration };
+}
+
+/** `duration`: seconds, more than 0 (none given: undefined). No behavior has an option of that name: it is the change's. */
+function durationOf(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMER_SECONDS) {
+    throw badRequest('body', 'duration', `expected seconds, more than 0 and at most ${MAX_TIMER_SECONDS}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function settingOf(fields: Record<string, unknown>): BehaviorChange {
   if ('behavior' in fields) {
     if ('name' in fields) throw badRequest('body', 'name', 'give either "name" (one behavior) or "behavior" (a weighted set), not both');
     const spec = fields['behavior'];
     if (typeof spec !== 'string') throw badRequest('body', 'behavior', 'expected a string such as "20:delay,10:error"');
     for (const key of Object.keys(fields)) {
-      if (key !== 'behavior' && key !== 'options') throw badRequest('body', key, 'unknown field (expected "behavior" and "options")');
+      if (key !== 'behavior' && key !== 'options') throw badRequest('body', key, 'unknown field (expected "behavior", "options" and "duration")');
     }
     const given = fields['options'] ?? {};
     if (!isPlainObject(given)) throw badRequest('body', 'options', 'expected an object: {"sleep": 2} for one behavior, {"delay": {"sleep": 2}} per behavior of a set');
@@ -192,8 +261,8 @@ function optionsOf(behavior: string): OptionTable | undefined {
   return Behavior.get(behavior)?.options as OptionTable | undefined;
 }
 
-/** Checks names and every option value with a precise error, then hands the set to the proxy. */
-async function applyBehavior(proxy: ControlledProxy, { spec, options, field, pathOf }: BehaviorChange): Promise<void> {
+/** Checks names and every option value with a precise error, then hands the set to the proxy (through its timer). */
+async function applyBehavior(timer: BehaviorTimer, { spec, options, field, pathOf, duration }: BehaviorChange): Promise<void> {
   const names = parseSpec(spec, field);
   for (const name of names) {
     if (Behavior.get(name) === undefined) {
@@ -221,7 +290,7 @@ async function applyBehavior(proxy: ControlledProxy, { spec, options, field, pat
     checked[behavior] = parsed;
   }
   try {
-    await proxy.setBehavior(spec, checked, field);
+    await timer.set(spec, checked, field, duration);
   } catch (error) {
     throw asBadRequest(error, field);
   }

@@ -48,6 +48,10 @@ export interface StartProxyOptions {
   readonly config?: string;
   /** `critical` … `debug`; default `info`. */
   readonly logLevel?: string;
+  /** The fault log file (`--fault-log`): one JSON line per exchange given a behavior. */
+  readonly faultLog?: string;
+  /** Record every exchange, dummy ones too (`--fault-log-all`). */
+  readonly faultLogAll?: boolean;
   /** More `vaurien` arguments, appended as given (e.g. `['--stay-connected']`). */
   readonly args?: readonly string[];
   /** Working directory of the child (plugin paths are relative to it); default the current one. */
@@ -216,6 +220,8 @@ function cliArguments(options: StartProxyOptions, proxy: Target, api: Target): s
   if (options.backendTls !== undefined) args.push('--backend-tls', String(options.backendTls));
   if (options.backendTlsCa !== undefined) args.push('--backend-tls-ca', options.backendTlsCa);
   if (options.backendTlsInsecure !== undefined) args.push('--backend-tls-insecure', String(options.backendTlsInsecure));
+  if (options.faultLog !== undefined) args.push('--fault-log', options.faultLog);
+  if (options.faultLogAll === true) args.push('--fault-log-all');
   const protocolName = options.protocol ?? 'tcp';
   for (const [key, value] of Object.entries(options.protocolOptions ?? {})) args.push(`--protocol-${protocolName}-${flagName(key)}`, String(value));
   for (const [behavior, values] of Object.entries(options.options ?? {})) {

@@ -11,6 +11,7 @@ import type { Logger } from '../log.js';
 import { nameNumber, streamRng, type Rng } from '../rng.js';
 import type { SocketWriter } from '../proxy/socket-write.js';
 import { DirectionFlow, type FlowHost } from './direction-flow.js';
+import type { ExchangeObserver } from './exchange-watch.js';
 import { ExchangeLedger, type ExchangePick, type LedgerHooks } from './exchanges.js';
 import { discardInto, type OperatorRun } from './operator-run.js';
 import { ResponseOrder } from './response-order.js';
@@ -70,6 +71,8 @@ export interface PipelinesOptions {
    * opening that looks like a TLS record is the protocol's own and is framed, not passed raw.
    */
   readonly decrypted?: Readonly<Record<Direction, boolean>> | undefined;
+  /** Told about each exchange given a behavior (the fault log); absent: nothing is watched. */
+  readonly observer?: ExchangeObserver | undefined;
 }
 
 /** `greeting` before the server's first exchange was opened. */
@@ -107,7 +110,7 @@ export class ConnectionPipelines implements LedgerHooks, FlowHost {
     this.counters = options.counters;
     this.ordered = protocol.pairing === 'ordered';
     this.greeting = this.ordered && protocol.serverFirst === true ? GREETING_EXPECTED : 0;
-    this.ledger = new ExchangeLedger(protocol.pairing, this, options.log, options.protocolOptions['handshake'] === true);
+    this.ledger = new ExchangeLedger(protocol.pairing, this, options.log, options.protocolOptions['handshake'] === true, options.observer);
     this.request = new DirectionFlow('request', this, options.toBackend, this.ledger);
     this.response = new DirectionFlow('response', this, options.toClient, this.ledger);
     const framers = protocol.createFramers(options.protocolOptions, this.ledger.framerContext());
@@ -165,10 +168,11 @@ export class ConnectionPipelines implements LedgerHooks, FlowHost {
     }
   }
 
-  /** The connection closed: every operator is unsubscribed. */
+  /** The connection closed: every operator is unsubscribed, then watched exchanges still open are over. */
   stop(): void {
     this.request.stop();
     this.response.stop();
+    this.ledger.stop();
   }
 
   // ----- LedgerHooks -----

@@ -20,7 +20,8 @@ export interface ExchangeStageSink {
 
 /** Where the stage finds each exchange's operator (the connection's ledger). */
 export interface OperatorSource {
-  operatorFor(exchange: number, direction: Direction): MessageOperator;
+  /** `first` is the side's first message here (an observer of the exchange summarises it). */
+  operatorFor(exchange: number, direction: Direction, first: Message): MessageOperator;
 }
 
 export class ExchangeStage {
@@ -135,7 +136,7 @@ export class ExchangeStage {
   private operatorOf(message: Message): MessageOperator {
     if (message.exchange !== this.exchange) {
       this.exchange = message.exchange;
-      this.operator = message.exchange === 0 ? identity : this.operators.operatorFor(message.exchange, this.direction);
+      this.operator = message.exchange === 0 ? identity : this.operators.operatorFor(message.exchange, this.direction, message);
     }
     return this.operator;
   }

@@ -1,7 +1,6 @@
-// The per-connection ledger of exchanges, shared by both directions: numbers exchanges as
-// framers open them, draws each one's behavior (in opening order, so a seed replays), pairs
-// backend responses with forwarded requests, and builds each side's operator once.
-// Dummy exchanges leave no trace here: the fast path allocates nothing.
+// The per-connection ledger of exchanges, shared by both directions: numbers exchanges as framers
+// open them, draws each one's behavior in opening order (a seed replays), pairs responses with
+// requests, builds each side's operator once. Dummy exchanges leave no trace (nor get a watch).
 import Denque from 'denque';
 import { identity, type MonoTypeOperatorFunction } from 'rxjs';
 import type { BehaviorContext } from '../contract/behavior.js';
@@ -9,6 +8,7 @@ import type { Direction, Message, MessageInfo } from '../contract/message.js';
 import type { ExchangeOpening, ForwardedRequest, FramerContext, Pairing } from '../contract/protocol.js';
 import type { BehaviorChoice } from '../choose/picker.js';
 import type { Logger } from '../log.js';
+import type { ExchangeObserver, ExchangeWatch } from './exchange-watch.js';
 
 export type MessageOperator = MonoTypeOperatorFunction<Message>;
 
@@ -41,6 +41,8 @@ interface Entry {
   responseDone: boolean;
   /** Which behaviors of the pick (bit i: the i-th of the chain) were counted as faults. */
   faultsCounted: number;
+  /** What the observer watches of this exchange (undefined: nobody). */
+  readonly watch: ExchangeWatch | undefined;
 }
 
 /** How far back a `latest` protocol (tcp) may still refer to an exchange. */
@@ -58,6 +60,8 @@ export class ExchangeLedger {
     readonly log: Logger,
     /** The protocol's `handshake` option: handshake exchanges are drawn a behavior too. */
     private readonly drawsHandshakes = false,
+    /** Told about each tracked exchange (the fault log); absent: nothing is watched. */
+    private readonly observer?: ExchangeObserver,
   ) {
     if (pairing === 'ordered') this.forwarded = new Denque<ForwardedRequest>();
   }
@@ -77,9 +81,13 @@ export class ExchangeLedger {
     const exchange = ++this.latestExchange;
     const pick = handshake && !this.drawsHandshakes ? undefined : this.hooks.choose(exchange);
     if (pick !== undefined) {
-      this.entries.set(exchange, { pick, opener, forwarded: false, requestDone: false, responseDone: false, faultsCounted: 0 });
+      const watch = this.observer?.watch(exchange, pick, opener);
+      this.entries.set(exchange, { pick, opener, forwarded: false, requestDone: false, responseDone: false, faultsCounted: 0, watch });
     }
-    if (this.pairing === 'latest' && this.entries.size > 0) this.entries.delete(exchange - LATEST_WINDOW);
+    if (this.pairing === 'latest' && this.entries.size > 0) {
+      if (this.observer !== undefined) this.supersede(exchange);
+      this.entries.delete(exchange - LATEST_WINDOW);
+    }
     if (opener === 'response') this.hooks.serverOpened?.(exchange);
     return exchange;
   }
@@ -99,13 +107,18 @@ export class ExchangeLedger {
     return request;
   }
 
-  /** The operator for one side of an exchange; `identity` for dummy (and for exchange 0). */
-  operatorFor(exchange: number, direction: Direction): MessageOperator {
+  /** The operator for one side of an exchange (`first`: its first message); `identity` for dummy (and for exchange 0). */
+  operatorFor(exchange: number, direction: Direction, first?: Message): MessageOperator {
     const entry = this.entries.get(exchange);
     if (entry === undefined) return identity;
     let operator = entry[direction];
     if (operator === undefined) {
       operator = this.operatorOf(entry, exchange, direction, entry.pick, 0);
+      const { watch } = entry;
+      if (watch !== undefined) {
+        if (first !== undefined) watch.began(direction, first);
+        if (operator !== identity) operator = watch.operator(direction, operator);
+      }
       entry[direction] = operator;
     }
     return operator;
@@ -113,7 +126,9 @@ export class ExchangeLedger {
 
   /** `pick`'s operator composed with those of the picks after it; a behavior acting is counted once per exchange. */
   private operatorOf(entry: Entry, exchange: number, direction: Direction, pick: ExchangePick, at: number): MessageOperator {
-    const own = pick.choice.definition.operator(this.hooks.contextFor(exchange, direction, pick, entry.opener));
+    const context = this.hooks.contextFor(exchange, direction, pick, entry.opener);
+    const { watch } = entry;
+    const own = pick.choice.definition.operator(watch === undefined ? context : { ...context, connection: watch.control(direction, context.connection) });
     const bit = 1 << Math.min(at, 30);
     if (own !== identity && (entry.faultsCounted & bit) === 0) {
       entry.faultsCounted |= bit;
@@ -138,7 +153,24 @@ export class ExchangeLedger {
       // A greeting (opened by the server) has no request side.
       if (entry.opener === 'response') entry.requestDone = true;
     }
-    if (entry.requestDone && entry.responseDone) this.entries.delete(exchange);
+    entry.watch?.sideDone(direction);
+    if (entry.requestDone && entry.responseDone) {
+      this.entries.delete(exchange);
+      entry.watch?.over();
+    }
+  }
+
+  /** The connection closed: every watched exchange still tracked is over. */
+  stop(): void {
+    if (this.observer === undefined) return;
+    for (const entry of this.entries.values()) entry.watch?.over();
+    this.entries.clear();
+  }
+
+  /** `latest` pairing: `exchange` opened, so the one before it is superseded and the oldest leaves the window. */
+  private supersede(exchange: number): void {
+    this.entries.get(exchange - 1)?.watch?.superseded();
+    this.entries.get(exchange - LATEST_WINDOW)?.watch?.over();
   }
 
   /** Exchanges still tracked (tests use it to prove nothing leaks). */

@@ -9,10 +9,12 @@ import type { Direction } from '../contract/message.js';
 import type { OptionValues } from '../contract/options.js';
 import type { ErrorReply, ProtocolDefinition } from '../contract/protocol.js';
 import type { ProxyStats } from '../control/stats.js';
+import type { FaultWatcher } from '../faults/fault-watcher.js';
 import type { Logger } from '../log.js';
 import { createRng, deriveSeed, type Rng } from '../rng.js';
 import { ConnectionPipelines, type PipelinesHost, type StreamBehavior } from '../pipeline/connection-pipelines.js';
 import { DirectionPipeline, type DirectionHost } from '../pipeline/direction.js';
+import type { ExchangeObserver, ExchangeWatch } from '../pipeline/exchange-watch.js';
 import type { ExchangePick } from '../pipeline/exchanges.js';
 import type { HostPort } from './address.js';
 import type { BackendPool } from './backend-pool.js';
@@ -47,6 +49,8 @@ export interface ConnectionEnvironment {
   readonly pool?: BackendPool | undefined;
   /** Told of every exchange and its behavior (the demo uses it to attribute outcomes). */
   readonly onExchange?: ((event: ExchangeEvent) => void) | undefined;
+  /** The fault log's watcher: the connection observes its exchanges for it (absent: nothing is watched). */
+  readonly faults?: FaultWatcher | undefined;
 }
 
 /** An exchange was opened and given a behavior. */
@@ -80,7 +84,7 @@ const LINGER_MS = 2000;
 /** How long a `latest` (tcp) connection must be quiet to count as between exchanges. */
 const QUIET_MS = 100;
 
-export class Connection implements PipelinesHost, DirectionHost, Swept, RngSource {
+export class Connection implements PipelinesHost, DirectionHost, Swept, RngSource, ExchangeObserver {
   phase: ConnectionPhase;
   readonly pipelines: ConnectionPipelines;
   /** Which stream behaviors of the proxy's setting were drawn for this connection, by key (made on first use). */
@@ -149,6 +153,7 @@ export class Connection implements PipelinesHost, DirectionHost, Swept, RngSourc
       counters: env.stats,
       // Bytes vaurien decrypted are never taken for TLS it cannot read.
       decrypted: { request: client instanceof TLSSocket, response: this.backend instanceof TLSSocket },
+      observer: env.faults === undefined ? undefined : this,
     });
     const streams = env.streamBehaviorsFor?.(this);
     if (streams !== undefined && streams.length > 0) this.pipelines.setStreamBehaviors(streams);
@@ -178,6 +183,18 @@ export class Connection implements PipelinesHost, DirectionHost, Swept, RngSourc
     return this.ordered || performance.now() - this.lastClientChunkAt > QUIET_MS;
   }
 
+  /** The connection's number (accept order). */
+  get index(): number {
+    return this.env.index;
+  }
+
+  /** The client's `host:port` (`[v6]:port`); read when asked: most connections never need it. */
+  get clientAddress(): string {
+    const { remoteAddress, remotePort } = this.client;
+    const host = remoteAddress === undefined ? '?' : remoteAddress.includes(':') ? `[${remoteAddress}]` : remoteAddress;
+    return `${host}:${remotePort ?? '?'}`;
+  }
+
   /** Ends the connection now. */
   destroy(): void {
     this.client.destroy();
@@ -187,6 +204,12 @@ export class Connection implements PipelinesHost, DirectionHost, Swept, RngSourc
   /** Puts the proxy's stream behaviors in force on this open connection. */
   setStreamBehaviors(behaviors: readonly StreamBehavior[]): void {
     if (this.phase !== 'closed') this.pipelines.setStreamBehaviors(behaviors);
+  }
+
+  // ----- ExchangeObserver (only given to the pipelines with a fault watcher) -----
+
+  watch(exchange: number, pick: ExchangePick, opener: Direction): ExchangeWatch | undefined {
+    return this.env.faults?.watch(this, exchange, pick, opener);
   }
 
   // ----- PipelinesHost -----

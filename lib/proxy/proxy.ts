@@ -10,6 +10,10 @@ import { UsageError } from '../cli/usage-error.js';
 import { defaultsOf, MAX_TIMER_SECONDS, type OptionValues } from '../contract/options.js';
 import type { ProtocolDefinition } from '../contract/protocol.js';
 import { ProxyStats, type StatsSnapshot } from '../control/stats.js';
+import { FaultFeed } from '../faults/fault-feed.js';
+import { openFaultLog, type FaultLogFile } from '../faults/fault-log-file.js';
+import type { FaultListener } from '../faults/fault-record.js';
+import { FaultWatcher } from '../faults/fault-watcher.js';
 import { silentLogger, type Logger } from '../log.js';
 import { mergeOptions } from '../options/option-types.js';
 import type { ExchangePick } from '../pipeline/exchanges.js';
@@ -77,6 +81,15 @@ export interface ProxyOptions {
   readonly onExchange?: (event: ExchangeEvent) => void;
   /** Behaviors drawn by something else than the weighted set (a `vaurien server` proxy's toxics). */
   readonly behaviors?: BehaviorSource;
+  /**
+   * The fault log (SPEC 13): a file to append JSON lines to (`-`: stdout), or a function given
+   * each record. More listeners: `proxy.faults.subscribe()`.
+   */
+  readonly faultLog?: string | FaultListener;
+  /** Records every exchange, dummy ones too (`--fault-log-all`). */
+  readonly faultLogAll?: boolean;
+  /** The proxy's name in fault records; default its listen address (`127.0.0.1:8000`). */
+  readonly name?: string;
 }
 
 export interface BehaviorSetting {
@@ -88,6 +101,8 @@ export interface BehaviorSetting {
 
 export class VaurienProxy {
   readonly seed: number;
+  /** The fault records of this proxy's exchanges, for whoever subscribes (the fault log, `GET /events`). */
+  readonly faults = new FaultFeed();
   readonly protocol: ProtocolDefinition;
   readonly protocolOptions: OptionValues;
   private readonly statsCounters: ProxyStats;
@@ -114,6 +129,11 @@ export class VaurienProxy {
   private readonly tlsSetting: TlsSetting;
   private readonly tlsListener: TlsListener | undefined;
   private readonly dialer: BackendDialer | undefined;
+  private readonly faultWatcher: FaultWatcher;
+  private readonly faultLogFile: FaultLogFile | undefined;
+  private readonly givenName: string | undefined;
+  /** What `--fault-log-all` draws instead of `undefined` for a dummy exchange: dummy, tracked. */
+  private dummyPick: ExchangePick | undefined;
   /** What every connection calls to draw an exchange's behavior: one function for all of them. */
   private readonly chooseForConnection = (source: RngSource): ExchangePick | undefined => this.choose(source);
   private readonly streamsForConnection = (connection: Connection): readonly StreamBehavior[] => this.streamBehaviorsFor(connection);
@@ -157,6 +177,14 @@ export class VaurienProxy {
     this.tlsSetting = { proxy: proxyTls?.view ?? null, backend: backendTls?.view ?? null };
     this.dialer = backendTls === undefined ? undefined : tlsDialer(backendTls);
     this.tlsListener = proxyTls === undefined ? undefined : new TlsListener(proxyTls, this.timeoutMs, this.log, (socket) => this.accept(socket));
+    this.givenName = options.name;
+    this.faultWatcher = new FaultWatcher(this.faults, this.protocol, () => this.name);
+    this.faults.all = options.faultLogAll ?? false;
+    if (typeof options.faultLog === 'function') this.faults.subscribe(options.faultLog);
+    else if (options.faultLog !== undefined) {
+      this.faultLogFile = openFaultLog(options.faultLog);
+      this.faults.subscribe(this.faultLogFile.listener);
+    }
     this.server = this.tlsListener?.server ?? createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket));
   }
 
@@ -210,6 +238,17 @@ export class VaurienProxy {
     await Promise.all([stopped, ...closing]);
     this.sweep.stop();
     this.pool?.closeAll();
+    await this.faultLogFile?.close();
+  }
+
+  /** Its name and protocol (the control API's `GET /proxy`). */
+  describe(): { readonly name: string; readonly protocol: string } {
+    return { name: this.name, protocol: this.protocol.name };
+  }
+
+  /** The proxy's name in fault records: given, else its listen address. */
+  get name(): string {
+    return this.givenName ?? (this.listening === undefined ? 'proxy' : formatHostPort(this.listening));
   }
 
   /**
@@ -293,6 +332,7 @@ export class VaurienProxy {
         onExchange: this.onExchange,
         dialer: this.dialer,
         pool: this.pool,
+        faults: this.faultWatcher,
       });
       this.connections.add(connection);
       void connection.closed.then(() => this.connections.delete(connection));
@@ -333,15 +373,21 @@ export class VaurienProxy {
     }
     if (this.plan.isAllDummy) {
       this.statsCounters.countExchange('dummy');
-      return undefined;
+      return this.faults.all ? this.trackedDummy() : undefined;
     }
     const choice = this.plan.choose(source.rng);
     const name = choice?.definition.name ?? 'dummy';
     this.statsCounters.countExchange(name);
-    if (choice === undefined) return undefined;
+    if (choice === undefined) return this.faults.all ? this.trackedDummy() : undefined;
     const exchangesSoFar = this.exchangeCounts.get(name) ?? 0;
     this.exchangeCounts.set(name, exchangesSoFar + 1);
     return { choice, exchangesSoFar };
+  }
+
+  /** `--fault-log-all`: a dummy exchange is tracked (and so recorded) while the feed has listeners. */
+  private trackedDummy(): ExchangePick | undefined {
+    if (!this.faults.listening) return undefined;
+    return (this.dummyPick ??= { choice: { definition: Behavior.require('dummy', '--fault-log-all'), options: {}, weight: 100 }, exchangesSoFar: 0 });
   }
 }
 

@@ -3,6 +3,7 @@
 // requests in order (keep-alive, pipelining, 100 Continue); after a 101 or a CONNECT tunnel
 // both directions pass through raw. `error` answers a random 501/502/503 and closes.
 import { defineProtocol, type Framer, type FramerContext, type FramerPair } from '../../lib/contract/protocol.js';
+import { clip, QUERY_MAX } from '../../lib/faults/request-summary.js';
 import type { OptionTable } from '../../lib/contract/options.js';
 import { connectionOptions, type ConnectionOptions } from './framing/connection-options.js';
 import { ERROR_STATUSES, httpErrorPage } from './framing/http-error-page.js';
@@ -53,4 +54,6 @@ export const http = defineProtocol<HttpOptions>({
   // No `corrupt`: as in the original, `inject` is ignored for http and `error` answers a 50x.
   errorReply: (request, rng) => ({ bytes: httpErrorPage(rng.pick(ERROR_STATUSES), request?.info?.['method'] === 'HEAD'), close: true }),
   unavailableReply: (request) => ({ bytes: httpErrorPage(502, request?.info?.['method'] === 'HEAD'), close: true }),
+  // `GET /users?id=3`: the method and the target as the client wrote it.
+  summary: (request) => `${String(request.info?.['method'] ?? '')} ${clip(String(request.info?.['target'] ?? ''), QUERY_MAX)}`,
 });

@@ -46,4 +46,6 @@ export const memcache = defineProtocol<MemcacheOptions>({
     for (let at = 0; at < noise.length; at++) if (noise[at] === CR || noise[at] === LF) noise[at] = 0x3f; // '?'
     return { ...message, bytes: Buffer.concat([bytes.subarray(0, middle), noise, bytes.subarray(middle)]) };
   },
+  // The command (`get`, `set`, `mg`), without keys or data.
+  summary: (request) => String(request.info?.['command'] ?? `${request.bytes.length} bytes`),
 });

@@ -12,6 +12,7 @@ import { INJECTED_ERROR_CODE, INJECTED_ERROR_MESSAGE, INJECTED_SQL_STATE, corrup
 import { createMysqlFramer } from './framing/mysql-framer.js';
 import { createMysqlRequestSide } from './framing/mysql-request-side.js';
 import { createMysqlResponseSide } from './framing/mysql-response-side.js';
+import { mysqlSummary } from './framing/mysql-summary.js';
 import { newMysqlSession } from './framing/mysql-session.js';
 
 export type MysqlOptions = ConnectionOptions & { handshake: boolean };
@@ -57,4 +58,5 @@ export const mysql = defineProtocol<MysqlOptions>({
     return { bytes: errPacket(sequence, INJECTED_ERROR_CODE, INJECTED_SQL_STATE, INJECTED_ERROR_MESSAGE), close: isLoginRequest(command) };
   },
   corrupt: corruptPacket,
+  summary: mysqlSummary,
 });

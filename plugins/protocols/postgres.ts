@@ -12,6 +12,7 @@ import { createPostgresFramer } from './framing/postgres-framer.js';
 import { createPostgresRequestSide } from './framing/postgres-request-side.js';
 import { createPostgresResponseSide } from './framing/postgres-response-side.js';
 import { HANDSHAKE_COMMANDS, newPostgresSession } from './framing/postgres-session.js';
+import { postgresSummary } from './framing/postgres-summary.js';
 
 export type PostgresOptions = { buffer: number; handshake: boolean; sqlstate: string };
 
@@ -53,4 +54,5 @@ export const postgres = defineProtocol<PostgresOptions>({
   },
   corrupt: corruptMessage,
   unavailableReply: () => ({ bytes: UNAVAILABLE, close: true }),
+  summary: postgresSummary,
 });

@@ -48,4 +48,6 @@ export const redis = defineProtocol<ConnectionOptions>({
     const bytes = Buffer.concat([message.bytes.subarray(0, middle), rng.bytes(INJECTED_BYTES), message.bytes.subarray(middle)]);
     return { ...message, bytes };
   },
+  // The command's name, never its arguments (keys and values may be anyone's data).
+  summary: (request) => String(request.info?.['command'] ?? 'inline'),
 });

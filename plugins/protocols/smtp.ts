@@ -61,4 +61,11 @@ export const smtp = defineProtocol<SmtpOptions>({
     return { ...message, bytes: Buffer.concat([bytes.subarray(0, at), lineSafeBytes(rng, INJECTED_BYTES), bytes.subarray(at)]) };
   },
   unavailableReply: () => ({ bytes: UNAVAILABLE, close: true }),
+  // The verb (`MAIL`, `RCPT`); a DATA body or an AUTH answer says so, without its contents.
+  summary(request) {
+    const info = request.info;
+    if (info?.['body'] === true) return 'DATA body';
+    if (info?.['continuation'] === true) return 'AUTH answer';
+    return String(info?.['command'] ?? '');
+  },
 });

@@ -61,4 +61,6 @@ export const tcp = defineProtocol<TcpOptions>({
     const bytes = Buffer.concat([message.bytes.subarray(0, middle), rng.bytes(INJECTED_BYTES), message.bytes.subarray(middle)]);
     return { ...message, bytes };
   },
+  // Raw bytes have no command: their count says which chunk it was.
+  summary: (request) => `${request.bytes.length} bytes`,
 });

@@ -1,6 +1,6 @@
-// The install the README's "Install" section gives: `npm pack` of this repository, the tarball
-// installed globally into a temporary prefix, the installed commands run through their shebang
-// as a shell runs them, and a plugin file in an unrelated folder loaded by the installed vaurien.
+// The README's install: `npm pack`, the tarball installed globally into a temporary prefix, its
+// commands run through their shebang as a shell runs them, a plugin file in an unrelated folder
+// loaded by the installed vaurien, and the dashboard served from the installed package's files.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -9,6 +9,7 @@ import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { bannerPort, runVaurien, startVaurien, VAURIEN_BIN } from '../helpers/cli.js';
+import { bannerApiPort } from '../helpers/control-api.js';
 import { roundTrip, startEchoServer } from '../helpers/sockets.js';
 import { tempFolder } from '../helpers/temp-folder.js';
 
@@ -59,8 +60,16 @@ test('npm pack, then npm install -g of the tarball: vaurien and vaurienctl run, 
   const plugin = join(plugins, 'mine.js');
   copyFileSync(join(ROOT, 'test', 'fixtures', 'plugins', 'anywhere.js'), plugin); // imports vaurien and vaurien/rxjs
   const echo = await startEchoServer(t);
-  const running = await startVaurien(t, ['--proxy', '127.0.0.1:0', '--backend', echo.address, '--behavior', `100:${plugin}`], { bin: vaurien, env, cwd: plugins });
+  const running = await startVaurien(t, ['--proxy', '127.0.0.1:0', '--backend', echo.address, '--behavior', `100:${plugin}`, '--http', '--http-port', '0'], { bin: vaurien, env, cwd: plugins });
   assert.match(running.banner, /behavior anywhere/);
   assert.equal((await roundTrip(bannerPort(running.banner), Buffer.from('installed'))).toString(), 'INSTALLED');
+  // The dashboard's files come from the installed package: its ui/ and its uplot dependency.
+  const api = `http://127.0.0.1:${bannerApiPort(running.banner)}`;
+  for (const [path, type] of [['/ui/', 'text/html'], ['/ui/app.js', 'text/javascript'], ['/ui/style.css', 'text/css'], ['/ui/vendor/uplot.js', 'text/javascript'], ['/ui/vendor/uplot.css', 'text/css']] as const) {
+    const answer = await fetch(`${api}${path}`);
+    assert.equal(answer.status, 200, path);
+    assert.match(answer.headers.get('content-type') ?? '', new RegExp(`^${type}`), path);
+    assert.ok((await answer.text()).length > 100, path);
+  }
   assert.equal(await running.stop(), 0);
 });

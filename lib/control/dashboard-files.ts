@@ -1,0 +1,64 @@
+// The dashboard's files (SPEC 15), served at /ui/ from the package itself: ui/'s ES modules and
+// CSS, and uPlot's build from the uplot dependency. Offline by construction (no CDN, no build
+// step); only the listed files are served, each read once, then answered from memory.
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface DashboardFile {
+  readonly body: Buffer;
+  readonly contentType: string;
+}
+
+const TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+};
+
+/** `ui/` of the package: beside lib/ in the sources, beside dist/ in a build. */
+function uiFolder(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const candidate of [resolve(here, '../../ui'), resolve(here, '../../../ui')]) if (existsSync(join(candidate, 'index.html'))) return candidate;
+  throw new Error(`the dashboard's files (ui/index.html) are missing beside ${here}`);
+}
+
+/** URL path under /ui/ → file on disk. */
+function fileMap(): ReadonlyMap<string, string> {
+  const ui = uiFolder();
+  const require = createRequire(import.meta.url);
+  const files = new Map<string, string>();
+  for (const name of ['index.html', 'style.css', 'app.js', 'api.js', 'sse.js', 'charts.js', 'proxy-card.js', 'behavior-form.js', 'fault-table.js', 'format.js', 'favicon.svg']) {
+    files.set(`/ui/${name === 'index.html' ? '' : name}`, join(ui, name));
+  }
+  files.set('/ui/vendor/uplot.js', require.resolve('uplot/dist/uPlot.esm.js'));
+  files.set('/ui/vendor/uplot.css', require.resolve('uplot/dist/uPlot.min.css'));
+  return files;
+}
+
+let files: ReadonlyMap<string, string> | undefined;
+const cache = new Map<string, DashboardFile>();
+
+/** The file at `path` (`/ui/`, `/ui/app.js`…), or undefined. */
+export function dashboardFile(path: string): DashboardFile | undefined {
+  const cached = cache.get(path);
+  if (cached !== undefined) return cached;
+  files ??= fileMap();
+  const location = files.get(path);
+  if (location === undefined) return undefined;
+  const extension = /\.[a-z]+$/.exec(location)?.[0] ?? '';
+  const file: DashboardFile = { body: readFileSync(location), contentType: TYPES[extension] ?? 'application/octet-stream' };
+  cache.set(path, file);
+  return file;
+}
+
+/** Headers every dashboard file is sent with: its own origin only, no framing, no sniffing. */
+export const DASHBOARD_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Security-Policy': "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+  'Cache-Control': 'no-cache',
+};

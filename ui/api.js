@@ -1,0 +1,66 @@
+// @ts-check
+// The dashboard's requests to its control API: same origin (so the API's Origin and Host checks
+// pass), the token (if one was given) as `Authorization: Bearer`, and a header no other site can
+// send without a CORS preflight the API refuses (`vaurien server` lets browsers in on it).
+
+const TOKEN_KEY = 'vaurien-token';
+
+/** The API refused the token (or wants one). */
+export class Unauthorized extends Error {}
+
+/** The API answered an error: its message, as it wrote it. */
+export class ApiError extends Error {
+  /** @param {number} status @param {string} message */
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
+/** @returns {string | undefined} */
+export function storedToken() {
+  return localStorage.getItem(TOKEN_KEY) ?? undefined;
+}
+
+/** @param {string | undefined} token */
+export function storeToken(token) {
+  if (token === undefined) localStorage.removeItem(TOKEN_KEY);
+  else localStorage.setItem(TOKEN_KEY, token);
+}
+
+/** @param {Record<string, string>} [extra] @returns {Record<string, string>} */
+export function headers(extra = {}) {
+  const token = storedToken();
+  return { 'X-Vaurien-Dashboard': '1', ...(token === undefined ? {} : { Authorization: `Bearer ${token}` }), ...extra };
+}
+
+/**
+ * @param {string} method
+ * @param {string} path
+ * @param {unknown} [body]
+ * @returns {Promise<unknown>}
+ */
+export async function call(method, path, body) {
+  const response = await fetch(path, {
+    method,
+    headers: headers(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  if (response.status === 401) throw new Unauthorized('the control API wants a token');
+  const text = await response.text();
+  /** @type {unknown} */
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  if (!response.ok) throw new ApiError(response.status, describeError(json) ?? `HTTP ${response.status}`);
+  return json;
+}
+
+/** The API's error descriptions, joined. @param {unknown} json @returns {string | undefined} */
+function describeError(json) {
+  if (typeof json !== 'object' || json === null || !('errors' in json) || !Array.isArray(json.errors)) return undefined;
+  return json.errors.map((/** @type {{ description?: string }} */ error) => error.description ?? '').join('; ');
+}

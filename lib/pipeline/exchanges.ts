@@ -45,6 +45,9 @@ interface Entry {
   readonly watch: ExchangeWatch | undefined;
 }
 
+/** Never written to: the entries of a ledger that has none yet. */
+const NO_ENTRIES: ReadonlyMap<number, Entry> & Map<number, Entry> = new Map<number, Entry>();
+
 /** How far back a `latest` protocol (tcp) may still refer to an exchange. */
 const LATEST_WINDOW = 64;
 
@@ -52,7 +55,8 @@ export class ExchangeLedger {
   latestExchange = 0;
   /** Forwarded requests awaiting their response: `ordered` pairing only. */
   private readonly forwarded: Denque<ForwardedRequest> | undefined;
-  private readonly entries = new Map<number, Entry>();
+  /** The exchanges with a behavior; a shared empty map until the first one (most connections have none). */
+  private entries: Map<number, Entry> = NO_ENTRIES;
 
   constructor(
     private readonly pairing: Pairing,
@@ -82,6 +86,7 @@ export class ExchangeLedger {
     const pick = handshake && !this.drawsHandshakes ? undefined : this.hooks.choose(exchange);
     if (pick !== undefined) {
       const watch = this.observer?.watch(exchange, pick, opener);
+      if (this.entries === NO_ENTRIES) this.entries = new Map();
       this.entries.set(exchange, { pick, opener, forwarded: false, requestDone: false, responseDone: false, faultsCounted: 0, watch });
     }
     if (this.pairing === 'latest' && this.entries.size > 0) {

@@ -23,10 +23,11 @@ import type { SweepClock, Swept } from './deadline-sweep.js';
 import { resetSocket } from './reset-socket.js';
 import { SocketWriter } from './socket-write.js';
 
-/** What a connection needs from its proxy; read once, when the connection is accepted. */
+/**
+ * What a connection needs from its proxy, read when the connection is accepted: one object for
+ * all of a proxy's connections (a new one when the backend moves), not one per connection.
+ */
 export interface ConnectionEnvironment {
-  /** 1, 2, 3… in accept order: names the connection in logs and seeds its randomness. */
-  readonly index: number;
   readonly backend: HostPort;
   readonly protocol: ProtocolDefinition;
   readonly protocolOptions: OptionValues;
@@ -35,8 +36,6 @@ export interface ConnectionEnvironment {
   readonly stayConnected: boolean;
   /** The proxy's sweep: its clock stamps activity. */
   readonly clock: SweepClock;
-  /** Seeds the connection's randomness (derived from --seed and the index). */
-  readonly seed: number;
   readonly log: Logger;
   readonly stats: ProxyStats;
   /** Draws the behavior of the next exchange (undefined: dummy), from `source.rng` when a draw is needed. */
@@ -51,6 +50,16 @@ export interface ConnectionEnvironment {
   readonly onExchange?: ((event: ExchangeEvent) => void) | undefined;
   /** The fault log's watcher: the connection observes its exchanges for it (absent: nothing is watched). */
   readonly faults?: FaultWatcher | undefined;
+  /** Told once the connection is closed and released. */
+  readonly onClosed?: ((connection: Connection) => void) | undefined;
+}
+
+/** Who a connection is: its number, and the seed of its randomness. */
+export interface ConnectionIdentity {
+  /** 1, 2, 3… in accept order: names the connection in logs and seeds its randomness. */
+  readonly index: number;
+  /** Seeds the connection's randomness (derived from --seed and the index). */
+  readonly seed: number;
 }
 
 /** An exchange was opened and given a behavior. */
@@ -89,8 +98,8 @@ export class Connection implements PipelinesHost, DirectionHost, Swept, RngSourc
   readonly pipelines: ConnectionPipelines;
   /** Which stream behaviors of the proxy's setting were drawn for this connection, by key (made on first use). */
   streamDraws: Map<string, boolean> | undefined;
-  /** Resolves once both sockets are closed and everything is released. */
-  readonly closed: Promise<void>;
+  /** The connection's number (accept order). */
+  readonly index: number;
 
   private readonly backend: Socket;
   private readonly toClient: SocketWriter;
@@ -99,8 +108,12 @@ export class Connection implements PipelinesHost, DirectionHost, Swept, RngSourc
   private readonly detachBackend: () => void;
   private readonly ordered: boolean;
   private rngIfMade: Rng | undefined;
-  /** Set by the `closed` promise's executor, which runs at once. */
-  private resolveClosed!: () => void;
+  private readonly seed: number;
+  /** Where this connection's backend is (the proxy's may move later). */
+  private readonly backendAddress: HostPort;
+  /** `closed`, made when first asked for (a graceful shutdown asks; most connections never are). */
+  private closedIfAsked: Promise<void> | undefined;
+  private resolveClosed: (() => void) | undefined;
   /** When the connect began, and the last chunk either way: the sweep's clock, for the timeouts. */
   private readonly connectStarted: number;
   private lastActive: number;
@@ -123,8 +136,11 @@ export class Connection implements PipelinesHost, DirectionHost, Swept, RngSourc
   constructor(
     private readonly client: Socket,
     private readonly env: ConnectionEnvironment,
+    identity: ConnectionIdentity,
   ) {
-    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+    this.index = identity.index;
+    this.seed = identity.seed;
+    this.backendAddress = env.backend;
     this.ordered = env.protocol.pairing === 'ordered';
     this.clientSpoke = env.protocol.serverFirst === true;
     env.stats.openConnections++;
@@ -132,9 +148,9 @@ export class Connection implements PipelinesHost, DirectionHost, Swept, RngSourc
 
     // No Nagle delay on either side: the server accepts clients with noDelay, and the dialer
     // connects with it.
-    const pooled = env.pool?.acquire(env.backend);
+    const pooled = env.pool?.acquire(this.backendAddress);
     const dialer = env.dialer ?? tcpDialer;
-    this.backend = pooled ?? dialer.dial(env.backend);
+    this.backend = pooled ?? dialer.dial(this.backendAddress);
     this.phase = pooled === undefined ? 'connecting' : 'open';
     // `on`, not `once`: the event comes once anyway, and once() wraps the listener per call.
     if (pooled === undefined) this.backend.on(dialer.readyEvent, () => this.onBackendConnected());
@@ -148,11 +164,11 @@ export class Connection implements PipelinesHost, DirectionHost, Swept, RngSourc
       toClient: this.toClient,
       host: this,
       // Draws use the connection's own generator (`rng`); behaviors, streams derived from a sibling seed.
-      seed: deriveSeed(env.seed, 0x5eed),
+      seed: deriveSeed(this.seed, 0x5eed),
       log: env.log,
       counters: env.stats,
       // Bytes vaurien decrypted are never taken for TLS it cannot read.
-      decrypted: { request: client instanceof TLSSocket, response: this.backend instanceof TLSSocket },
+      decrypted: client instanceof TLSSocket || this.backend instanceof TLSSocket ? { request: client instanceof TLSSocket, response: this.backend instanceof TLSSocket } : undefined,
       observer: env.faults === undefined ? undefined : this,
     });
     const streams = env.streamBehaviorsFor?.(this);
@@ -174,18 +190,19 @@ export class Connection implements PipelinesHost, DirectionHost, Swept, RngSourc
    * never draws. The seed alone fixes the sequence, so when it is made does not change what it gives.
    */
   get rng(): Rng {
-    return (this.rngIfMade ??= createRng(this.env.seed));
+    return (this.rngIfMade ??= createRng(this.seed));
+  }
+
+  /** Resolves once both sockets are closed and everything is released. */
+  get closed(): Promise<void> {
+    if (this.phase === 'closed') return Promise.resolve();
+    return (this.closedIfAsked ??= new Promise((resolve) => (this.resolveClosed = resolve)));
   }
 
   /** Between exchanges: nothing held, nothing awaited (used by graceful shutdown). */
   get isIdle(): boolean {
     if (!this.pipelines.isBetweenExchanges) return false;
     return this.ordered || performance.now() - this.lastClientChunkAt > QUIET_MS;
-  }
-
-  /** The connection's number (accept order). */
-  get index(): number {
-    return this.env.index;
   }
 
   /** The client's `host:port` (`[v6]:port`); read when asked: most connections never need it. */
@@ -216,7 +233,7 @@ export class Connection implements PipelinesHost, DirectionHost, Swept, RngSourc
 
   choose(exchange: number): ExchangePick | undefined {
     const pick = this.env.choose(this);
-    this.env.onExchange?.({ connection: this.env.index, clientPort: this.client.remotePort ?? 0, exchange, behavior: pick?.choice.definition.name ?? 'dummy' });
+    this.env.onExchange?.({ connection: this.index, clientPort: this.client.remotePort ?? 0, exchange, behavior: pick?.choice.definition.name ?? 'dummy' });
     return pick;
   }
 
@@ -329,7 +346,7 @@ export class Connection implements PipelinesHost, DirectionHost, Swept, RngSourc
     backend.off('close', this.onBackendCloseEvent);
     // A session that keeps state of this client (or sent bytes the proxy could not follow) is
     // closed, not pooled: nothing of one client may reach the next.
-    if (!this.pipelines.reusable || this.env.pool?.release(this.env.backend, backend) !== true) backend.destroy();
+    if (!this.pipelines.reusable || this.env.pool?.release(this.backendAddress, backend) !== true) backend.destroy();
     this.toClient.end();
     this.onSocketClosed(backend);
   }
@@ -337,7 +354,7 @@ export class Connection implements PipelinesHost, DirectionHost, Swept, RngSourc
   private backendUnavailable(reason: string): void {
     if (this.phase !== 'connecting') return;
     this.phase = 'unavailable';
-    this.logProblem('warning', `backend ${this.env.backend.host}:${this.env.backend.port} unavailable: ${reason}`);
+    this.logProblem('warning', `backend ${this.backendAddress.host}:${this.backendAddress.port} unavailable: ${reason}`);
     const reply = this.env.protocol.unavailableReply?.(undefined);
     this.backend.destroy();
     if (reply === undefined) this.client.destroy();
@@ -386,7 +403,8 @@ export class Connection implements PipelinesHost, DirectionHost, Swept, RngSourc
     this.requestPipeline.stop();
     this.responsePipeline.stop();
     this.env.stats.openConnections--;
-    this.resolveClosed();
+    this.resolveClosed?.();
+    this.env.onClosed?.(this);
   }
 
   private logProblem(level: 'warning' | 'info' | 'debug', message: string): void {
@@ -395,6 +413,6 @@ export class Connection implements PipelinesHost, DirectionHost, Swept, RngSourc
     // The peer address is read here, not at accept: it costs a getpeername() per connection,
     // and most connections never log (a socket already torn down shows `?`).
     const { remoteAddress, remotePort } = this.client;
-    this.env.log[level](`#${this.env.index} ${remoteAddress ?? '?'}:${remotePort ?? '?'}: ${message}`);
+    this.env.log[level](`#${this.index} ${remoteAddress ?? '?'}:${remotePort ?? '?'}: ${message}`);
   }
 }

@@ -26,7 +26,7 @@ import type { BehaviorSource } from './behavior-source.js';
 import type { BackendDialer } from './backend-dialer.js';
 import { tlsDialer } from './backend-tls.js';
 import type { StreamBehavior } from '../pipeline/connection-pipelines.js';
-import { Connection, type ExchangeEvent, type RngSource } from './connection.js';
+import { Connection, type ConnectionEnvironment, type ExchangeEvent, type RngSource } from './connection.js';
 import { TlsListener } from './tls-listener.js';
 import { loadBackendTls, loadProxyTls, type BackendTlsOptions, type ProxyTlsOptions, type TlsSetting } from './tls-options.js';
 
@@ -137,6 +137,7 @@ export class VaurienProxy {
   /** What every connection calls to draw an exchange's behavior: one function for all of them. */
   private readonly chooseForConnection = (source: RngSource): ExchangePick | undefined => this.choose(source);
   private readonly streamsForConnection = (connection: Connection): readonly StreamBehavior[] => this.streamBehaviorsFor(connection);
+  private environmentIfMade: ConnectionEnvironment | undefined;
 
   constructor(options: ProxyOptions) {
     this.log = options.log ?? silentLogger;
@@ -276,6 +277,7 @@ export class VaurienProxy {
   /** Moves the backend; connections already open keep theirs. */
   setBackend(backend: string | HostPort): void {
     this.backend = typeof backend === 'string' ? parseHostPort(backend, 'backend') : backend;
+    this.environmentIfMade = undefined;
   }
 
   getBackend(): HostPort {
@@ -312,30 +314,33 @@ export class VaurienProxy {
     return new BackendPool(maxSize, idleSeconds * 1000);
   }
 
+  /** What every connection reads at accept: one object for all of them, made again when the backend moves. */
+  private get connectionEnvironment(): ConnectionEnvironment {
+    return (this.environmentIfMade ??= {
+      backend: this.backend,
+      protocol: this.protocol,
+      protocolOptions: this.protocolOptions,
+      timeoutMs: this.timeoutMs,
+      stayConnected: this.stayConnected,
+      clock: this.sweep,
+      log: this.log,
+      stats: this.statsCounters,
+      choose: this.chooseForConnection,
+      streamBehaviorsFor: this.streamsForConnection,
+      onExchange: this.onExchange,
+      dialer: this.dialer,
+      pool: this.pool,
+      faults: this.faultWatcher,
+      onClosed: (connection) => this.connections.delete(connection),
+    });
+  }
+
   private accept(socket: Socket): void {
     const index = this.nextIndex;
     this.nextIndex += this.indexStep;
     try {
-      const connection = new Connection(socket, {
-        index,
-        backend: this.backend,
-        protocol: this.protocol,
-        protocolOptions: this.protocolOptions,
-        timeoutMs: this.timeoutMs,
-        stayConnected: this.stayConnected,
-        clock: this.sweep,
-        seed: deriveSeed(this.seed, index),
-        log: this.log,
-        stats: this.statsCounters,
-        choose: this.chooseForConnection,
-        streamBehaviorsFor: this.streamsForConnection,
-        onExchange: this.onExchange,
-        dialer: this.dialer,
-        pool: this.pool,
-        faults: this.faultWatcher,
-      });
+      const connection = new Connection(socket, this.connectionEnvironment, { index, seed: deriveSeed(this.seed, index) });
       this.connections.add(connection);
-      void connection.closed.then(() => this.connections.delete(connection));
     } catch (error) {
       // A protocol plugin that cannot even build its framers fails this connection only.
       this.log.error(`#${index}: cannot set up the connection: ${error instanceof Error ? error.message : String(error)}`);

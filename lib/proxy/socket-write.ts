@@ -8,7 +8,8 @@ import type { Socket } from 'node:net';
 
 export class SocketWriter {
   /** Runs queued before the current one. */
-  private readonly earlier: Buffer[] = [];
+  /** Made on first need: most flushes write one run. */
+  private earlier: Buffer[] | undefined;
   /** The current run: `first`, or the span [spanStart, spanEnd) of its memory once extended. */
   private first: Buffer | undefined;
   private spanStart = 0;
@@ -30,7 +31,7 @@ export class SocketWriter {
         this.spanEnd += bytes.length;
         return;
       }
-      this.earlier.push(this.currentRun(first));
+      (this.earlier ??= []).push(this.currentRun(first));
     }
     this.first = bytes;
     this.runMemory = undefined;
@@ -46,10 +47,10 @@ export class SocketWriter {
     const socket = this.socket;
     const earlier = this.earlier;
     if (socket.destroyed || socket.writableEnded) {
-      earlier.length = 0;
+      if (earlier !== undefined) earlier.length = 0;
       return;
     }
-    if (earlier.length === 0) {
+    if (earlier === undefined || earlier.length === 0) {
       socket.write(this.currentRun(first));
       return;
     }

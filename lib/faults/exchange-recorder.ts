@@ -97,7 +97,7 @@ export class ExchangeRecorder implements ExchangeWatch {
     if (this.published) return;
     this.published = true;
     const { setting } = this;
-    const { behavior, options } = describePick(setting.pick);
+    const { behavior, toxic, options } = describePick(setting.pick);
     setting.publish({
       time: this.time,
       proxy: setting.proxy,
@@ -105,6 +105,7 @@ export class ExchangeRecorder implements ExchangeWatch {
       client: setting.client,
       exchange: setting.exchange,
       behavior,
+      ...(toxic === undefined ? {} : { toxic }),
       options,
       request: this.request,
       outcome: describeOutcome(this.calls, [this.requestSide, this.responseSide]),
@@ -113,14 +114,20 @@ export class ExchangeRecorder implements ExchangeWatch {
   }
 }
 
-/** One behavior: its name and options; a chain (a server's toxics): names joined by `+`, options per name. */
-function describePick(pick: ExchangePick): Pick<FaultRecord, 'behavior' | 'options'> {
-  if (pick.then === undefined) return { behavior: pick.choice.definition.name, options: pick.choice.options };
+/**
+ * One behavior: its name and options; a chain (a server's toxics): names joined by `+`, options
+ * per name. A labelled choice (a server's toxic) names its toxic too, joined the same way.
+ */
+function describePick(pick: ExchangePick): Pick<FaultRecord, 'behavior' | 'toxic' | 'options'> {
+  const { label } = pick.choice;
+  if (pick.then === undefined) return { behavior: pick.choice.definition.name, ...(label === undefined ? {} : { toxic: label }), options: pick.choice.options };
   const names: string[] = [];
+  const labels: string[] = [];
   const options: Record<string, FaultRecord['options'][string]> = {};
   for (let at: ExchangePick | undefined = pick; at !== undefined; at = at.then) {
     names.push(at.choice.definition.name);
+    labels.push(at.choice.label ?? at.choice.definition.name);
     options[at.choice.definition.name] = at.choice.options;
   }
-  return { behavior: names.join('+'), options };
+  return { behavior: names.join('+'), ...(label === undefined ? {} : { toxic: labels.join('+') }), options };
 }

@@ -8,6 +8,7 @@ import { VaurienProxy } from '../proxy/proxy.js';
 import { deriveSeed, nameNumber } from '../rng.js';
 import { bindError, formatListen, resolveListen } from './listen-address.js';
 import type { ProxyFields } from './proxy-input.js';
+import type { ServerFaults } from './server-faults.js';
 import { parseNewToxic, parseToxicUpdate, toxicJson, type Toxic } from './toxic.js';
 import { ToxicSource } from './toxic-source.js';
 import { toxicNotFound } from './toxiproxy-error.js';
@@ -15,6 +16,8 @@ import { toxicNotFound } from './toxiproxy-error.js';
 export interface ServerProxySettings {
   readonly serverSeed: number;
   readonly log: Logger;
+  /** Where its fault records go (the server's fault log and events). */
+  readonly faults: ServerFaults;
 }
 
 /** Bytes and connections of a proxy since it was created, across its restarts. */
@@ -34,6 +37,7 @@ export class ServerProxy {
   private toxics: Toxic[] = [];
   private readonly expiries = new Map<string, { readonly timer: NodeJS.Timeout; readonly endsAt: number }>();
   private running: VaurienProxy | undefined;
+  private detachFaults: (() => void) | undefined;
   private source: ToxicSource;
   private retired: ProxyTraffic = { connections: 0, requestBytes: 0, responseBytes: 0 };
 
@@ -61,6 +65,8 @@ export class ServerProxy {
       // Toxiproxy never closes a connection for being idle (a `timeout` toxic does that).
       stayConnected: true,
       behaviors: this.source,
+      // Its fault records name it as Toxiproxy clients do.
+      name: this.name,
     });
     let bound: HostPort;
     try {
@@ -70,6 +76,7 @@ export class ServerProxy {
       throw bindError(address, error);
     }
     this.running = proxy;
+    this.detachFaults = this.settings.faults.attach(proxy.faults);
     this.listen = formatListen(bound);
     this.enabled = true;
     this.settings.log.info(`proxy ${this.name}: listening on ${this.listen} -> ${this.upstream} (${this.protocol})`);
@@ -82,6 +89,9 @@ export class ServerProxy {
     if (proxy === undefined) return;
     this.running = undefined;
     await proxy.close(0);
+    // After the close: the records of the connections it closed still reach the log.
+    this.detachFaults?.();
+    this.detachFaults = undefined;
     const stats = proxy.stats();
     this.retired = addTraffic(this.retired, stats);
     this.settings.log.info(`proxy ${this.name}: stopped`);

@@ -61,7 +61,7 @@ export class ToxicSource implements BehaviorSource {
   private choiceOf(toxic: Toxic): BehaviorChoice {
     let choice = this.choices.get(toxic);
     if (choice === undefined) {
-      choice = { definition: toxic.definition, options: toxicOptions(toxic), weight: toxic.toxicity * 100 };
+      choice = { definition: toxic.definition, options: toxicOptions(toxic), weight: toxic.toxicity * 100, label: toxic.name };
       this.choices.set(toxic, choice);
     }
     return choice;

@@ -5,6 +5,7 @@ import type { ConnectionControl } from '../contract/behavior.js';
 import type { Direction, Message } from '../contract/message.js';
 import type { ExchangeWatch } from '../pipeline/exchange-watch.js';
 import type { ExchangePick, MessageOperator } from '../pipeline/exchanges.js';
+import { noCalls, watchControl } from './control-watch.js';
 import type { FaultRecord } from './fault-record.js';
 import { describeOutcome, type ControlCalls } from './outcome.js';
 import { SideWatch } from './side-watch.js';
@@ -26,7 +27,7 @@ export class ExchangeRecorder implements ExchangeWatch {
   private readonly startedAt = performance.now();
   private readonly time = new Date().toISOString();
   private request: string;
-  private readonly calls: ControlCalls = { replied: false, closedClient: false, closedBoth: false, reset: false };
+  private readonly calls: ControlCalls = noCalls();
   private requestSide: SideWatch | undefined;
   private responseSide: SideWatch | undefined;
   private requestDone: boolean;
@@ -52,25 +53,7 @@ export class ExchangeRecorder implements ExchangeWatch {
   }
 
   control(_direction: Direction, control: ConnectionControl): ConnectionControl {
-    const { calls } = this;
-    return {
-      reply: (bytes, options) => {
-        calls.replied = true;
-        control.reply(bytes, options);
-      },
-      closeClient: () => {
-        calls.closedClient = true;
-        control.closeClient();
-      },
-      closeBoth: () => {
-        calls.closedBoth = true;
-        control.closeBoth();
-      },
-      reset: () => {
-        calls.reset = true;
-        control.reset();
-      },
-    };
+    return watchControl(control, this.calls);
   }
 
   sideDone(direction: Direction): void {

@@ -49,7 +49,7 @@ export class ServerProxy {
     this.listen = fields.listen;
     this.upstream = fields.upstream;
     this.protocol = fields.protocol;
-    this.source = new ToxicSource(fields.protocol !== 'tcp');
+    this.source = this.toxicSource(fields.protocol);
   }
 
   /** Starts listening (no-op when enabled); throws Toxiproxy's 500 when it cannot. */
@@ -106,7 +106,7 @@ export class ServerProxy {
       this.upstream = fields.upstream;
       if (fields.protocol !== this.protocol) {
         this.protocol = fields.protocol;
-        this.source = new ToxicSource(fields.protocol !== 'tcp');
+        this.source = this.toxicSource(fields.protocol);
         this.applyToxics();
       }
     }
@@ -191,6 +191,14 @@ export class ServerProxy {
   async dispose(): Promise<void> {
     for (const name of [...this.expiries.keys()]) this.clearExpiry(name);
     await this.stop();
+  }
+
+  /** Behavior toxics per exchange on a framed protocol; stream toxics recorded while the fault feed has listeners. */
+  private toxicSource(protocol: string): ToxicSource {
+    return new ToxicSource(protocol !== 'tcp', () => {
+      const feed = this.running?.faults;
+      return feed?.listening === true ? { proxy: this.name, publish: (record) => feed.publish(record) } : undefined;
+    });
   }
 
   private readonly warn = (message: string): void => this.settings.log.warning(`proxy ${this.name}: ${message}`);

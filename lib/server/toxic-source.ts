@@ -2,6 +2,9 @@
 // once per connection, behavior toxics per exchange on a framed protocol (per connection on tcp),
 // in the order added, upstream first; every draw from the connection's seeded generator.
 import type { BehaviorChoice } from '../choose/picker.js';
+import type { FaultRecord } from '../faults/fault-record.js';
+import type { WatchedConnection } from '../faults/fault-watcher.js';
+import { recordedStreamBehavior } from '../faults/stream-recorder.js';
 import type { StreamBehavior } from '../pipeline/connection-pipelines.js';
 import type { ExchangePick } from '../pipeline/exchanges.js';
 import type { BehaviorSource } from '../proxy/behavior-source.js';
@@ -9,6 +12,12 @@ import type { RngSource } from '../proxy/connection.js';
 import { toxicOptions, type Toxic } from './toxic.js';
 
 const NONE: readonly StreamBehavior[] = [];
+
+/** Where stream toxics' records go while someone listens (the proxy's fault feed); undefined: nobody does. */
+export interface StreamRecording {
+  readonly proxy: string;
+  readonly publish: (record: FaultRecord) => void;
+}
 
 export class ToxicSource implements BehaviorSource {
   private streamToxics: readonly Toxic[] = [];
@@ -19,7 +28,10 @@ export class ToxicSource implements BehaviorSource {
   private readonly counts = new Map<string, number>();
   private readonly choices = new WeakMap<Toxic, BehaviorChoice>();
 
-  constructor(private readonly perExchange: boolean) {}
+  constructor(
+    private readonly perExchange: boolean,
+    private readonly recording: () => StreamRecording | undefined = () => undefined,
+  ) {}
 
   /** The proxy's toxics changed: `toxics` in the order they apply. */
   update(toxics: readonly Toxic[]): void {
@@ -27,13 +39,18 @@ export class ToxicSource implements BehaviorSource {
     this.exchangeToxics = toxics.filter((toxic) => toxic.definition.scope !== 'stream');
   }
 
-  streamBehaviors(connection: RngSource): readonly StreamBehavior[] {
+  streamBehaviors(connection: RngSource & WatchedConnection): readonly StreamBehavior[] {
     if (this.streamToxics.length === 0) return NONE;
     const behaviors: StreamBehavior[] = [];
+    // Asked once per call: a toxic already in force on the connection keeps its definition (same version).
+    const recording = this.recording();
     for (const toxic of this.streamToxics) {
-      if (this.drawnFor(connection, toxic)) {
-        behaviors.push({ key: toxic.name, version: toxic.revision, definition: toxic.definition, options: toxicOptions(toxic) });
-      }
+      if (!this.drawnFor(connection, toxic)) continue;
+      const definition =
+        recording === undefined
+          ? toxic.definition
+          : recordedStreamBehavior(toxic.definition, { proxy: recording.proxy, connection: connection.index, client: connection.clientAddress, label: toxic.name, publish: recording.publish });
+      behaviors.push({ key: toxic.name, version: toxic.revision, definition, options: toxicOptions(toxic) });
     }
     return behaviors;
   }

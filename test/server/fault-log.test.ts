@@ -98,7 +98,7 @@ const linesOf = (text: string): FaultRecord[] =>
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as FaultRecord);
 
-test('vaurien server --seed N --fault-log: two runs with the same traffic write the same lines but for times and ports', async (t) => {
+test('vaurien server --seed N --fault-log: two runs with the same traffic write the same lines, stream toxics’ too, but for times and ports', async (t) => {
   const redis = await redisServer(t);
   if (redis === undefined) return;
   const backend = await startScriptedBackend(t);
@@ -109,7 +109,7 @@ test('vaurien server --seed N --fault-log: two runs with the same traffic write 
     config,
     JSON.stringify([
       { name: 'cache', listen: `127.0.0.1:${cachePort}`, upstream: redis.address, protocol: 'redis', toxics: [{ type: 'error', toxicity: 0.3 }] },
-      { name: 'echo', listen: `127.0.0.1:${echoPort}`, upstream: backend.address, toxics: [{ name: 'cut', type: 'abort', toxicity: 0.5 }] },
+      { name: 'echo', listen: `127.0.0.1:${echoPort}`, upstream: backend.address, toxics: [{ name: 'cut', type: 'abort', toxicity: 0.5 }, { name: 'lag', type: 'latency', toxicity: 0.5, attributes: { latency: 20 } }] },
     ]),
   );
   const run = async (faultLog: string[]): Promise<{ lines: FaultRecord[]; seen: string[] }> => {
@@ -131,8 +131,12 @@ test('vaurien server --seed N --fault-log: two runs with the same traffic write 
   const cut = first.seen.slice(15).filter((outcome) => outcome !== 'enough').length;
   assert.ok(errored > 0 && cut > 0 && cut < 6, `${errored} commands errored, ${cut} of 6 echo connections were cut`);
   assert.equal(first.lines.filter((line) => line.proxy === 'cache').length, errored);
-  assert.equal(first.lines.filter((line) => line.proxy === 'echo').length, cut);
-  for (const line of first.lines.filter((record) => record.proxy === 'echo')) assert.deepEqual([line.behavior, line.toxic, line.outcome], ['abort', 'cut', 'aborted']);
+  const echoLines = first.lines.filter((line) => line.proxy === 'echo');
+  assert.equal(echoLines.filter((line) => line.behavior === 'abort').length, cut);
+  for (const line of echoLines.filter((record) => record.behavior === 'abort')) assert.deepEqual([line.toxic, line.outcome], ['cut', 'aborted']);
+  const lagged = echoLines.filter((line) => line.behavior === 'latency');
+  assert.ok(lagged.length > 0 && lagged.length < 6, `${lagged.length} of 6 echo connections had the latency`);
+  for (const line of lagged) assert.deepEqual([line.toxic, line.exchange], ['lag', 0]);
   assert.deepEqual(second.lines.map(replayable), first.lines.map(replayable));
 });
 

@@ -11,9 +11,8 @@ import { DASHBOARD_HEADERS, dashboardFile } from './dashboard-files.js';
 import { liveState } from './live-state.js';
 import { bearerCheck } from './bearer-token.js';
 import { answerClientError, refuseConnect } from './client-error.js';
-import { EventStream, type EventStreamOptions } from '../events/event-stream.js';
-import type { FaultFeed } from '../faults/fault-feed.js';
-import { faultLine } from '../faults/fault-record.js';
+import type { EventStreamOptions } from '../events/event-stream.js';
+import { faultEvents } from '../events/fault-events.js';
 import { ConnectionGuard } from './connection-guard.js';
 import { createProxyMetrics, type ProxyMetrics } from './metrics.js';
 import { createOriginPolicy, parseCorsOrigins, type CorsHeaders, type OriginPolicy } from './origin-policy.js';
@@ -162,17 +161,6 @@ export async function startControlApi(proxy: ControlledProxy, options: ControlAp
       return closeServer(server);
     },
   };
-}
-
-/** `GET /events`: the feed's records as events, the feed listened to only while someone subscribes. */
-function faultEvents(feed: FaultFeed, options: EventStreamOptions | undefined): EventStream {
-  const events = new EventStream(options);
-  let unsubscribe: (() => void) | undefined;
-  events.whenActive((active) => {
-    unsubscribe?.();
-    unsubscribe = active ? feed.subscribe((record) => events.publish(faultLine(record))) : undefined;
-  });
-  return events;
 }
 
 /**

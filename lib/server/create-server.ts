@@ -3,6 +3,7 @@
 // can too. Proxies given at start (a config file, or `proxies`) are up when it resolves.
 import type { Server } from 'node:http';
 import { UsageError } from '../cli/usage-error.js';
+import { faultEvents } from '../events/fault-events.js';
 import type { FaultFeed } from '../faults/fault-feed.js';
 import { openFaultLog, type FaultLogFile } from '../faults/fault-log-file.js';
 import type { FaultListener } from '../faults/fault-record.js';
@@ -75,7 +76,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Toxipro
       throw new UsageError(`${where}: ${populated.error.message}`);
     }
   }
-  const http = createHttpServer({ routes: createRoutes(registry), token: options.token, log });
+  const events = faultEvents(faults.feed, undefined);
+  const http = createHttpServer({ routes: createRoutes(registry, { events }), token: options.token, log });
   const host = options.host ?? 'localhost';
   const port = options.port ?? 8474;
   try {
@@ -95,6 +97,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Toxipro
     faults: faults.feed,
     async close() {
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+      events.close();
       http.closeIdleConnections();
       const force = setTimeout(() => http.closeAllConnections(), 1000);
       await closeAll();

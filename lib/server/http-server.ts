@@ -49,7 +49,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
     if ((request.headers['user-agent'] ?? '').startsWith('Mozilla/')) return sendText(response, 403, 'User agent not allowed\n');
     const body = method === 'GET' || method === 'DELETE' ? unread : await readBody(request);
     try {
-      send(response, await found.handler({ params: found.params, body }));
+      send(request, response, await found.handler({ params: found.params, body }));
     } catch (error) {
       if (!(error instanceof ToxiproxyError)) throw error;
       log.debug(`server API: ${method} ${path} -> ${error.status} ${error.message}`);
@@ -93,8 +93,10 @@ function goParseError(message: string, length: number): string {
   return message;
 }
 
-function send(response: ServerResponse, answer: Answer): void {
-  if ('json' in answer) {
+function send(request: IncomingMessage, response: ServerResponse, answer: Answer): void {
+  if ('events' in answer) {
+    answer.events.serve(request, response, {}, answer.initial);
+  } else if ('json' in answer) {
     const text = JSON.stringify(answer.json);
     response.writeHead(answer.status, { 'Content-Type': answer.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(text) });
     response.end(text);

@@ -1,16 +1,24 @@
 // Toxiproxy 2.12's REST API, path for path: each route reads the request and answers with
-// Toxiproxy's status and JSON (its field order, its error messages). The transport (bodies,
-// tokens, user agents, error shapes) is http-server.ts's job.
+// Toxiproxy's status and JSON (its field order, its error messages); and vaurien's additions
+// (`/events`). The transport (bodies, tokens, user agents, error shapes) is http-server.ts's job.
+import type { EventStream } from '../events/event-stream.js';
 import type { PopulateResult, ProxyRegistry } from './proxy-registry.js';
 import type { ServerProxy } from './server-proxy.js';
 import { ToxiproxyError } from './toxiproxy-error.js';
 import { METRICS_CONTENT_TYPE, renderMetrics } from './metrics.js';
 
-/** What a route answers: JSON (compact, as Go writes it), text, or nothing. */
+/** What a route answers: JSON (compact, as Go writes it), text, an event stream the request subscribes to, or nothing. */
 export type Answer =
   | { readonly status: number; readonly json: unknown; readonly contentType?: string }
   | { readonly status: number; readonly text: string; readonly contentType: string }
+  | { readonly status: number; readonly events: EventStream; readonly initial?: string }
   | { readonly status: number };
+
+/** The streams vaurien adds to Toxiproxy's API. */
+export interface ServerStreams {
+  /** `GET /events`: every proxy's fault records. */
+  readonly events: EventStream;
+}
 
 /** The request as a route sees it: its path parameters and its body, parsed when asked (a 404 comes before a bad body). */
 export interface RouteRequest {
@@ -27,7 +35,7 @@ interface Route {
 
 export const TOXIPROXY_VERSION = '2.12.0';
 
-export function createRoutes(registry: ProxyRegistry): readonly Route[] {
+export function createRoutes(registry: ProxyRegistry, streams: ServerStreams): readonly Route[] {
   const proxyJson = (name: string): Answer => ({ status: 200, json: registry.get(name).json() });
   return [
     { pattern: /^\/version$/, methods: { GET: () => ({ status: 200, text: `{"version": "${TOXIPROXY_VERSION}"}\n`, contentType: 'application/json;charset=utf-8' }) } },
@@ -98,6 +106,8 @@ export function createRoutes(registry: ProxyRegistry): readonly Route[] {
       },
     },
     { pattern: /^\/metrics$/, methods: { GET: () => ({ status: 200, text: renderMetrics(registry.all()), contentType: METRICS_CONTENT_TYPE }) } },
+    // vaurien's: the fault log as Server-Sent Events (SPEC 13).
+    { pattern: /^\/events$/, methods: { GET: () => ({ status: 200, events: streams.events }) } },
   ];
 }
 

@@ -12,6 +12,7 @@ import type { HostPort } from '../proxy/address.js';
 import { randomSeed } from '../rng.js';
 import { readServerConfig } from './config-file.js';
 import { createHttpServer } from './http-server.js';
+import { liveProxies } from './live-proxies.js';
 import { ProxyRegistry } from './proxy-registry.js';
 import { createRoutes } from './routes.js';
 import { ServerFaults } from './server-faults.js';
@@ -76,9 +77,10 @@ export async function createServer(options: ServerOptions = {}): Promise<Toxipro
       throw new UsageError(`${where}: ${populated.error.message}`);
     }
   }
-  const events = faultEvents(faults.feed, undefined);
-  const http = createHttpServer({ routes: createRoutes(registry, { events }), token: options.token, log });
   const host = options.host ?? 'localhost';
+  const events = faultEvents(faults.feed, undefined);
+  const live = liveProxies(registry);
+  const http = createHttpServer({ routes: createRoutes(registry, { events, live }), token: options.token, log, host });
   const port = options.port ?? 8474;
   try {
     await listen(http, host, port);
@@ -98,6 +100,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Toxipro
     async close() {
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       events.close();
+      live.close();
       http.closeIdleConnections();
       const force = setTimeout(() => http.closeAllConnections(), 1000);
       await closeAll();

@@ -20,7 +20,11 @@ const TYPES: Readonly<Record<string, string>> = {
 };
 
 /** The page's own files, in ui/. */
-const UI_FILES = ['index.html', 'style.css', 'app.js', 'api.js', 'sse.js', 'charts.js', 'proxy-card.js', 'behavior-form.js', 'fault-table.js', 'format.js', 'favicon.svg'];
+const UI_FILES = [
+  ...['index.html', 'style.css', 'favicon.svg', 'app.js', 'api.js', 'sources.js', 'sse.js', 'charts.js', 'format.js', 'fault-table.js', 'proxy-card.js', 'option-field.js'],
+  // A control API's proxy; a server's proxies and their toxics.
+  ...['control-proxy.js', 'behavior-form.js', 'server-proxy.js', 'toxic-table.js', 'toxic-form.js'],
+];
 
 /** `ui/` of the package: beside lib/ in the sources, beside dist/ in a build. */
 function uiFolder(): string {

@@ -1,8 +1,7 @@
 // @ts-check
-// The dashboard's requests to the API that served it (a control API or a `vaurien server`): same
-// origin (so the Origin and Host checks pass), the token (if one was given) as `Authorization:
-// Bearer`, and a header no other site can send without a CORS preflight the APIs never grant
-// (`vaurien server` refuses browsers but for requests that carry it, as Toxiproxy refuses them all).
+// The dashboard's requests to the API that served it (control API or `vaurien server`): same
+// origin, the token as `Authorization: Bearer`, and X-Vaurien-Dashboard, which another site can't
+// send without a preflight the APIs never grant (a server lets only it past its browser 403).
 
 const TOKEN_KEY = 'vaurien-token';
 

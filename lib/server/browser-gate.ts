@@ -1,8 +1,6 @@
-// Which browser requests a `vaurien server` serves. Toxiproxy refuses every `Mozilla/` user
-// agent, so no web page can drive it; vaurien keeps that, but lets in the dashboard's files and
-// the dashboard's own requests: those carry X-Vaurien-Dashboard, a header no other site's page
-// can send without a CORS preflight (which this server never grants), and must name this server
-// in Host and Origin (a DNS-rebinding page is same-origin with itself: its Host gives it away).
+// Which browser requests a `vaurien server` serves: as Toxiproxy, none with a `Mozilla/` agent,
+// but the dashboard's own. Those carry X-Vaurien-Dashboard (another site's page needs a preflight
+// this server never grants) and must name this server in Host and Origin (DNS rebinding).
 import type { IncomingMessage } from 'node:http';
 import { ApiError } from '../control/api-errors.js';
 import { createOriginPolicy, type OriginPolicy } from '../control/origin-policy.js';

@@ -1,7 +1,6 @@
-// The HTTP side of a `vaurien server`: Toxiproxy's transport habits (text/plain error lines, a
-// bare 404, an empty 405, 403 for browsers but the dashboard's own requests), the dashboard's
-// files at /ui/, the control API's body limits and timeouts, an optional token. Every request is
-// answered; none can take the server or its proxies down.
+// The HTTP side of a `vaurien server`: Toxiproxy's transport habits (text/plain errors, a bare
+// 404, an empty 405, 403 for browsers but the dashboard's), the dashboard's files, the control
+// API's body limits and timeouts, a token. Every request is answered; none can take the server down.
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { ApiError } from '../control/api-errors.js';

@@ -1,7 +1,6 @@
-// Toxiproxy 2.12's REST API, path for path: each route reads the request and answers with
-// Toxiproxy's status and JSON (its field order, its error messages); and vaurien's additions
-// (`/events`, `/behaviors`, `/proxies` as a live stream: the dashboard's). The transport (bodies,
-// tokens, user agents, error shapes) is http-server.ts's job.
+// Toxiproxy 2.12's REST API, path for path, with its statuses, JSON field order and error words;
+// and vaurien's additions (`/events`, `/behaviors`, `/proxies` as a live stream). The transport
+// (bodies, tokens, user agents, error shapes) is http-server.ts's job.
 import { describeBehavior } from '../control/routes.js';
 import type { EventStream } from '../events/event-stream.js';
 import type { LiveSnapshots } from '../events/live-snapshots.js';

@@ -1,7 +1,6 @@
-// The dashboard on a `vaurien server` (SPEC 15) in a real headless chromium: its proxies, their
-// toxics, live charts and fault lines as real clients (ioredis, raw TCP) drive traffic; its
-// controls add and remove toxics and disable and enable a proxy (checked through the proxy and the
-// REST API); it asks for the token. VAURIEN_SERVER_DASHBOARD_SCREENSHOT=docs/… saves a picture.
+// The dashboard on a `vaurien server` (SPEC 15) in headless chromium: proxies, toxics, charts and
+// fault lines under real clients; its controls add/remove toxics and disable/enable a proxy (seen
+// through the proxy and the REST API); the token. VAURIEN_SERVER_DASHBOARD_SCREENSHOT saves a picture.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';

@@ -21,9 +21,12 @@ export class BrowserGate {
     private readonly boundAddress: () => string,
   ) {}
 
-  /** A browser's request (or one that says it is the dashboard's): it must come from this server's own pages. Throws 403. */
+  /**
+   * A request that says it is the dashboard's must come from this server's own pages (throws 403).
+   * Any other is left to Toxiproxy's rules: a browser without the header gets its very 403.
+   */
   checkPage(request: IncomingMessage): void {
-    if (!isBrowser(request) && !fromDashboard(request)) return;
+    if (!fromDashboard(request)) return;
     this.policy ??= createOriginPolicy(this.listenHost, this.boundAddress(), []);
     try {
       this.policy.check(request);

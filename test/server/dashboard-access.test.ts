@@ -65,6 +65,9 @@ test('another site cannot pass as the dashboard: a foreign Origin or Host is ref
   assert.notEqual(preflight.status, 200);
   assert.equal(preflight.headers['access-control-allow-origin'], undefined);
   assert.equal(server.registry.all().length, 0);
+  // Without the header, a browser gets Toxiproxy's own 403, whatever its Host and Origin.
+  const plain = await call(`${server.url}/proxies`, 'GET', { 'user-agent': BROWSER, host: `evil.example:${server.address.port}`, origin: 'http://evil.example' });
+  assert.deepEqual([plain.status, plain.text], [403, 'User agent not allowed\n']);
   // A Toxiproxy client (no browser) is never asked for any of this.
   assert.equal((await call(`${server.url}/proxies`, 'GET', { host: 'toxiproxy:8474', origin: 'http://whatever' })).status, 200);
 });

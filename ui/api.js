@@ -1,7 +1,7 @@
 // @ts-check
-// The dashboard's requests to its control API: same origin (so the API's Origin and Host checks
-// pass), the token (if one was given) as `Authorization: Bearer`, and a header no other site can
-// send without a CORS preflight the API refuses (`vaurien server` lets browsers in on it).
+// The dashboard's requests to the API that served it (control API or `vaurien server`): same
+// origin, the token as `Authorization: Bearer`, and X-Vaurien-Dashboard, which another site can't
+// send without a preflight the APIs never grant (a server lets only it past its browser 403).
 
 const TOKEN_KEY = 'vaurien-token';
 
@@ -41,12 +41,23 @@ export function headers(extra = {}) {
  * @returns {Promise<unknown>}
  */
 export async function call(method, path, body) {
+  return (await exchange(method, path, body)).json;
+}
+
+/**
+ * A request and its answer: the JSON, and the headers (they tell which API answered).
+ * @param {string} method
+ * @param {string} path
+ * @param {unknown} [body]
+ * @returns {Promise<{ json: unknown, headers: Headers }>}
+ */
+export async function exchange(method, path, body) {
   const response = await fetch(path, {
     method,
     headers: headers(body === undefined ? {} : { 'Content-Type': 'application/json' }),
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
-  if (response.status === 401) throw new Unauthorized('the control API wants a token');
+  if (response.status === 401) throw new Unauthorized('the API wants a token');
   const text = await response.text();
   /** @type {unknown} */
   let json;
@@ -56,11 +67,17 @@ export async function call(method, path, body) {
     json = undefined;
   }
   if (!response.ok) throw new ApiError(response.status, describeError(json) ?? `HTTP ${response.status}`);
-  return json;
+  return { json, headers: response.headers };
 }
 
-/** The API's error descriptions, joined. @param {unknown} json @returns {string | undefined} */
+/**
+ * The API's error, as it wrote it: the control API's descriptions, joined, or a server's
+ * `{"error": "...", "status": N}` (Toxiproxy's shape).
+ * @param {unknown} json @returns {string | undefined}
+ */
 function describeError(json) {
-  if (typeof json !== 'object' || json === null || !('errors' in json) || !Array.isArray(json.errors)) return undefined;
+  if (typeof json !== 'object' || json === null) return undefined;
+  if ('error' in json && typeof json.error === 'string') return json.error;
+  if (!('errors' in json) || !Array.isArray(json.errors)) return undefined;
   return json.errors.map((/** @type {{ description?: string }} */ error) => error.description ?? '').join('; ');
 }

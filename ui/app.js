@@ -1,14 +1,16 @@
 // @ts-check
-// The dashboard's start: asks the token when the API wants one, builds a card per proxy, and keeps
-// it live from two streams (`GET /proxy` as events: state and counters as they change; `GET
-// /events`: the fault log). Nothing is polled: an idle proxy sends nothing.
+// The dashboard's start: asks the token when the API wants one, finds which API served it
+// (sources.js), shows a card per proxy and keeps them live from two streams (the proxies' states
+// and counters as they change; `GET /events`: the fault log). Nothing is polled: an idle proxy sends nothing.
 import { call, storedToken, storeToken, Unauthorized } from './api.js';
-import { ProxyCard } from './proxy-card.js';
+import { openSource } from './sources.js';
 import { followEvents } from './sse.js';
 
-/** @typedef {import('./proxy-card.js').ProxyState} ProxyState */
+/** @typedef {import('./sources.js').Source} Source */
+/** @typedef {import('./sources.js').ProxyView} ProxyView */
+/** @typedef {import('./sources.js').ProxyState} ProxyState */
 /** @typedef {import('./proxy-card.js').Stats} Stats */
-/** @typedef {import('./behavior-form.js').BehaviorDescription} BehaviorDescription */
+/** @typedef {import('./proxy-card.js').FaultRecord} FaultRecord */
 
 const byId = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const status = byId('status');
@@ -16,8 +18,8 @@ const proxies = byId('proxies');
 const dialog = /** @type {HTMLDialogElement} */ (byId('token-dialog'));
 const forget = /** @type {HTMLButtonElement} */ (byId('forget-token'));
 
-/** @type {Map<string, ProxyCard>} */
-const cards = new Map();
+/** @type {Map<string, ProxyView>} */
+const views = new Map();
 /** The last counters each proxy sent: the charts draw a point from them every second. @type {Map<string, Stats>} */
 const latest = new Map();
 /** @type {AbortController | undefined} */
@@ -43,7 +45,8 @@ function askToken() {
       event.preventDefault();
       storeToken(input.value);
       try {
-        await call('GET', '../proxy');
+        // Both APIs answer it.
+        await call('GET', '../behaviors');
       } catch (failure) {
         if (!(failure instanceof Unauthorized)) throw failure;
         error.hidden = false;
@@ -59,65 +62,86 @@ function askToken() {
   });
 }
 
-/** What the page shows of the API: its proxies (one here) and the behaviors it knows. */
-async function load() {
-  const state = /** @type {ProxyState} */ (await call('GET', '../proxy'));
-  const details = /** @type {{ behaviors: BehaviorDescription[] }} */ (await call('GET', '../behaviors?details=true'));
-  return { states: [state], behaviors: details.behaviors };
-}
-
-/** @param {ProxyState} state */
-function show(state) {
-  cards.get(state.name)?.showState(state);
-  if (state.stats !== undefined) latest.set(state.name, state.stats);
+/**
+ * Shows `states`: a card for each proxy, in their order; a proxy no longer listed loses its card
+ * (a server's proxies come and go).
+ * @param {Source} source
+ * @param {ProxyState[]} states
+ * @param {() => void} refresh
+ */
+function show(source, states, refresh) {
+  const names = new Set(states.map((state) => state.name));
+  for (const [name, view] of views) {
+    if (names.has(name)) continue;
+    view.root.remove();
+    views.delete(name);
+    latest.delete(name);
+  }
+  for (const state of states) {
+    let view = views.get(state.name);
+    if (view === undefined) {
+      view = source.viewFor(state.name, refresh);
+      views.set(state.name, view);
+    }
+    // In the API's order; appending a card already in place does not move it.
+    if (proxies.lastElementChild !== view.root) proxies.append(view.root);
+    view.show(state);
+    if (state.stats !== undefined) latest.set(state.name, state.stats);
+  }
 }
 
 async function start() {
   running?.abort();
   const stop = (running = new AbortController());
-  /** @type {Awaited<ReturnType<typeof load>>} */
-  let loaded;
+  /** @type {Source} */
+  let source;
   try {
-    loaded = await load();
+    source = await openSource();
   } catch (failure) {
     if (!(failure instanceof Unauthorized)) throw failure;
     await askToken();
     return start();
   }
   forget.hidden = storedToken() === undefined;
-  byId('version').textContent = `v${loaded.states[0]?.version ?? '?'}`;
-  cards.clear();
+  byId('version').textContent = source.version;
+  views.clear();
+  latest.clear();
   proxies.replaceChildren();
   const onFailure = (/** @type {unknown} */ failure) => {
     if (failure instanceof Unauthorized) {
       stop.abort();
       void askToken().then(start);
-    } else setStatus('down', 'control API unreachable');
+    } else setStatus('down', 'API unreachable');
   };
   // After a change made here: the new state at once, not at the next check.
-  const refresh = () => void call('GET', '../proxy').then((state) => show(/** @type {ProxyState} */ (state)), onFailure);
-  for (const state of loaded.states) {
-    const card = new ProxyCard(state.name, loaded.behaviors, refresh);
-    cards.set(state.name, card);
-    proxies.append(card.root);
-    card.showState(state);
-  }
+  const refresh = () => void source.fetchStates().then((states) => show(source, states, refresh), onFailure);
+  show(source, source.states, refresh);
   const ticking = setInterval(() => {
-    for (const [name, card] of cards) {
+    for (const [name, view] of views) {
       const stats = latest.get(name);
-      if (stats !== undefined) card.showStats(stats);
-      card.tick();
+      if (stats !== undefined) view.card.showStats(stats);
+      view.tick();
     }
   }, 1000);
   stop.signal.addEventListener('abort', () => clearInterval(ticking));
-  const first = cards.values().next().value;
   const unauthorized = () => onFailure(new Unauthorized('token'));
-  void followEvents('../proxy', (data) => show(JSON.parse(data)), () => {}, stop.signal, unauthorized);
+  void followEvents(
+    source.livePath,
+    (data) => {
+      const live = source.parseLive(data);
+      if (live.version !== undefined) byId('version').textContent = live.version;
+      show(source, live.states, refresh);
+    },
+    () => {},
+    stop.signal,
+    unauthorized,
+  );
   void followEvents(
     '../events',
     (data) => {
-      const record = JSON.parse(data);
-      (cards.get(record.proxy) ?? first)?.addFault(record);
+      const record = /** @type {FaultRecord} */ (JSON.parse(data));
+      // A control API's one proxy takes every record, whatever name it gives itself.
+      (views.get(record.proxy) ?? (source.oneProxy ? views.values().next().value : undefined))?.card.addFault(record);
     },
     (connected) => setStatus(connected ? 'live' : 'down', connected ? 'live' : 'reconnecting…'),
     stop.signal,

@@ -4,10 +4,10 @@
 // setting comes back. Sent as one `PUT /behavior`; the API's refusal is shown as it wrote it.
 import { call } from './api.js';
 import { el } from './format.js';
+import { optionField, optionValue } from './option-field.js';
 
 /**
- * @typedef {{ type: string, default: unknown, description: string, min?: number, max?: number }} OptionSpec
- * @typedef {{ name: string, description: string, options: Record<string, OptionSpec> }} BehaviorDescription
+ * @typedef {import('./option-field.js').BehaviorDescription} BehaviorDescription
  * @typedef {Record<string, Record<string, unknown>>} OptionsByBehavior
  */
 
@@ -62,13 +62,7 @@ export class BehaviorForm {
       const behavior = this.behaviors.get(name);
       if (behavior === undefined) continue;
       for (const [option, spec] of Object.entries(behavior.options)) {
-        const value = this.current[name]?.[option] ?? spec.default;
-        const input =
-          spec.type === 'bool'
-            ? el('input', { type: 'checkbox', 'data-behavior': name, 'data-option': option, 'data-type': spec.type })
-            : el('input', { type: spec.type === 'string' ? 'text' : 'number', step: 'any', 'data-behavior': name, 'data-option': option, 'data-type': spec.type, value: String(value) });
-        if (spec.type === 'bool') input.checked = value === true;
-        fields.push(el('label', { title: spec.description }, [`${name}.${option} `, input]));
+        fields.push(optionField(`${name}.${option}`, spec, this.current[name]?.[option] ?? spec.default, { behavior: name, option }));
       }
     }
     this.fields.replaceChildren(...fields);
@@ -77,11 +71,11 @@ export class BehaviorForm {
   async submit() {
     /** @type {OptionsByBehavior} */
     const options = {};
-    for (const input of this.fields.querySelectorAll('input')) {
-      const { behavior, option, type } = input.dataset;
+    for (const input of this.fields.querySelectorAll('input, select')) {
+      if (!(input instanceof HTMLInputElement || input instanceof HTMLSelectElement)) continue;
+      const { behavior, option } = input.dataset;
       if (behavior === undefined || option === undefined) continue;
-      const value = type === 'bool' ? input.checked : type === 'string' ? input.value : Number(input.value);
-      (options[behavior] ??= {})[option] = value;
+      (options[behavior] ??= {})[option] = optionValue(input);
     }
     const seconds = this.duration.value.trim() === '' ? undefined : Number(this.duration.value);
     const spec = this.spec.value.trim();

@@ -1,5 +1,6 @@
 // @ts-check
-// The live fault log: the newest records first, the last MAX_ROWS kept.
+// The live fault log: the newest records first, the last MAX_ROWS kept. A server's records name
+// their toxic beside the behavior; a stream toxic's record (exchange 0) is the connection's.
 import { clock, el } from './format.js';
 
 const MAX_ROWS = 200;
@@ -12,6 +13,7 @@ const MAX_ROWS = 200;
  * @property {string} client
  * @property {number} exchange
  * @property {string} behavior
+ * @property {string} [toxic]
  * @property {string} request
  * @property {string} outcome
  * @property {number} durationMs
@@ -28,9 +30,9 @@ export class FaultTable {
     const kind = record.outcome.split(/[ ,]/)[0] ?? '';
     const row = el('tr', { 'data-outcome': kind }, [
       el('td', { class: 'mono' }, [clock(record.time)]),
-      el('td', { class: 'mono' }, [`#${record.connection}.${record.exchange}`]),
+      el('td', { class: 'mono' }, [record.exchange === 0 ? `#${record.connection} stream` : `#${record.connection}.${record.exchange}`]),
       el('td', { class: 'mono' }, [record.client]),
-      el('td', {}, [record.behavior]),
+      el('td', {}, record.toxic === undefined ? [record.behavior] : [record.behavior, el('span', { class: 'muted' }, [` (${record.toxic})`])]),
       el('td', { class: 'mono' }, [record.request]),
       el('td', { class: 'outcome' }, [record.outcome]),
       el('td', { class: 'num' }, [`${record.durationMs} ms`]),

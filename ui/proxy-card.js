@@ -1,18 +1,13 @@
 // @ts-check
-// One proxy on the page: its name, protocol, backend (which can be moved) and behavior mix (which
-// can be changed, for a while), live rates drawn from its counters, and its fault log. The page
-// holds a list of these: one for the control API's proxy; a server's proxies each get one.
-import { call } from './api.js';
-import { BehaviorForm } from './behavior-form.js';
+// One proxy on the page, whichever API serves it: its name and protocol, the controls its view
+// puts in, live rates drawn from its counters, and its fault log. A control API's proxy and each
+// of a server's proxies get one (control-proxy.js, server-proxy.js fill it).
 import { RateChart } from './charts.js';
 import { FaultTable } from './fault-table.js';
-import { bytesPerSecond, duration, el, perSecond } from './format.js';
+import { bytesPerSecond, el, perSecond } from './format.js';
 
 /**
- * @typedef {import('./behavior-form.js').BehaviorDescription} BehaviorDescription
- * @typedef {import('./behavior-form.js').OptionsByBehavior} OptionsByBehavior
  * @typedef {import('./fault-table.js').FaultRecord} FaultRecord
- * @typedef {{ name: string, protocol: string, version: string, backend: string, behavior: string, options: OptionsByBehavior, remaining?: number, restores?: { behavior: string }, stats?: Stats }} ProxyState
  * @typedef {{ protocol: string, connections: { open: number, total: number }, exchanges: Record<string, number>, bytes: { request: number, response: number }, faults: Record<string, number> }} Stats
  */
 
@@ -27,35 +22,19 @@ function rates(now, before, seconds) {
 export class ProxyCard {
   /**
    * @param {string} name
-   * @param {BehaviorDescription[]} behaviors
-   * @param {() => void} refresh asks for the proxy's state again (after a change)
+   * @param {{ head: Array<Node | string>, controls: Node[] }} parts what the view shows beside the name, and its controls
    */
-  constructor(name, behaviors, refresh) {
+  constructor(name, parts) {
     this.name = name;
-    this.refresh = refresh;
     /** @type {{ stats: Stats, at: number } | undefined} */
     this.last = undefined;
-    /** @type {{ remaining: number, at: number, restores: string } | undefined} */
-    this.timed = undefined;
-    this.title = el('h2', {}, [name]);
     this.protocol = el('span', { class: 'badge', 'data-field': 'protocol' });
-    this.behavior = el('span', { class: 'mono', 'data-field': 'behavior' });
-    this.countdown = el('span', { class: 'countdown', 'data-field': 'remaining' });
-    this.backend = el('input', { name: 'backend', placeholder: 'host:port', required: '', 'aria-label': 'backend' });
-    this.backendError = el('p', { class: 'error', hidden: '' });
-    this.notice = el('p', { class: 'notice', role: 'status' });
-    const backendForm = el('form', { class: 'backend-form' }, [el('label', {}, ['Backend ', this.backend]), el('button', { type: 'submit' }, ['Move']), this.backendError]);
-    backendForm.addEventListener('submit', (event) => {
-      event.preventDefault();
-      void this.moveBackend();
-    });
-    this.form = new BehaviorForm(behaviors, (message) => this.changed(message));
     const chart = (/** @type {string} */ kind) => el('div', { class: 'chart', 'data-chart': kind });
     const charts = { exchanges: chart('exchanges'), faults: chart('faults'), bytes: chart('bytes'), connections: chart('connections') };
     const table = el('tbody', { 'data-field': 'faults' });
     this.root = el('section', { class: 'proxy', 'data-proxy': name }, [
-      el('div', { class: 'proxy-head' }, [this.title, this.protocol, el('span', { class: 'label' }, ['behavior']), this.behavior, this.countdown]),
-      el('div', { class: 'controls' }, [backendForm, this.form.form, this.notice]),
+      el('div', { class: 'proxy-head' }, [el('h2', {}, [name]), this.protocol, ...parts.head]),
+      ...parts.controls,
       el('div', { class: 'charts' }, Object.values(charts)),
       el('h3', {}, ['Fault log']),
       el('div', { class: 'table-wrap' }, [
@@ -69,26 +48,15 @@ export class ProxyCard {
       exchanges: new RateChart(charts.exchanges, 'Exchanges per behavior', perSecond),
       faults: new RateChart(charts.faults, 'Faults per behavior', perSecond),
       bytes: new RateChart(charts.bytes, 'Bytes', bytesPerSecond),
-      connections: new RateChart(charts.connections, 'Connections', (value) => value.toFixed(0)),
+      // Ticks fall between whole numbers when few connections are open: 0.5 must not read "1".
+      connections: new RateChart(charts.connections, 'Connections', (value) => (Number.isInteger(value) ? value.toFixed(0) : value.toFixed(1))),
     };
     this.table = new FaultTable(table);
   }
 
-  /** @param {ProxyState} state */
-  showState(state) {
-    this.protocol.textContent = state.protocol;
-    this.behavior.textContent = state.behavior;
-    if (document.activeElement !== this.backend) this.backend.value = state.backend;
-    this.timed = state.remaining === undefined ? undefined : { remaining: state.remaining, at: performance.now(), restores: state.restores?.behavior ?? '?' };
-    this.tick();
-    this.form.show(state.behavior, state.options);
-  }
-
-  /** The countdown of a timed setting, between two reads of the state. */
-  tick() {
-    if (this.timed === undefined) return void (this.countdown.textContent = '');
-    const left = Math.max(0, this.timed.remaining - (performance.now() - this.timed.at) / 1000);
-    this.countdown.textContent = `for ${duration(left)}, then ${this.timed.restores}`;
+  /** @param {string} protocol */
+  showProtocol(protocol) {
+    this.protocol.textContent = protocol;
   }
 
   /** @param {Stats} stats */
@@ -109,23 +77,5 @@ export class ProxyCard {
   /** @param {FaultRecord} record */
   addFault(record) {
     this.table.add(record);
-  }
-
-  async moveBackend() {
-    try {
-      await call('PUT', '../backend', { backend: this.backend.value.trim() });
-      this.backendError.hidden = true;
-      this.backend.blur();
-      this.changed(`backend moved to ${this.backend.value.trim()}`);
-    } catch (error) {
-      this.backendError.textContent = error instanceof Error ? error.message : String(error);
-      this.backendError.hidden = false;
-    }
-  }
-
-  /** @param {string} message */
-  changed(message) {
-    this.notice.textContent = message;
-    this.refresh();
   }
 }

@@ -10,6 +10,8 @@ export interface BehaviorChoice {
   readonly options: OptionValues;
   /** Percentage of exchanges. */
   readonly weight: number;
+  /** What gave it, when not a weighted set: a server toxic's name (the fault log's `toxic`). */
+  readonly label?: string;
 }
 
 export class BehaviorPlan {

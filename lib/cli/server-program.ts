@@ -9,8 +9,8 @@ import { StopRequests } from './stop-requests.js';
 import { ReportedUsageError, UsageError } from './usage-error.js';
 import type { ProgramIo } from './vaurien-program.js';
 
-/** Toxiproxy's flags, written with one dash or two (`-host=x` too). */
-const SINGLE_DASH = new Set(['host', 'port', 'config', 'seed', 'token', 'version', 'proxy-metrics', 'runtime-metrics', 'log-level', 'log-output']);
+/** Toxiproxy's flags, written with one dash or two (`-host=x` too); vaurien's own take one dash alike. */
+const SINGLE_DASH = new Set(['host', 'port', 'config', 'seed', 'token', 'version', 'proxy-metrics', 'runtime-metrics', 'log-level', 'log-output', 'fault-log', 'fault-log-all']);
 
 export interface ServerSettings {
   readonly host: string;
@@ -20,6 +20,8 @@ export interface ServerSettings {
   readonly token: string | undefined;
   readonly logLevel: (typeof LOG_LEVELS)[number];
   readonly logOutput: string;
+  readonly faultLog: string | undefined;
+  readonly faultLogAll: boolean;
 }
 
 /** Parses `vaurien server`'s arguments (after `server`); undefined when it only printed help or the version. */
@@ -47,26 +49,34 @@ export function parseServerArguments(argv: readonly string[], io: ProgramIo): Se
     .addOption(new Option('--token <token>', 'Every request needs Authorization: Bearer <token> (default: $VAURIEN_HTTP_TOKEN)'))
     .addOption(new Option('--log-level <level>', `Log level: ${LOG_LEVELS.join(', ')}`).default('info'))
     .addOption(new Option('--log-output <path>', 'Log file, or - for stderr').default('-'))
+    .addOption(new Option('--fault-log <file>', 'Append a JSON line per faulted exchange of every proxy to FILE (- for stdout)'))
+    .addOption(new Option('--fault-log-all', 'With --fault-log (and GET /events): a line for every exchange, dummy ones too'))
     .addOption(new Option('--proxy-metrics', 'Accepted for toxiproxy-server compatibility: /metrics is always on').hideHelp())
     .addOption(new Option('--runtime-metrics', 'Accepted for toxiproxy-server compatibility').hideHelp())
-    .action((options: Record<string, string | undefined>) => {
-      const port = Number(options['port']);
-      if (!(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new UsageError(`--port: expected 0-65535, got "${options['port']}"`);
-      const seedText = options['seed'];
+    .action((options: Record<string, string | boolean | undefined>) => {
+      const text = (key: string): string | undefined => {
+        const value = options[key];
+        return typeof value === 'string' ? value : undefined;
+      };
+      const port = Number(text('port'));
+      if (!(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new UsageError(`--port: expected 0-65535, got "${text('port')}"`);
+      const seedText = text('seed');
       const seed = seedText === undefined ? undefined : Number(seedText);
       if (seed !== undefined && !(Number.isSafeInteger(seed) && seed >= 0)) throw new UsageError(`--seed: expected a whole number of at least 0, got "${seedText}"`);
-      const level = options['logLevel'] ?? 'info';
+      const level = text('logLevel') ?? 'info';
       if (!isLogLevel(level)) throw new UsageError(`--log-level: expected one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
-      const token = options['token'] ?? process.env['VAURIEN_HTTP_TOKEN'];
+      const token = text('token') ?? process.env['VAURIEN_HTTP_TOKEN'];
       settings = {
-        host: options['host'] ?? 'localhost',
+        host: text('host') ?? 'localhost',
         port,
-        config: options['config'],
+        config: text('config'),
         // Seeds are 32-bit inside: a bigger one (toxiproxy-server's default is a nanosecond time) is folded.
         seed: seed === undefined ? undefined : seed % 0x1_0000_0000,
         token: token === '' ? undefined : token,
         logLevel: level,
-        logOutput: options['logOutput'] ?? '-',
+        logOutput: text('logOutput') ?? '-',
+        faultLog: text('faultLog'),
+        faultLogAll: options['faultLogAll'] === true,
       };
     });
   try {
@@ -95,6 +105,8 @@ export async function runServerCommand(argv: readonly string[], io: ProgramIo): 
       ...(settings.config !== undefined ? { config: settings.config } : {}),
       ...(settings.seed !== undefined ? { seed: settings.seed } : {}),
       ...(settings.token !== undefined ? { token: settings.token } : {}),
+      ...(settings.faultLog !== undefined ? { faultLog: settings.faultLog } : {}),
+      faultLogAll: settings.faultLogAll,
     });
     const proxies = server.registry.all();
     io.stdout.write(

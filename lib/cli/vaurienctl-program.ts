@@ -60,6 +60,7 @@ function buildProgram(io: CtlIo, env: NodeJS.ProcessEnv): Command {
         '  vaurienctl set-behavior blackout --for 10',
         '  vaurienctl get-behavior',
         '  vaurienctl events | jq .outcome',
+        '  vaurienctl --port 8474 events           # the fault log of a vaurien server',
         '  vaurienctl --port 8081 set-backend localhost:6380',
       ].join('\n'),
     );
@@ -120,7 +121,7 @@ function buildProgram(io: CtlIo, env: NodeJS.ProcessEnv): Command {
     .action(async () => void io.stdout.write(await client().metrics()));
   program
     .command('events')
-    .description('Print the fault log as it comes (GET /events): one JSON line per exchange given a behavior, until interrupted')
+    .description('Print the fault log as it comes (GET /events, of vaurien or vaurien server): one JSON line per exchange given a behavior, until interrupted')
     .action(async () => {
       for await (const record of client().events()) print(JSON.stringify(record));
       throw new Error('the control API ended the event stream (the proxy stopped?)');

@@ -230,8 +230,10 @@ export class Client {
 
 function errorsOf(text: string, status: number): FieldError[] {
   try {
-    const body = JSON.parse(text) as { errors?: FieldError[] };
+    const body = JSON.parse(text) as { errors?: FieldError[]; error?: unknown };
     if (Array.isArray(body.errors)) return body.errors;
+    // A `vaurien server` answers as Toxiproxy does: `{"error": "...", "status": N}`.
+    if (typeof body.error === 'string') return [{ location: 'response', name: String(status), description: body.error }];
   } catch {
     // not the API's JSON error (a proxy in between?): report the status
   }

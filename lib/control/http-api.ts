@@ -7,13 +7,12 @@ import type { Logger } from '../log.js';
 import { formatHostPort, type HostPort } from '../proxy/address.js';
 import { ApiError } from './api-errors.js';
 import { BehaviorTimer } from './behavior-timer.js';
-import { DASHBOARD_HEADERS, dashboardFile } from './dashboard-files.js';
+import { isDashboardPath, serveDashboardFile } from './dashboard-files.js';
 import { liveState } from './live-state.js';
 import { bearerCheck } from './bearer-token.js';
 import { answerClientError, refuseConnect } from './client-error.js';
-import { EventStream, type EventStreamOptions } from '../events/event-stream.js';
-import type { FaultFeed } from '../faults/fault-feed.js';
-import { faultLine } from '../faults/fault-record.js';
+import type { EventStreamOptions } from '../events/event-stream.js';
+import { faultEvents } from '../events/fault-events.js';
 import { ConnectionGuard } from './connection-guard.js';
 import { createProxyMetrics, type ProxyMetrics } from './metrics.js';
 import { createOriginPolicy, parseCorsOrigins, type CorsHeaders, type OriginPolicy } from './origin-policy.js';
@@ -164,17 +163,6 @@ export async function startControlApi(proxy: ControlledProxy, options: ControlAp
   };
 }
 
-/** `GET /events`: the feed's records as events, the feed listened to only while someone subscribes. */
-function faultEvents(feed: FaultFeed, options: EventStreamOptions | undefined): EventStream {
-  const events = new EventStream(options);
-  let unsubscribe: (() => void) | undefined;
-  events.whenActive((active) => {
-    unsubscribe?.();
-    unsubscribe = active ? feed.subscribe((record) => events.publish(faultLine(record))) : undefined;
-  });
-  return events;
-}
-
 /**
  * The request target as a URL. A path is read as a path: resolved against a base, `//evil/x`
  * and `/\\` would name a host (or none, which throws). An absolute URL (`http://host/path`) is
@@ -196,23 +184,12 @@ function allowedMethods(route: Route): string[] {
   return Object.keys(route.methods).flatMap((method) => (method === 'GET' ? ['GET', 'HEAD'] : [method]));
 }
 
-function isDashboardPath(target: string): boolean {
-  const path = target.split('?', 1)[0] as string;
-  return path === '/ui' || path.startsWith('/ui/');
-}
-
-/** GET (or HEAD) of a dashboard file; `/ui` moves to `/ui/`, where the page's relative links work. */
+/** GET (or HEAD) of a dashboard file, or the control API's 404 or 405. */
 function serveDashboard(request: IncomingMessage, response: ServerResponse, method: string, cors: CorsHeaders): void {
-  if (method !== 'GET' && method !== 'HEAD') throw new ApiError(405, [{ location: 'method', name: method, description: '/ui/ accepts GET, HEAD' }], { Allow: 'GET, HEAD' });
   const path = (request.url ?? '/').split('?', 1)[0] as string;
-  if (path === '/ui') {
-    response.writeHead(301, { ...cors, Location: '/ui/', 'Content-Length': 0 });
-    return void response.end();
-  }
-  const file = dashboardFile(path);
-  if (file === undefined) throw new ApiError(404, [{ location: 'url', name: 'path', description: `no such dashboard file: ${path.slice(0, 100)}` }]);
-  response.writeHead(200, { ...cors, ...DASHBOARD_HEADERS, 'Content-Type': file.contentType, 'Content-Length': file.body.length });
-  response.end(file.body);
+  const served = serveDashboardFile(response, method, path, cors);
+  if (served === 'bad-method') throw new ApiError(405, [{ location: 'method', name: method, description: '/ui/ accepts GET, HEAD' }], { Allow: 'GET, HEAD' });
+  if (served === 'not-found') throw new ApiError(404, [{ location: 'url', name: 'path', description: `no such dashboard file: ${path.slice(0, 100)}` }]);
 }
 
 /** The request's path for the log, without its query string: a token put there by mistake stays out of the log. */

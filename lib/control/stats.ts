@@ -48,8 +48,8 @@ export class ProxyStats {
   }
 }
 
-/** The counters of a cluster: its workers' snapshots added up, each worker's connections listed. */
-export function sumSnapshots(parts: ReadonlyArray<{ readonly pid: number; readonly stats: StatsSnapshot }>, protocol: string, uptimeSeconds: number): StatsSnapshot {
+/** Counters added up (connections, exchanges, bytes, faults); `uptimeSeconds` is the caller's. */
+export function addSnapshots(parts: readonly StatsSnapshot[], protocol: string, uptimeSeconds: number): StatsSnapshot {
   const connections = { open: 0, total: 0 };
   const exchanges: Record<string, number> = {};
   const bytes: Record<Direction, number> = { request: 0, response: 0 };
@@ -57,20 +57,24 @@ export function sumSnapshots(parts: ReadonlyArray<{ readonly pid: number; readon
   const add = (into: Record<string, number>, from: Readonly<Record<string, number>>): void => {
     for (const [key, value] of Object.entries(from)) into[key] = (into[key] ?? 0) + value;
   };
-  for (const { stats } of parts) {
+  for (const stats of parts) {
     connections.open += stats.connections.open;
     connections.total += stats.connections.total;
     add(exchanges, stats.exchanges);
     add(bytes, stats.bytes);
     add(faults, stats.faults);
   }
+  return { protocol, connections, exchanges, bytes, faults, uptimeSeconds };
+}
+
+/** The counters of a cluster: its workers' snapshots added up, each worker's connections listed. */
+export function sumSnapshots(parts: ReadonlyArray<{ readonly pid: number; readonly stats: StatsSnapshot }>, protocol: string, uptimeSeconds: number): StatsSnapshot {
   return {
-    protocol,
-    connections,
-    exchanges,
-    bytes,
-    faults,
-    uptimeSeconds,
+    ...addSnapshots(
+      parts.map((part) => part.stats),
+      protocol,
+      uptimeSeconds,
+    ),
     workers: parts.map(({ pid, stats }) => ({ pid, connections: stats.connections })),
   };
 }

@@ -5,6 +5,7 @@ import type { ConnectionControl } from '../contract/behavior.js';
 import type { Direction, Message } from '../contract/message.js';
 import type { ExchangeWatch } from '../pipeline/exchange-watch.js';
 import type { ExchangePick, MessageOperator } from '../pipeline/exchanges.js';
+import { noCalls, watchControl } from './control-watch.js';
 import type { FaultRecord } from './fault-record.js';
 import { describeOutcome, type ControlCalls } from './outcome.js';
 import { SideWatch } from './side-watch.js';
@@ -26,7 +27,7 @@ export class ExchangeRecorder implements ExchangeWatch {
   private readonly startedAt = performance.now();
   private readonly time = new Date().toISOString();
   private request: string;
-  private readonly calls: ControlCalls = { replied: false, closedClient: false, closedBoth: false, reset: false };
+  private readonly calls: ControlCalls = noCalls();
   private requestSide: SideWatch | undefined;
   private responseSide: SideWatch | undefined;
   private requestDone: boolean;
@@ -52,25 +53,7 @@ export class ExchangeRecorder implements ExchangeWatch {
   }
 
   control(_direction: Direction, control: ConnectionControl): ConnectionControl {
-    const { calls } = this;
-    return {
-      reply: (bytes, options) => {
-        calls.replied = true;
-        control.reply(bytes, options);
-      },
-      closeClient: () => {
-        calls.closedClient = true;
-        control.closeClient();
-      },
-      closeBoth: () => {
-        calls.closedBoth = true;
-        control.closeBoth();
-      },
-      reset: () => {
-        calls.reset = true;
-        control.reset();
-      },
-    };
+    return watchControl(control, this.calls);
   }
 
   sideDone(direction: Direction): void {
@@ -97,7 +80,7 @@ export class ExchangeRecorder implements ExchangeWatch {
     if (this.published) return;
     this.published = true;
     const { setting } = this;
-    const { behavior, options } = describePick(setting.pick);
+    const { behavior, toxic, options } = describePick(setting.pick);
     setting.publish({
       time: this.time,
       proxy: setting.proxy,
@@ -105,6 +88,7 @@ export class ExchangeRecorder implements ExchangeWatch {
       client: setting.client,
       exchange: setting.exchange,
       behavior,
+      ...(toxic === undefined ? {} : { toxic }),
       options,
       request: this.request,
       outcome: describeOutcome(this.calls, [this.requestSide, this.responseSide]),
@@ -113,14 +97,20 @@ export class ExchangeRecorder implements ExchangeWatch {
   }
 }
 
-/** One behavior: its name and options; a chain (a server's toxics): names joined by `+`, options per name. */
-function describePick(pick: ExchangePick): Pick<FaultRecord, 'behavior' | 'options'> {
-  if (pick.then === undefined) return { behavior: pick.choice.definition.name, options: pick.choice.options };
+/**
+ * One behavior: its name and options; a chain (a server's toxics): names joined by `+`, options
+ * per name. A labelled choice (a server's toxic) names its toxic too, joined the same way.
+ */
+function describePick(pick: ExchangePick): Pick<FaultRecord, 'behavior' | 'toxic' | 'options'> {
+  const { label } = pick.choice;
+  if (pick.then === undefined) return { behavior: pick.choice.definition.name, ...(label === undefined ? {} : { toxic: label }), options: pick.choice.options };
   const names: string[] = [];
+  const labels: string[] = [];
   const options: Record<string, FaultRecord['options'][string]> = {};
   for (let at: ExchangePick | undefined = pick; at !== undefined; at = at.then) {
     names.push(at.choice.definition.name);
+    labels.push(at.choice.label ?? at.choice.definition.name);
     options[at.choice.definition.name] = at.choice.options;
   }
-  return { behavior: names.join('+'), options };
+  return { behavior: names.join('+'), ...(label === undefined ? {} : { toxic: labels.join('+') }), options };
 }

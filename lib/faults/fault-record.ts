@@ -16,6 +16,8 @@ export interface FaultRecord {
   readonly exchange: number;
   /** The behavior given (several, in order, joined by `+`). */
   readonly behavior: string;
+  /** A `vaurien server` proxy's toxic(s) that gave it, by name (joined by `+` as `behavior`). */
+  readonly toxic?: string;
   /** Its options in force (per behavior name when several). */
   readonly options: Readonly<Record<string, OptionValue | Readonly<Record<string, OptionValue>>>>;
   /** A short summary of the request (`GET /users`, `SET`, `COM_QUERY SELECT 1`), `greeting`, or empty. */

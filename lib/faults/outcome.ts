@@ -1,7 +1,8 @@
-// Names what a behavior did to an exchange from what the engine saw: the control calls it made
-// and what its operators did to each side. The words come in a fixed order, so the same
-// observations always give the same text; `passed` when the behavior did nothing visible.
+// Names what a behavior did to an exchange (or a stream behavior to a connection's direction)
+// from what the engine saw: the control calls it made and what its operators did. The words come
+// in a fixed order, so the same observations always give the same text; `passed` when nothing showed.
 import type { SideWatch } from './side-watch.js';
+import type { StreamWatch } from './stream-watch.js';
 
 /** The control calls a behavior made for one exchange. */
 export interface ControlCalls {
@@ -39,5 +40,25 @@ export function describeOutcome(calls: ControlCalls, sides: ReadonlyArray<SideWa
   if (calls.reset) words.push('reset');
   if (hung) words.push('hung');
   if (failed) words.push('failed');
+  return words.length === 0 ? 'passed' : words.join(', ');
+}
+
+/**
+ * What a stream behavior did to its direction: `delayed N ms` (the mean hold of the pieces it
+ * passed on whole), `sliced` (more pieces out than in), `dropped N bytes` (given and never passed
+ * on), `close delayed N ms` (it completed that late after its source), then the control calls:
+ * `error reply`, `closed` (either close: a toxic closes the connection, there is no exchange to
+ * abort), `reset`, and `failed`.
+ */
+export function describeStreamOutcome(calls: ControlCalls, watch: StreamWatch): string {
+  const words: string[] = [];
+  if (watch.meanHoldMs >= DELAY_THRESHOLD_MS) words.push(`delayed ${Math.round(watch.meanHoldMs)} ms`);
+  if (watch.piecesOut > watch.piecesIn) words.push('sliced');
+  if (watch.bytesIn > watch.bytesOut) words.push(`dropped ${watch.bytesIn - watch.bytesOut} bytes`);
+  if (watch.endHeldMs >= DELAY_THRESHOLD_MS) words.push(`close delayed ${Math.round(watch.endHeldMs)} ms`);
+  if (calls.replied) words.push('error reply');
+  if (calls.closedBoth || calls.closedClient) words.push('closed');
+  if (calls.reset) words.push('reset');
+  if (watch.failed) words.push('failed');
   return words.length === 0 ? 'passed' : words.join(', ');
 }

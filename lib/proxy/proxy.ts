@@ -374,7 +374,7 @@ export class VaurienProxy {
     if (this.source !== undefined) {
       const pick = this.source.choose(source);
       this.statsCounters.countExchange(pick?.choice.definition.name ?? 'dummy');
-      return pick;
+      return pick ?? (this.faults.all ? this.trackedDummy() : undefined);
     }
     if (this.plan.isAllDummy) {
       this.statsCounters.countExchange('dummy');

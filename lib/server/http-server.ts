@@ -1,13 +1,15 @@
-// The HTTP side of a `vaurien server`: Toxiproxy's transport habits (text/plain error lines, a
-// bare 404, an empty 405, 403 for browsers), the control API's body limits and timeouts, an
-// optional token. Every request is answered; none can take the server or its proxies down.
+// The HTTP side of a `vaurien server`: Toxiproxy's transport habits (text/plain errors, a bare
+// 404, an empty 405, 403 for browsers but the dashboard's), the dashboard's files, the control
+// API's body limits and timeouts, a token. Every request is answered; none can take the server down.
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { ApiError } from '../control/api-errors.js';
 import { bearerCheck } from '../control/bearer-token.js';
+import { isDashboardPath, serveDashboardFile } from '../control/dashboard-files.js';
 import { BODY_LIMIT_BYTES, readJsonBody } from '../control/request-body.js';
 import type { Logger } from '../log.js';
 import { VERSION } from '../version.js';
+import { BrowserGate } from './browser-gate.js';
 import { findRoute, type Answer, type createRoutes } from './routes.js';
 import { badRequestBody, ToxiproxyError } from './toxiproxy-error.js';
 
@@ -15,6 +17,8 @@ export interface HttpServerOptions {
   readonly routes: ReturnType<typeof createRoutes>;
   readonly token: string | undefined;
   readonly log: Logger;
+  /** The host it was asked to listen on (the dashboard's Host check on loopback). */
+  readonly host: string;
 }
 
 const HEADERS_TIMEOUT_MS = 10_000;
@@ -24,11 +28,29 @@ const MAX_CONNECTIONS = 1024;
 export function createHttpServer(options: HttpServerOptions): Server {
   const { routes, log } = options;
   const authorize = bearerCheck(options.token);
+  const gate = new BrowserGate(options.host, () => {
+    const bound = server.address();
+    return bound !== null && typeof bound === 'object' ? bound.address : options.host;
+  });
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const method = request.method ?? 'GET';
     response.setHeader('X-Toxiproxy-Request-Id', randomBytes(10).toString('hex'));
     response.setHeader('X-Vaurien-Version', VERSION);
+    try {
+      gate.checkPage(request);
+    } catch (error) {
+      if (!(error instanceof ToxiproxyError)) throw error;
+      return sendError(response, error);
+    }
+    const url = new URL(URL.canParse(request.url ?? '/', 'http://server') ? (request.url ?? '/') : '/', 'http://server');
+    // The dashboard's files hold no data and need no token: the page must load to ask for it.
+    if (isDashboardPath(url.pathname)) {
+      const served = serveDashboardFile(response, method, url.pathname);
+      if (served === 'bad-method') return sendText(response, 405, '');
+      if (served === 'not-found') return sendText(response, 404, '404 page not found\n');
+      return;
+    }
     try {
       authorize(request.headers.authorization);
     } catch (error) {
@@ -38,7 +60,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
     }
     let path: string;
     try {
-      path = decodeURIComponent(new URL(request.url ?? '/', 'http://server').pathname);
+      path = decodeURIComponent(url.pathname);
     } catch {
       path = '';
     }
@@ -46,10 +68,10 @@ export function createHttpServer(options: HttpServerOptions): Server {
     if (found === undefined) return sendText(response, 404, '404 page not found\n');
     if (found === 405) return sendText(response, 405, '');
     // Toxiproxy keeps browsers out of its API (a web page could drive it otherwise).
-    if ((request.headers['user-agent'] ?? '').startsWith('Mozilla/')) return sendText(response, 403, 'User agent not allowed\n');
+    if (gate.refusesApi(request)) return sendText(response, 403, 'User agent not allowed\n');
     const body = method === 'GET' || method === 'DELETE' ? unread : await readBody(request);
     try {
-      send(response, await found.handler({ params: found.params, body }));
+      send(request, response, await found.handler({ params: found.params, query: url.searchParams, accept: request.headers.accept, body }));
     } catch (error) {
       if (!(error instanceof ToxiproxyError)) throw error;
       log.debug(`server API: ${method} ${path} -> ${error.status} ${error.message}`);
@@ -93,8 +115,10 @@ function goParseError(message: string, length: number): string {
   return message;
 }
 
-function send(response: ServerResponse, answer: Answer): void {
-  if ('json' in answer) {
+function send(request: IncomingMessage, response: ServerResponse, answer: Answer): void {
+  if ('events' in answer) {
+    answer.events.serve(request, response, {}, answer.initial);
+  } else if ('json' in answer) {
     const text = JSON.stringify(answer.json);
     response.writeHead(answer.status, { 'Content-Type': answer.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(text) });
     response.end(text);

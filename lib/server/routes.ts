@@ -1,20 +1,36 @@
-// Toxiproxy 2.12's REST API, path for path: each route reads the request and answers with
-// Toxiproxy's status and JSON (its field order, its error messages). The transport (bodies,
-// tokens, user agents, error shapes) is http-server.ts's job.
+// Toxiproxy 2.12's REST API, path for path, with its statuses, JSON field order and error words;
+// and vaurien's additions (`/events`, `/behaviors`, `/proxies` as a live stream). The transport
+// (bodies, tokens, user agents, error shapes) is http-server.ts's job.
+import { describeBehavior } from '../control/routes.js';
+import type { EventStream } from '../events/event-stream.js';
+import type { LiveSnapshots } from '../events/live-snapshots.js';
+import { Behavior } from '../registry/behaviors.js';
 import type { PopulateResult, ProxyRegistry } from './proxy-registry.js';
 import type { ServerProxy } from './server-proxy.js';
 import { ToxiproxyError } from './toxiproxy-error.js';
 import { METRICS_CONTENT_TYPE, renderMetrics } from './metrics.js';
 
-/** What a route answers: JSON (compact, as Go writes it), text, or nothing. */
+/** What a route answers: JSON (compact, as Go writes it), text, an event stream the request subscribes to, or nothing. */
 export type Answer =
   | { readonly status: number; readonly json: unknown; readonly contentType?: string }
   | { readonly status: number; readonly text: string; readonly contentType: string }
+  | { readonly status: number; readonly events: EventStream; readonly initial?: string }
   | { readonly status: number };
+
+/** The streams vaurien adds to Toxiproxy's API. */
+export interface ServerStreams {
+  /** `GET /events`: every proxy's fault records. */
+  readonly events: EventStream;
+  /** `GET /proxies` with `Accept: text/event-stream`: the proxies and their counters as they change. */
+  readonly live: LiveSnapshots;
+}
 
 /** The request as a route sees it: its path parameters and its body, parsed when asked (a 404 comes before a bad body). */
 export interface RouteRequest {
   readonly params: readonly string[];
+  readonly query: URLSearchParams;
+  /** The Accept header: `text/event-stream` asks a route that can stream to do so. */
+  readonly accept: string | undefined;
   body(): unknown;
 }
 
@@ -27,7 +43,7 @@ interface Route {
 
 export const TOXIPROXY_VERSION = '2.12.0';
 
-export function createRoutes(registry: ProxyRegistry): readonly Route[] {
+export function createRoutes(registry: ProxyRegistry, streams: ServerStreams): readonly Route[] {
   const proxyJson = (name: string): Answer => ({ status: 200, json: registry.get(name).json() });
   return [
     { pattern: /^\/version$/, methods: { GET: () => ({ status: 200, text: `{"version": "${TOXIPROXY_VERSION}"}\n`, contentType: 'application/json;charset=utf-8' }) } },
@@ -35,8 +51,11 @@ export function createRoutes(registry: ProxyRegistry): readonly Route[] {
     {
       pattern: /^\/proxies$/,
       methods: {
-        // Go writes a map with its keys sorted.
-        GET: () => ({ status: 200, json: Object.fromEntries(sortedByName(registry.all()).map((proxy) => [proxy.name, proxy.json()])) }),
+        // Go writes a map with its keys sorted. Asked as events (the dashboard): the live state.
+        GET: async ({ accept }) => {
+          if (accept?.includes('text/event-stream') === true) return { status: 200, events: streams.live.stream, initial: await streams.live.current() };
+          return { status: 200, json: Object.fromEntries(sortedByName(registry.all()).map((proxy) => [proxy.name, proxy.json()])) };
+        },
         POST: async ({ body }) => ({ status: 201, json: (await registry.create(body())).json() }),
       },
     },
@@ -98,6 +117,18 @@ export function createRoutes(registry: ProxyRegistry): readonly Route[] {
       },
     },
     { pattern: /^\/metrics$/, methods: { GET: () => ({ status: 200, text: renderMetrics(registry.all()), contentType: METRICS_CONTENT_TYPE }) } },
+    // vaurien's: the fault log as Server-Sent Events (SPEC 13), and the toxic types (every
+    // behavior) with their attributes, as the control API lists them (`?details`).
+    { pattern: /^\/events$/, methods: { GET: () => ({ status: 200, events: streams.events }) } },
+    {
+      pattern: /^\/behaviors$/,
+      methods: {
+        GET: ({ query }) => {
+          const details = query.get('details');
+          return { status: 200, json: { behaviors: details !== null && details !== 'false' && details !== '0' ? Behavior.all().map(describeBehavior) : Behavior.names() } };
+        },
+      },
+    },
   ];
 }
 

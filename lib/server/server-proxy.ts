@@ -1,20 +1,23 @@
 // One named proxy of a `vaurien server`: its Toxiproxy fields, its toxics, and while enabled a
 // VaurienProxy whose behaviors come from them. A toxic change reaches open connections at once,
 // losing no byte; a new listen, upstream or protocol restarts it, as Toxiproxy does.
-import type { StatsSnapshot } from '../control/stats.js';
+import { addSnapshots, type StatsSnapshot } from '../control/stats.js';
 import type { Logger } from '../log.js';
 import { parseHostPort, type HostPort } from '../proxy/address.js';
 import { VaurienProxy } from '../proxy/proxy.js';
 import { deriveSeed, nameNumber } from '../rng.js';
 import { bindError, formatListen, resolveListen } from './listen-address.js';
 import type { ProxyFields } from './proxy-input.js';
+import type { ServerFaults } from './server-faults.js';
 import { parseNewToxic, parseToxicUpdate, toxicJson, type Toxic } from './toxic.js';
-import { ToxicSource } from './toxic-source.js';
+import { ToxicSource, type StreamRecording } from './toxic-source.js';
 import { toxicNotFound } from './toxiproxy-error.js';
 
 export interface ServerProxySettings {
   readonly serverSeed: number;
   readonly log: Logger;
+  /** Where its fault records go (the server's fault log and events). */
+  readonly faults: ServerFaults;
 }
 
 /** Bytes and connections of a proxy since it was created, across its restarts. */
@@ -34,8 +37,13 @@ export class ServerProxy {
   private toxics: Toxic[] = [];
   private readonly expiries = new Map<string, { readonly timer: NodeJS.Timeout; readonly endsAt: number }>();
   private running: VaurienProxy | undefined;
+  private detachFaults: (() => void) | undefined;
   private source: ToxicSource;
-  private retired: ProxyTraffic = { connections: 0, requestBytes: 0, responseBytes: 0 };
+  /** The counters of its stopped runs, added up. */
+  private retired: StatsSnapshot;
+  /** Connection directions each stream toxic type acted on (its faults), across runs and protocols. */
+  private readonly streamFaults = new Map<string, number>();
+  private readonly createdAt = performance.now();
 
   constructor(
     fields: ProxyFields,
@@ -45,7 +53,8 @@ export class ServerProxy {
     this.listen = fields.listen;
     this.upstream = fields.upstream;
     this.protocol = fields.protocol;
-    this.source = new ToxicSource(fields.protocol !== 'tcp');
+    this.source = this.toxicSource(fields.protocol);
+    this.retired = addSnapshots([], fields.protocol, 0);
   }
 
   /** Starts listening (no-op when enabled); throws Toxiproxy's 500 when it cannot. */
@@ -61,6 +70,8 @@ export class ServerProxy {
       // Toxiproxy never closes a connection for being idle (a `timeout` toxic does that).
       stayConnected: true,
       behaviors: this.source,
+      // Its fault records name it as Toxiproxy clients do.
+      name: this.name,
     });
     let bound: HostPort;
     try {
@@ -70,6 +81,7 @@ export class ServerProxy {
       throw bindError(address, error);
     }
     this.running = proxy;
+    this.detachFaults = this.settings.faults.attach(proxy.faults);
     this.listen = formatListen(bound);
     this.enabled = true;
     this.settings.log.info(`proxy ${this.name}: listening on ${this.listen} -> ${this.upstream} (${this.protocol})`);
@@ -82,8 +94,10 @@ export class ServerProxy {
     if (proxy === undefined) return;
     this.running = undefined;
     await proxy.close(0);
-    const stats = proxy.stats();
-    this.retired = addTraffic(this.retired, stats);
+    // After the close: the records of the connections it closed still reach the log.
+    this.detachFaults?.();
+    this.detachFaults = undefined;
+    this.retired = addSnapshots([this.retired, proxy.stats()], this.protocol, 0);
     this.settings.log.info(`proxy ${this.name}: stopped`);
   }
 
@@ -96,7 +110,7 @@ export class ServerProxy {
       this.upstream = fields.upstream;
       if (fields.protocol !== this.protocol) {
         this.protocol = fields.protocol;
-        this.source = new ToxicSource(fields.protocol !== 'tcp');
+        this.source = this.toxicSource(fields.protocol);
         this.applyToxics();
       }
     }
@@ -174,13 +188,33 @@ export class ServerProxy {
 
   /** Connections and bytes since the proxy was created. */
   traffic(): ProxyTraffic {
-    return this.running === undefined ? this.retired : addTraffic(this.retired, this.running.stats());
+    const { connections, bytes } = this.stats();
+    return { connections: connections.total, requestBytes: bytes.request, responseBytes: bytes.response };
+  }
+
+  /** Its counters since it was created, across restarts (the dashboard's); a stream toxic's faults are the connection directions it acted on. */
+  stats(): StatsSnapshot {
+    const runs = this.running === undefined ? [this.retired] : [this.retired, this.running.stats()];
+    const sum = addSnapshots(runs, this.protocol, Math.round((performance.now() - this.createdAt) / 10) / 100);
+    if (this.streamFaults.size === 0) return sum;
+    const faults: Record<string, number> = { ...sum.faults };
+    for (const [type, count] of this.streamFaults) faults[type] = (faults[type] ?? 0) + count;
+    return { ...sum, faults };
   }
 
   /** The server closes: no timer outlives it. */
   async dispose(): Promise<void> {
     for (const name of [...this.expiries.keys()]) this.clearExpiry(name);
     await this.stop();
+  }
+
+  /** Behavior toxics per exchange on a framed protocol; stream toxics recorded while the fault feed has listeners. */
+  private toxicSource(protocol: string): ToxicSource {
+    const recording = (): StreamRecording | undefined => {
+      const feed = this.running?.faults;
+      return feed?.listening === true ? { proxy: this.name, publish: (record) => feed.publish(record) } : undefined;
+    };
+    return new ToxicSource(protocol !== 'tcp', recording, this.streamFaults);
   }
 
   private readonly warn = (message: string): void => this.settings.log.warning(`proxy ${this.name}: ${message}`);
@@ -208,14 +242,6 @@ export class ServerProxy {
     clearTimeout(expiry.timer);
     this.expiries.delete(name);
   }
-}
-
-function addTraffic(base: ProxyTraffic, stats: StatsSnapshot): ProxyTraffic {
-  return {
-    connections: base.connections + stats.connections.total,
-    requestBytes: base.requestBytes + stats.bytes.request,
-    responseBytes: base.responseBytes + stats.bytes.response,
-  };
 }
 
 /**

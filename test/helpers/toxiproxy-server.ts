@@ -100,6 +100,8 @@ export interface ServerCommand {
   readonly banner: string;
   /** The API's URL, read from the banner. */
   readonly url: string;
+  /** Everything it printed on stdout so far (the banner, a `--fault-log -`). */
+  stdout(): string;
   /** Sends `signal` and resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -126,6 +128,7 @@ export function startServerCommand(t: TestContext, args: readonly string[]): Pro
       resolve({
         banner,
         url,
+        stdout: () => stdout,
         stop: (signal = 'SIGTERM') => {
           child.kill(signal);
           return exited;

@@ -56,7 +56,7 @@ test('mistakes at start-up are one line on stderr and exit status 2', async (t) 
 test('vaurien server --help lists its flags; vaurien --help lists the server command', async () => {
   const server = await runVaurien(['server', '--help']);
   assert.equal(server.code, 0);
-  for (const flag of ['--host', '--port', '--config', '--seed', '--token']) assert.match(server.stdout, new RegExp(flag));
+  for (const flag of ['--host', '--port', '--config', '--seed', '--token', '--fault-log', '--fault-log-all']) assert.match(server.stdout, new RegExp(flag));
   assert.match((await runVaurien(['--help'])).stdout, /\n {2}server +Run a Toxiproxy-compatible server/);
 });
 

@@ -412,7 +412,10 @@ export class Connection implements PipelinesHost, DirectionHost, Swept, RngSourc
       this.backendUnavailable((this.env.dialer ?? tcpDialer).failureReason(error));
       return;
     }
-    this.logProblem('info', `backend error: ${error.code ?? error.message}`);
+    // A TLS backend that closes with our close_notify still unread (MariaDB after COM_QUIT) resets
+    // instead: routine once the client was done and we ended our side.
+    const routine = error.code === 'ECONNRESET' && this.backend instanceof TLSSocket && this.backend.writableEnded;
+    this.logProblem(routine ? 'debug' : 'info', `backend error: ${error.code ?? error.message}`);
     resetSocket(this.client);
   }
 

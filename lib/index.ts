@@ -21,6 +21,7 @@ export {
   type ForwardedRequest,
   type ErrorReply,
   type Pairing,
+  type TlsSwitch,
 } from './contract/protocol.js';
 export type { Message, MessageInfo, Direction } from './contract/message.js';
 export type { OptionTable, OptionSpec, OptionType, OptionValue, OptionValues } from './contract/options.js';

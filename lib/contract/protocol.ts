@@ -33,6 +33,21 @@ export interface ExchangeOpening {
 /** How a response framer opens the exchange of a server that speaks first (a greeting). */
 export const GREETING: ExchangeOpening = Object.freeze({ opener: 'response' });
 
+/**
+ * A protocol's switch to TLS inside the connection, as the framer that saw it tells it: MySQL's
+ * SSL request (the client switches after it), PostgreSQL's `S` and SMTP's `220` to STARTTLS
+ * (both peers switch after it).
+ * @example { direction: 'response', exchange: 2, rest: [] } // PostgreSQL's `S` answering exchange 2
+ */
+export interface TlsSwitch {
+  /** The direction whose framer saw the switch: its message is the last one before TLS. */
+  readonly direction: Direction;
+  /** The exchange whose side that message completes (not 0): the other peer switches once it is written. */
+  readonly exchange: number;
+  /** The bytes the framer was given past that message: the peer's first TLS bytes, not to be framed. */
+  readonly rest: readonly Buffer[];
+}
+
 /** What the framers of a connection can ask of it. One context serves both framers. */
 export interface FramerContext {
   /**
@@ -51,6 +66,14 @@ export interface FramerContext {
   readonly latestExchange: number;
   /** For one line about malformed data; a framer never throws on bad input. */
   readonly log: Logger;
+  /**
+   * The protocol switches to TLS right after the message the framer is about to give out (call
+   * it before that message leaves the framer). True: vaurien terminates that TLS on both sides,
+   * `rest` goes to the TLS layer, and the framers go on framing the decrypted streams (the
+   * framer that called drops what it held of the plaintext stream). False, or absent (a
+   * hand-made context): the framer passes the rest of the connection through raw, as before.
+   */
+  startTls?(tlsSwitch: TlsSwitch): boolean;
 }
 
 /**
@@ -101,6 +124,12 @@ export interface ProtocolDefinition<O extends OptionValues = OptionValues> {
   readonly pairing: Pairing;
   /** The server speaks first (SMTP, MySQL): an unavailable backend is reported at once, not after a request. */
   readonly serverFirst?: boolean;
+  /**
+   * The protocol can switch a connection to TLS inside it (STARTTLS, an SSL request), and its
+   * framers call `context.startTls` there. With TLS on both sides, vaurien then takes clients that
+   * start in plaintext as well as those that start with TLS, and terminates the switch.
+   */
+  readonly switchesToTls?: boolean;
   /** Both framers of a new connection. Framing must not depend on which behaviors are drawn. */
   createFramers(options: O, context: FramerContext): FramerPair;
   /** A well-formed error of this protocol answering `request` (undefined: no request seen). */

@@ -6,7 +6,7 @@ import { identity, NEVER, Subject, type Observable } from 'rxjs';
 import type { BehaviorContext, BehaviorDefinition, ConnectionControl } from '../contract/behavior.js';
 import type { Direction, Message } from '../contract/message.js';
 import type { OptionValues } from '../contract/options.js';
-import type { FramerPair, ProtocolDefinition } from '../contract/protocol.js';
+import type { FramerPair, ProtocolDefinition, TlsSwitch } from '../contract/protocol.js';
 import type { Logger } from '../log.js';
 import { nameNumber, streamRng, type Rng } from '../rng.js';
 import type { SocketWriter } from '../proxy/socket-write.js';
@@ -50,6 +50,14 @@ export interface PipelinesHost {
   reset(): void;
   /** Something about this connection a user should know (logged once per connection). */
   notice(line: string): void;
+  /**
+   * The protocol switches to TLS: the peer that sent the switch's message (the source of its
+   * direction) speaks TLS from `rest` on. True when the host terminates it, securing that peer's
+   * socket now; false or absent: the framers pass the rest through raw.
+   */
+  secureSource?(tlsSwitch: TlsSwitch): boolean;
+  /** The switch's message went out to the target of `direction`: that peer's socket is secured now. */
+  secureTarget?(direction: Direction): void;
 }
 
 export interface PipelinesOptions {
@@ -103,6 +111,8 @@ export class ConnectionPipelines implements LedgerHooks, FlowHost {
   private greeting: number;
   /** The stream behaviors in force, as each direction runs them (absent: identity there); made on first use. */
   private streamLinks: Record<Direction, Map<string, StreamEntry>> | undefined;
+  /** TLS switches terminated: the exchange whose side, once written, secures its direction's target. */
+  private tlsTargets: Partial<Record<Direction, number>> | undefined;
 
   constructor(private readonly options: PipelinesOptions) {
     const { protocol, host } = options;
@@ -185,6 +195,12 @@ export class ConnectionPipelines implements LedgerHooks, FlowHost {
     this.counters?.countFault(behavior);
   }
 
+  startTls(tlsSwitch: TlsSwitch): boolean {
+    if (this.host.secureSource?.(tlsSwitch) !== true) return false;
+    (this.tlsTargets ??= {})[tlsSwitch.direction] = tlsSwitch.exchange;
+    return true;
+  }
+
   serverOpened(exchange: number): void {
     // Only the first: its answer slot (GREETING_SLOT) may have been taken before it came.
     if (this.greeting === GREETING_EXPECTED) this.greeting = exchange;
@@ -223,6 +239,7 @@ export class ConnectionPipelines implements LedgerHooks, FlowHost {
     }
     this.ledger.sideDone(exchange, direction);
     if (direction === 'response') this.host.answered();
+    if (this.tlsTargets?.[direction] === exchange) this.secureTarget(direction);
   }
 
   fail(direction: Direction, error: unknown): void {
@@ -238,6 +255,13 @@ export class ConnectionPipelines implements LedgerHooks, FlowHost {
     // backend's business, as with a direct connection.
     if (direction === 'response' || !this.replied) return undefined;
     return this.options.toClient.drained() ?? this.orderIfMade?.room();
+  }
+
+  /** The switch's message is through: once its bytes are written (behind any stream behavior), the target is secured. */
+  private secureTarget(direction: Direction): void {
+    const targets = this.tlsTargets as Partial<Record<Direction, number>>;
+    delete targets[direction];
+    this.flow(direction).afterDrain(() => this.host.secureTarget?.(direction));
   }
 
   // ----- what behaviors get -----

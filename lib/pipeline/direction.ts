@@ -4,7 +4,8 @@
 // on, the rest of the chunk runs through stream-chain's `fun()`, whose stage waits when the flow
 // says so (a side holding too much, an earlier side still emitting). The source is paused while
 // a chunk waits, and while the target is over its high-water mark: chunks are framed strictly in
-// order, one at a time, and the end of the source after the last chunk.
+// order, one at a time, and the end of the source after the last chunk. At a protocol's switch
+// to TLS the source is released (what was read and not framed handed back) and another fed.
 import type { Readable } from 'node:stream';
 import { none } from 'stream-chain';
 import fun from 'stream-chain/fun.js';
@@ -45,12 +46,28 @@ export class DirectionPipeline {
     this.source = source;
     source.on('data', this.onData);
     source.on('end', this.onEnd);
-    return () => {
-      source.off('data', this.onData);
-      source.off('end', this.onEnd);
-      source.pause();
-      this.source = undefined;
-    };
+    // A new source while a chunk waits (after a TLS switch) waits with it.
+    if (this.busy) source.pause();
+    return () => this.detach(source);
+  }
+
+  /**
+   * Stops reading the source, whose socket is being secured (a TLS switch). With `takeQueued`,
+   * hands back what was read from it and not framed yet, and whether its end came: bytes past
+   * the switch, which are TLS. Without, those chunks stay and are framed as they came.
+   */
+  release(takeQueued: boolean): { readonly chunks: Buffer[]; readonly ended: boolean } {
+    if (this.source !== undefined) this.detach(this.source);
+    const queued = this.waiting;
+    if (!takeQueued || queued === undefined) return { chunks: [], ended: false };
+    this.waiting = undefined;
+    const chunks: Buffer[] = [];
+    let ended = false;
+    for (const input of queued) {
+      if (input === END) ended = true;
+      else chunks.push(input);
+    }
+    return { chunks, ended };
   }
 
   /** The connection is over: nothing more runs, a waiting chunk never resumes the source. */
@@ -175,6 +192,13 @@ export class DirectionPipeline {
         this.fail(error);
       },
     );
+  }
+
+  private detach(source: Readable): void {
+    source.off('data', this.onData);
+    source.off('end', this.onEnd);
+    source.pause();
+    if (this.source === source) this.source = undefined;
   }
 
   private fail(error: unknown): void {

@@ -5,7 +5,7 @@ import Denque from 'denque';
 import { identity, type MonoTypeOperatorFunction } from 'rxjs';
 import type { BehaviorContext } from '../contract/behavior.js';
 import type { Direction, Message, MessageInfo } from '../contract/message.js';
-import type { ExchangeOpening, ForwardedRequest, FramerContext, Pairing } from '../contract/protocol.js';
+import type { ExchangeOpening, ForwardedRequest, FramerContext, Pairing, TlsSwitch } from '../contract/protocol.js';
 import type { BehaviorChoice } from '../choose/picker.js';
 import type { Logger } from '../log.js';
 import type { ExchangeObserver, ExchangeWatch } from './exchange-watch.js';
@@ -29,6 +29,8 @@ export interface LedgerHooks {
   countFault(behavior: string): void;
   /** The server spoke first and opened `exchange` (a greeting): answers to later exchanges come after it. */
   serverOpened?(exchange: number): void;
+  /** A framer saw the protocol switch to TLS (`FramerContext.startTls`): true when it is terminated. */
+  startTls?(tlsSwitch: TlsSwitch): boolean;
 }
 
 interface Entry {
@@ -73,6 +75,11 @@ export class ExchangeLedger {
   /** What the framers of the connection see of the ledger. */
   framerContext(): FramerContext {
     return new LedgerView(this);
+  }
+
+  /** A framer saw the protocol switch to TLS: true when the connection terminates it. */
+  startTls(tlsSwitch: TlsSwitch): boolean {
+    return this.hooks.startTls?.(tlsSwitch) === true;
   }
 
   /** The oldest forwarded request not yet answered (`ordered` pairing). */
@@ -194,11 +201,13 @@ class LedgerView implements FramerContext {
   readonly log: Logger;
   readonly openExchange: (opening?: ExchangeOpening) => number;
   readonly nextForwarded: () => ForwardedRequest | undefined;
+  readonly startTls: (tlsSwitch: TlsSwitch) => boolean;
 
   constructor(private readonly ledger: ExchangeLedger) {
     this.log = ledger.log;
     this.openExchange = (opening) => (opening === undefined ? ledger.openExchange() : ledger.openExchange(opening.opener, opening.handshake));
     this.nextForwarded = () => ledger.nextForwarded();
+    this.startTls = (tlsSwitch) => ledger.startTls(tlsSwitch);
   }
 
   get latestExchange(): number {

@@ -1,13 +1,14 @@
 // One client connection and its backend connection, joined by the two pipelines of
 // ConnectionPipelines and driven from the sockets. This file is the connection's life: one
-// phase (connecting → open → closing → closed, or unavailable, or released to the pool). Every
-// failure here (a reset, a refusal, a timeout, malformed data, a plugin's exception) ends this
-// connection alone and is logged once.
+// phase (connecting → open → closing → closed, or unavailable, or released to the pool); a
+// protocol's switch to TLS swaps a peer's socket for a TLS one in place. Every failure here (a
+// reset, a refusal, a timeout, a failed handshake, malformed data, a plugin's exception) ends
+// this connection alone and is logged once.
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import type { Direction } from '../contract/message.js';
 import type { OptionValues } from '../contract/options.js';
-import type { ErrorReply, ProtocolDefinition } from '../contract/protocol.js';
+import type { ErrorReply, ProtocolDefinition, TlsSwitch } from '../contract/protocol.js';
 import type { ProxyStats } from '../control/stats.js';
 import type { FaultWatcher } from '../faults/fault-watcher.js';
 import type { Logger } from '../log.js';
@@ -22,6 +23,7 @@ import { tcpDialer, type BackendDialer } from './backend-dialer.js';
 import type { SweepClock, Swept } from './deadline-sweep.js';
 import { resetSocket } from './reset-socket.js';
 import { SocketWriter } from './socket-write.js';
+import { secureAtSwitch, type TlsPeer, type TlsSwitchTerms } from './tls-switch.js';
 
 /**
  * What a connection needs from its proxy, read when the connection is accepted: one object for
@@ -48,6 +50,8 @@ export interface ConnectionEnvironment {
   readonly pool?: BackendPool | undefined;
   /** Told of every exchange and its behavior (the demo uses it to attribute outcomes). */
   readonly onExchange?: ((event: ExchangeEvent) => void) | undefined;
+  /** TLS toward both peers for the protocol's switch to TLS (a client that started in plaintext); absent: the switch passes raw. */
+  readonly tlsSwitch?: TlsSwitchTerms | undefined;
   /** The fault log's watcher: the connection observes its exchanges for it (absent: nothing is watched). */
   readonly faults?: FaultWatcher | undefined;
   /** Told once the connection is closed and released. */
@@ -101,11 +105,15 @@ export class Connection implements PipelinesHost, DirectionHost, Swept, RngSourc
   /** The connection's number (accept order). */
   readonly index: number;
 
-  private readonly backend: Socket;
+  /** The sockets the protocol's bytes go through: a TLS socket over the TCP one once the protocol switched to TLS. */
+  private client: Socket;
+  private backend: Socket;
+  /** The backend socket as dialed (or pooled): its 'close' is the backend's, whatever TLS a switch puts over it. */
+  private readonly dialedBackend: Socket;
   private readonly toClient: SocketWriter;
   private readonly requestPipeline: DirectionPipeline;
   private readonly responsePipeline: DirectionPipeline;
-  private readonly detachBackend: () => void;
+  private detachBackend: () => void;
   private readonly ordered: boolean;
   private rngIfMade: Rng | undefined;
   private readonly seed: number;
@@ -130,14 +138,17 @@ export class Connection implements PipelinesHost, DirectionHost, Swept, RngSourc
   /** The client is done: the backend goes back to the pool once between exchanges. */
   private releaseWhenIdle = false;
   private problemLogged = false;
+  private readonly onClientErrorEvent = (error: NodeJS.ErrnoException): void => this.onClientError(error);
   private readonly onBackendErrorEvent = (error: NodeJS.ErrnoException): void => this.onBackendError(error);
-  private readonly onBackendCloseEvent = (): void => this.onSocketClosed(this.backend);
+  // 'close' is listened to on the TCP sockets: each closes once, after any TLS socket over it.
+  private readonly onBackendCloseEvent = (): void => this.onSocketClosed('backend');
 
   constructor(
-    private readonly client: Socket,
+    client: Socket,
     private readonly env: ConnectionEnvironment,
     identity: ConnectionIdentity,
   ) {
+    this.client = client;
     this.index = identity.index;
     this.seed = identity.seed;
     this.backendAddress = env.backend;
@@ -150,7 +161,7 @@ export class Connection implements PipelinesHost, DirectionHost, Swept, RngSourc
     // connects with it.
     const pooled = env.pool?.acquire(this.backendAddress);
     const dialer = env.dialer ?? tcpDialer;
-    this.backend = pooled ?? dialer.dial(this.backendAddress);
+    this.backend = this.dialedBackend = pooled ?? dialer.dial(this.backendAddress);
     this.phase = pooled === undefined ? 'connecting' : 'open';
     // `on`, not `once`: the event comes once anyway, and once() wraps the listener per call.
     if (pooled === undefined) this.backend.on(dialer.readyEvent, () => this.onBackendConnected());
@@ -179,8 +190,8 @@ export class Connection implements PipelinesHost, DirectionHost, Swept, RngSourc
     this.requestPipeline.feed(client);
     this.detachBackend = this.responsePipeline.feed(this.backend);
 
-    client.on('error', (error) => this.onClientError(error));
-    client.on('close', () => this.onSocketClosed(client));
+    client.on('error', this.onClientErrorEvent);
+    client.on('close', () => this.onSocketClosed('client'));
     this.backend.on('error', this.onBackendErrorEvent);
     this.backend.on('close', this.onBackendCloseEvent);
   }
@@ -300,6 +311,24 @@ export class Connection implements PipelinesHost, DirectionHost, Swept, RngSourc
     this.logProblem('warning', line);
   }
 
+  /** The peer that sent the switch's message speaks TLS from `rest` on (with what was read after it). */
+  secureSource({ direction, rest }: TlsSwitch): boolean {
+    if (this.env.tlsSwitch === undefined || this.phase !== 'open') return false;
+    const peer: TlsPeer = direction === 'request' ? 'client' : 'backend';
+    const { chunks, ended } = this.readerOf(peer).release(true);
+    this.secure(peer, ended ? undefined : [...rest, ...chunks]);
+    return true;
+  }
+
+  /** The switch's message was written to this peer: it speaks TLS from its next byte on. */
+  secureTarget(direction: Direction): void {
+    if (this.phase !== 'open') return;
+    const peer: TlsPeer = direction === 'request' ? 'backend' : 'client';
+    // What it sent before it had the switch's message is plaintext, still framed as such.
+    this.readerOf(peer).release(false);
+    this.secure(peer, []);
+  }
+
   // ----- DirectionHost -----
 
   chunkArrived(direction: Direction): void {
@@ -331,6 +360,49 @@ export class Connection implements PipelinesHost, DirectionHost, Swept, RngSourc
     }
   }
 
+  private readerOf(peer: TlsPeer): DirectionPipeline {
+    return peer === 'client' ? this.requestPipeline : this.responsePipeline;
+  }
+
+  /**
+   * Puts a TLS socket over `peer`'s TCP socket, `unread` first in (undefined: its stream ended,
+   * no TLS can follow). Writes go to it at once (TLS holds them until the handshake is done);
+   * reading resumes once it is done. A failed handshake closes the connection, logged once.
+   */
+  private secure(peer: TlsPeer, unread: readonly Buffer[] | undefined): void {
+    const terms = this.env.tlsSwitch as TlsSwitchTerms;
+    const tcp = peer === 'client' ? this.client : this.backend;
+    const writer = peer === 'client' ? this.toClient : this.pipelines.request.writer;
+    // What was written before the switch leaves in plaintext, ahead of the handshake.
+    writer.flush();
+    const { host, port } = this.backendAddress;
+    const socket =
+      unread === undefined
+        ? undefined
+        : secureAtSwitch(peer, tcp, unread, host, terms, {
+            secured: (secured) => {
+              secured.on('error', peer === 'client' ? this.onClientErrorEvent : this.onBackendErrorEvent);
+              const detach = this.readerOf(peer).feed(secured);
+              if (peer === 'backend') this.detachBackend = detach;
+            },
+            failed: (reason, peerLeft) => {
+              const where = peer === 'client' ? 'TLS handshake with the client' : `TLS handshake with backend ${host}:${port}`;
+              this.logProblem(peerLeft ? 'debug' : peer === 'client' ? 'info' : 'warning', `${where} failed at the protocol's switch to TLS: ${reason}; closed`);
+              this.destroy();
+            },
+          });
+    if (socket === undefined) {
+      this.logProblem('debug', `the ${peer} closed its side before its switch to TLS; closed`);
+      this.destroy();
+      return;
+    }
+    // The TCP socket's errors now reach us through the TLS socket (Node passes them on).
+    tcp.off('error', peer === 'client' ? this.onClientErrorEvent : this.onBackendErrorEvent);
+    if (peer === 'client') this.client = socket;
+    else this.backend = socket;
+    writer.retarget(socket);
+  }
+
   private onBackendConnected(): void {
     if (this.phase === 'connecting') this.phase = 'open';
   }
@@ -343,12 +415,12 @@ export class Connection implements PipelinesHost, DirectionHost, Swept, RngSourc
     this.phase = 'released';
     this.detachBackend();
     backend.off('error', this.onBackendErrorEvent);
-    backend.off('close', this.onBackendCloseEvent);
+    this.dialedBackend.off('close', this.onBackendCloseEvent);
     // A session that keeps state of this client (or sent bytes the proxy could not follow) is
     // closed, not pooled: nothing of one client may reach the next.
     if (!this.pipelines.reusable || this.env.pool?.release(this.backendAddress, backend) !== true) backend.destroy();
     this.toClient.end();
-    this.onSocketClosed(backend);
+    this.onSocketClosed('backend');
   }
 
   private backendUnavailable(reason: string): void {
@@ -380,12 +452,15 @@ export class Connection implements PipelinesHost, DirectionHost, Swept, RngSourc
       this.backendUnavailable((this.env.dialer ?? tcpDialer).failureReason(error));
       return;
     }
-    this.logProblem('info', `backend error: ${error.code ?? error.message}`);
+    // A TLS backend that closes with our close_notify still unread (MariaDB after COM_QUIT) resets
+    // instead: routine once the client was done and we ended our side.
+    const routine = error.code === 'ECONNRESET' && this.backend instanceof TLSSocket && this.backend.writableEnded;
+    this.logProblem(routine ? 'debug' : 'info', `backend error: ${error.code ?? error.message}`);
     resetSocket(this.client);
   }
 
-  private onSocketClosed(socket: Socket): void {
-    if (socket === this.client) {
+  private onSocketClosed(peer: TlsPeer): void {
+    if (peer === 'client') {
       // Nobody left to answer: the backend connection goes too (unless it went to the pool).
       if (this.phase !== 'released' && this.lingering !== this.backend) this.backend.destroy();
     } else if (!this.backend.readableEnded && this.phase !== 'unavailable' && this.phase !== 'released' && !this.client.writableEnded) {

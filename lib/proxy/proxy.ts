@@ -2,6 +2,7 @@
 // runs (behavior set, options, backend). New settings apply to new exchanges (behavior) or
 // new connections (backend); what is in flight keeps what it was given.
 import { createServer, type Server, type Socket } from 'node:net';
+import { createSecureContext } from 'node:tls';
 import '../../plugins/index.js';
 import { BehaviorPlan } from '../choose/picker.js';
 import { planFromSpec } from '../choose/plan-from-spec.js';
@@ -27,8 +28,10 @@ import type { BackendDialer } from './backend-dialer.js';
 import { tlsDialer } from './backend-tls.js';
 import type { StreamBehavior } from '../pipeline/connection-pipelines.js';
 import { Connection, type ConnectionEnvironment, type ExchangeEvent, type RngSource } from './connection.js';
+import { ClientOpenings } from './client-openings.js';
 import { TlsListener } from './tls-listener.js';
-import { loadBackendTls, loadProxyTls, type BackendTlsOptions, type ProxyTlsOptions, type TlsSetting } from './tls-options.js';
+import { loadBackendTls, loadProxyTls, type BackendTls, type BackendTlsOptions, type ProxyTls, type ProxyTlsOptions, type TlsSetting } from './tls-options.js';
+import type { TlsSwitchTerms } from './tls-switch.js';
 
 const NO_STREAMS: readonly StreamBehavior[] = [];
 import { DeadlineSweep } from './deadline-sweep.js';
@@ -129,6 +132,12 @@ export class VaurienProxy {
   private readonly tlsSetting: TlsSetting;
   private readonly tlsListener: TlsListener | undefined;
   private readonly dialer: BackendDialer | undefined;
+  /**
+   * TLS on both sides for a protocol that switches to TLS inside the connection: clients that
+   * start in plaintext are told from those that start with TLS, and their switch is terminated.
+   */
+  private readonly openings: ClientOpenings | undefined;
+  private readonly switchTerms: TlsSwitchTerms | undefined;
   private readonly faultWatcher: FaultWatcher;
   private readonly faultLogFile: FaultLogFile | undefined;
   private readonly givenName: string | undefined;
@@ -138,6 +147,7 @@ export class VaurienProxy {
   private readonly chooseForConnection = (source: RngSource): ExchangePick | undefined => this.choose(source);
   private readonly streamsForConnection = (connection: Connection): readonly StreamBehavior[] => this.streamBehaviorsFor(connection);
   private environmentIfMade: ConnectionEnvironment | undefined;
+  private switchingEnvironmentIfMade: ConnectionEnvironment | undefined;
 
   constructor(options: ProxyOptions) {
     this.log = options.log ?? silentLogger;
@@ -177,7 +187,20 @@ export class VaurienProxy {
     const backendTls = loadBackendTls(options.backendTls);
     this.tlsSetting = { proxy: proxyTls?.view ?? null, backend: backendTls?.view ?? null };
     this.dialer = backendTls === undefined ? undefined : tlsDialer(backendTls);
-    this.tlsListener = proxyTls === undefined ? undefined : new TlsListener(proxyTls, this.timeoutMs, this.log, (socket) => this.accept(socket));
+    const tlsListener = proxyTls === undefined ? undefined : new TlsListener(proxyTls, this.timeoutMs, this.log, (socket) => this.accept(socket));
+    this.tlsListener = tlsListener;
+    this.switchTerms = this.protocol.switchesToTls === true ? switchTerms(proxyTls, backendTls, this.timeoutMs) : undefined;
+    this.openings =
+      tlsListener === undefined || this.switchTerms === undefined
+        ? undefined
+        : new ClientOpenings(this.protocol.serverFirst === true, this.timeoutMs, this.log, {
+            tls: (socket) => tlsListener.adopt(socket),
+            plain: (socket) => this.accept(socket, true),
+          });
+    if (this.protocol.switchesToTls === true && (proxyTls === undefined) !== (backendTls === undefined)) {
+      // One side only: its TLS starts with the connection, as for any protocol; the protocol's own switch passes raw.
+      this.log.info(`${this.protocol.name}: TLS ${proxyTls === undefined ? 'toward the backend' : 'toward clients'} only: it starts with the connection; a switch to TLS inside the protocol is terminated only with TLS on both sides (--tls-cert and --backend-tls)`);
+    }
     this.givenName = options.name;
     this.faultWatcher = new FaultWatcher(this.faults, this.protocol, () => this.name);
     this.faults.all = options.faultLogAll ?? false;
@@ -186,7 +209,11 @@ export class VaurienProxy {
       this.faultLogFile = openFaultLog(options.faultLog);
       this.faults.subscribe(this.faultLogFile.listener);
     }
-    this.server = this.tlsListener?.server ?? createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket));
+    const openings = this.openings;
+    this.server =
+      openings === undefined
+        ? (tlsListener?.server ?? createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket)))
+        : createServer({ allowHalfOpen: true, noDelay: true }, (socket) => openings.take(socket));
   }
 
   /** Starts accepting on `host:port` (port 0: any free port) and resolves with the address. */
@@ -225,8 +252,10 @@ export class VaurienProxy {
    */
   async close(graceSeconds = 0): Promise<void> {
     const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    // A handshake under way has no exchange to finish, and would hold the server open.
+    // A handshake under way has no exchange to finish, and would hold the server open; nor has
+    // a client not yet told apart.
     this.tlsListener?.close();
+    this.openings?.close();
     const deadline = performance.now() + graceSeconds * 1000;
     while (this.connections.size > 0 && performance.now() < deadline) {
       for (const connection of this.connections) if (connection.isIdle) connection.destroy();
@@ -278,6 +307,7 @@ export class VaurienProxy {
   setBackend(backend: string | HostPort): void {
     this.backend = typeof backend === 'string' ? parseHostPort(backend, 'backend') : backend;
     this.environmentIfMade = undefined;
+    this.switchingEnvironmentIfMade = undefined;
   }
 
   getBackend(): HostPort {
@@ -335,11 +365,17 @@ export class VaurienProxy {
     });
   }
 
-  private accept(socket: Socket): void {
+  /** Clients that start in plaintext on a port that also takes TLS: their backend starts in plaintext too, and both switch when the protocol does. */
+  private get switchingEnvironment(): ConnectionEnvironment {
+    return (this.switchingEnvironmentIfMade ??= { ...this.connectionEnvironment, dialer: undefined, tlsSwitch: this.switchTerms });
+  }
+
+  /** `plainStart`: a client that started in plaintext on a port that also takes TLS (see `openings`). */
+  private accept(socket: Socket, plainStart = false): void {
     const index = this.nextIndex;
     this.nextIndex += this.indexStep;
     try {
-      const connection = new Connection(socket, this.connectionEnvironment, { index, seed: deriveSeed(this.seed, index) });
+      const connection = new Connection(socket, plainStart ? this.switchingEnvironment : this.connectionEnvironment, { index, seed: deriveSeed(this.seed, index) });
       this.connections.add(connection);
     } catch (error) {
       // A protocol plugin that cannot even build its framers fails this connection only.
@@ -394,6 +430,12 @@ export class VaurienProxy {
     if (!this.faults.listening) return undefined;
     return (this.dummyPick ??= { choice: { definition: Behavior.require('dummy', '--fault-log-all'), options: {}, weight: 100 }, exchangesSoFar: 0 });
   }
+}
+
+/** TLS toward both peers for a protocol's switch to TLS, when both sides have it; one context for every connection. */
+function switchTerms(proxyTls: ProxyTls | undefined, backendTls: BackendTls | undefined, timeoutMs: number): TlsSwitchTerms | undefined {
+  if (proxyTls === undefined || backendTls === undefined) return undefined;
+  return { clientContext: createSecureContext({ cert: proxyTls.cert, key: proxyTls.key }), backendTls, handshakeTimeoutMs: timeoutMs };
 }
 
 /** Creates an in-process proxy; call `listen()` to start it. */

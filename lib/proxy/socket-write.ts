@@ -17,7 +17,16 @@ export class SocketWriter {
   /** `first.buffer`, once read. */
   private runMemory: ArrayBufferLike | undefined;
 
-  constructor(readonly socket: Socket) {}
+  constructor(private socket: Socket) {}
+
+  /**
+   * Writes to `socket` from now on (the TLS socket over the old one, at a protocol's switch to
+   * TLS). What was queued goes to the old socket first: it came before the switch.
+   */
+  retarget(socket: Socket): void {
+    this.flush();
+    this.socket = socket;
+  }
 
   /** Queues `bytes`; they go out at the next flush(), merged with their neighbours when contiguous. */
   write(bytes: Buffer): void {

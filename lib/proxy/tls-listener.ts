@@ -41,6 +41,16 @@ export class TlsListener {
     this.server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: TLSSocket) => this.failed(error, socket));
   }
 
+  /**
+   * Takes a client another listener accepted, its first bytes (a ClientHello) put back: a port
+   * that also takes plaintext clients (a protocol that switches to TLS inside the connection).
+   */
+  adopt(tcp: Socket): void {
+    // Half-open is off until the handshake ends, as for the clients this listener accepts.
+    tcp.allowHalfOpen = false;
+    this.server.emit('connection', tcp);
+  }
+
   /** Stops new handshakes from becoming connections and ends those under way (graceful shutdown). */
   close(): void {
     this.closing = true;

@@ -2,8 +2,9 @@
 // of at most `buffer` bytes). The greeting is an exchange of its own; each login packet and
 // each command is a request answered by the server's next answer, followed to its end through
 // result sets, prepared statements and auth switches. The greeting and the login packets are
-// the handshake: no behavior unless `handshake` is true. TLS or compression turn the connection
-// into raw passthrough. `error` answers an ERR packet (1105, HY000) with the right sequence id.
+// the handshake: no behavior unless `handshake` is true. An SSL request's TLS is terminated
+// when vaurien has TLS on both sides, else it turns the connection into raw passthrough, as
+// compression does. `error` answers an ERR packet (1105, HY000) with the right sequence id.
 import type { OptionTable } from '../../lib/contract/options.js';
 import { defineProtocol } from '../../lib/contract/protocol.js';
 import { connectionOptions, handshakeOption, type ConnectionOptions } from './framing/connection-options.js';
@@ -39,19 +40,21 @@ export const mysql = defineProtocol<MysqlOptions>({
   options: mysqlOptions,
   pairing: 'ordered',
   serverFirst: true,
+  switchesToTls: true,
   createFramers(options, context) {
     const session = newMysqlSession();
     return {
-      request: createMysqlFramer('request', options.buffer, session, createMysqlRequestSide(context, session), context.log),
-      response: createMysqlFramer('response', options.buffer, session, createMysqlResponseSide(context, session), context.log),
+      request: createMysqlFramer('request', options.buffer, session, createMysqlRequestSide(context, session), context),
+      response: createMysqlFramer('response', options.buffer, session, createMysqlResponseSide(context, session), context),
     };
   },
   errorReply(request) {
     // No request: the greeting is replaced by a refusal, as a server that will not talk sends.
     if (request === undefined) return { bytes: errPacket(0, INJECTED_ERROR_CODE, undefined, INJECTED_ERROR_MESSAGE), close: true };
-    // A command the server never answers (COM_STMT_CLOSE…): swallowing it is the error, an answer would desync the client.
-    if (request.noReply === true) return { bytes: NO_ANSWER, close: false };
     const command = request.info?.['command'];
+    // A command the server never answers (COM_STMT_CLOSE…): swallowing it is the error, an answer
+    // would desync the client. (The SSL request gets no answer either, but failing it fails the login.)
+    if (request.noReply === true && !isLoginRequest(command)) return { bytes: NO_ANSWER, close: false };
     const sent = request.info?.['sequence'];
     const sequence = typeof sent === 'number' ? sent + 1 : 1;
     // A failed login ends the connection, as a server's does.

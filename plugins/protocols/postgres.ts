@@ -2,8 +2,9 @@
 // at most `buffer` bytes). The start-up and authentication are handshake exchanges; a simple
 // query, a FunctionCall, or extended-protocol messages up to their Sync are one exchange,
 // answered up to its ReadyForQuery (pipelined ones in order); COPY data belongs to its query.
-// TLS, GSS encryption and CancelRequest connections pass through raw. `error` answers an
-// ErrorResponse and a ReadyForQuery with the session's real transaction status.
+// An `S` to an SSLRequest is terminated when vaurien has TLS on both sides; TLS otherwise, GSS
+// encryption and CancelRequest connections pass through raw. `error` answers an ErrorResponse
+// and a ReadyForQuery with the session's real transaction status.
 import type { OptionTable } from '../../lib/contract/options.js';
 import { defineProtocol } from '../../lib/contract/protocol.js';
 import { connectionOptions, handshakeOption } from './framing/connection-options.js';
@@ -33,11 +34,12 @@ export const postgres = defineProtocol<PostgresOptions>({
   description: 'PostgreSQL wire protocol v3: queries, extended protocol, COPY; errors are ErrorResponses the session survives',
   options: postgresOptions,
   pairing: 'ordered',
+  switchesToTls: true,
   createFramers(options, context) {
     const session = newPostgresSession(options.sqlstate);
     return {
-      request: createPostgresFramer('request', options.buffer, session, createPostgresRequestSide(context, session), context.log),
-      response: createPostgresFramer('response', options.buffer, session, createPostgresResponseSide(context, session), context.log),
+      request: createPostgresFramer('request', options.buffer, session, createPostgresRequestSide(context, session), context),
+      response: createPostgresFramer('response', options.buffer, session, createPostgresResponseSide(context, session), context),
     };
   },
   errorReply(request) {

@@ -1,8 +1,9 @@
 // SMTP (RFC 5321 with PIPELINING, CHUNKING, AUTH, STARTTLS): the greeting, each command, each
 // DATA body, each BDAT chunk and each SASL answer is an exchange, answered in order. The
 // session's set-up (greeting, EHLO/HELO/LHLO, STARTTLS, AUTH) is the handshake: no behavior
-// unless `handshake` is true. Errors are real SMTP replies (451, or a 421 greeting); `inject`
-// puts random bytes inside a reply line.
+// unless `handshake` is true. STARTTLS is terminated when vaurien has TLS on both sides (else
+// the rest passes raw). Errors are real SMTP replies (451, or a 421 greeting); `inject` puts
+// random bytes inside a reply line.
 import type { Message } from '../../lib/contract/message.js';
 import { defineProtocol } from '../../lib/contract/protocol.js';
 import type { Rng } from '../../lib/rng.js';
@@ -42,6 +43,7 @@ export const smtp = defineProtocol<SmtpOptions>({
   },
   pairing: 'ordered',
   serverFirst: true,
+  switchesToTls: true,
   createFramers(_options, context) {
     const session = newSmtpSession();
     return { request: createSmtpRequestFramer(context, session), response: createSmtpResponseFramer(context, session) };

@@ -506,7 +506,7 @@ test('a 16 MiB+ command and a 16 MiB+ row stream as pieces and keep their exchan
   assert.equal(framed.request.find((m) => m.exchange === 3)?.info?.['sequence'], 1, 'the request info ends on its last packet');
 });
 
-test('an SSLRequest turns both directions into raw passthrough without a warning', () => {
+test('an SSLRequest vaurien does not terminate is a handshake request; both directions then pass raw, without a warning', () => {
   const warnings: string[] = [];
   const log = { ...silentLogger, warning: (line: string) => warnings.push(line) };
   const sslRequest = handshakeResponsePayload(BASE_CAPS | CLIENT_SSL, 0).subarray(0, 32);
@@ -519,7 +519,9 @@ test('an SSLRequest turns both directions into raw passthrough without a warning
   ];
   const framed = frameSession(segments, [1, 2, 3], 1 << 20, log);
   assert.equal(framed.all[0]?.exchange, 1, 'the greeting is an exchange');
-  assert.ok(framed.all.slice(1).every((message) => message.exchange === 0), 'everything after the SSLRequest passes raw');
+  // The SSL request: a request without an answer, part of the handshake (as PostgreSQL's SSLRequest is).
+  assert.deepEqual([framed.all[1]?.exchange, framed.all[1]?.noReply, framed.all[1]?.info?.['command']], [2, true, 'SSL_REQUEST']);
+  assert.ok(framed.all.slice(2).every((message) => message.exchange === 0), 'everything after the SSLRequest passes raw');
   assert.ok(bytesOf(framed.request).equals(inputOf(segments, 'request')));
   assert.ok(bytesOf(framed.response).equals(inputOf(segments, 'response')));
   assert.deepEqual(warnings, []);

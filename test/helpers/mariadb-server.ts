@@ -176,7 +176,7 @@ async function waitForServer(socketPath: string, child: ChildProcess, errorLog: 
   }
 }
 
-/** A self-signed certificate for TLS tests; false when openssl is not installed. */
+/** A self-signed certificate for localhost and 127.0.0.1 (its own CA: `cert.pem`), for TLS tests; false when openssl is not installed. */
 async function makeCertificate(dir: string): Promise<boolean> {
   const openssl = findBinary('openssl');
   if (openssl === undefined) return false;
@@ -185,7 +185,7 @@ async function makeCertificate(dir: string): Promise<boolean> {
   try {
     await run(openssl, [
       'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
-      '-subj', '/CN=localhost', '-config', config, '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
+      '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-config', config, '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
     ]);
     return true;
   } catch {

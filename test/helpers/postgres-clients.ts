@@ -38,9 +38,15 @@ export interface PsqlRun {
 /**
  * psql to 127.0.0.1:`port` with `args` (`-c SQL`, `-f FILE`…), `input` on its stdin. No psqlrc;
  * GSS encryption off (libpq would try it first if it found Kerberos credentials); `sslmode`
- * is libpq's default (prefer: an SSLRequest first) unless given.
+ * is libpq's default (prefer: an SSLRequest first) unless given; `env` sets more of libpq's
+ * variables (PGSSLROOTCERT, PGCHANNELBINDING…).
  */
-export function psql(db: PostgresServer, port: number, args: readonly string[], options: { input?: Buffer | string; login?: Login; sslmode?: string } = {}): Promise<PsqlRun> {
+export function psql(
+  db: PostgresServer,
+  port: number,
+  args: readonly string[],
+  options: { input?: Buffer | string; login?: Login; sslmode?: string; env?: Readonly<Record<string, string>> } = {},
+): Promise<PsqlRun> {
   const binary = db.psql;
   if (binary === undefined) throw new Error('psql is not installed (apt-get install postgresql-client)');
   const { user, password } = credentials(db, options.login);
@@ -48,6 +54,7 @@ export function psql(db: PostgresServer, port: number, args: readonly string[], 
   if (password !== undefined) env['PGPASSWORD'] = password;
   if (options.sslmode !== undefined) env['PGSSLMODE'] = options.sslmode;
   else delete env['PGSSLMODE'];
+  Object.assign(env, options.env);
   return new Promise((resolve, reject) => {
     const child = spawn(binary, ['-X', '-h', '127.0.0.1', '-p', String(port), '-U', user, '-d', db.database, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];

@@ -274,7 +274,7 @@ async function stopServer(child: ChildProcess, exited: Promise<void>): Promise<v
   }
 }
 
-/** A self-signed certificate for the TLS test, owned by the server's user; false when openssl is not installed. */
+/** A self-signed certificate for localhost and 127.0.0.1 (its own CA: `cert.pem`), owned by the server's user; false when openssl is not installed. */
 async function makeCertificate(dir: string, own: (path: string) => Promise<void>): Promise<boolean> {
   const openssl = findBinary('openssl');
   if (openssl === undefined) return false;
@@ -283,7 +283,7 @@ async function makeCertificate(dir: string, own: (path: string) => Promise<void>
   try {
     await run(openssl, [
       'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
-      '-subj', '/CN=localhost', '-config', config, '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
+      '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-config', config, '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
     ]);
   } catch {
     return false;

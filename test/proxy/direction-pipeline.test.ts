@@ -2,7 +2,8 @@
 // request flow (a behavior holding some exchanges), and a real socket as the target. What a
 // connection relies on: every byte out in order, later exchanges waiting behind a held one, the
 // source paused while a side holds more than the limit, the end reported once after everything
-// went through, and a failing operator stopping the connection.
+// went through, a failing operator stopping the connection, and a source handed over at a switch
+// to TLS with what was read from it and not framed yet.
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
@@ -17,6 +18,7 @@ import { startTcpServer } from '../helpers/sockets.js';
 /** A redis request direction over a real socket, fed from a PassThrough, recording what it reports. */
 interface Rig {
   readonly source: PassThrough;
+  readonly pipeline: DirectionPipeline;
   readonly errors: unknown[];
   /** How many times the end was reported. */
   finished(): number;
@@ -86,9 +88,11 @@ async function redisRequestRig(t: TestContext, operatorFor: (exchange: number) =
             yield* pipelines.framers.request.end();
           },
         };
-  new DirectionPipeline('request', framer, pipelines.request, { chunkArrived: () => {}, fail: (_direction: Direction, error: unknown) => errors.push(error) }).feed(source);
+  const pipeline = new DirectionPipeline('request', framer, pipelines.request, { chunkArrived: () => {}, fail: (_direction: Direction, error: unknown) => errors.push(error) });
+  pipeline.feed(source);
   return {
     source,
+    pipeline,
     errors,
     finished: () => finished,
     received: async () => {
@@ -151,4 +155,32 @@ test('an operator that throws stops the connection: one error, nothing of its ex
   assert.match(String(errors[0]), /plugin bug/);
   assert.equal(finished(), 0);
   assert.equal((await received()).toString(), command(1) + command(2));
+});
+
+test('at a switch to TLS, release(true) hands back the chunks read and not framed yet, with the end; nothing of them is written', async (t) => {
+  const { source, pipeline, finished, received } = await redisRequestRig(t, (exchange) => (exchange === 1 ? delay(30) : undefined));
+  // Emitted by hand: a source that delivered them while the held exchange kept the pipeline
+  // busy. The second is framed (it waits behind the first); the third is not framed yet.
+  source.emit('data', Buffer.from(command(1)));
+  source.emit('data', Buffer.from(command(2)));
+  source.emit('data', Buffer.from(command(3)));
+  source.emit('end');
+  const { chunks, ended } = pipeline.release(true);
+  assert.deepEqual([Buffer.concat(chunks).toString(), ended], [command(3), true]);
+  assert.equal(source.listenerCount('data'), 0, 'the source is still read');
+  await new Promise((resolve) => setTimeout(resolve, 80));
+  assert.equal(finished(), 0);
+  assert.equal((await received()).toString(), command(1) + command(2));
+});
+
+test('release(false) keeps the chunks already read (plaintext before the switch): they go first, then the new source\'s', async (t) => {
+  const { source, pipeline, finished, received } = await redisRequestRig(t, (exchange) => (exchange === 1 ? delay(30) : undefined));
+  source.emit('data', Buffer.from(command(1)));
+  source.emit('data', Buffer.from(command(2)));
+  assert.deepEqual(pipeline.release(false), { chunks: [], ended: false });
+  const next = new PassThrough();
+  pipeline.feed(next);
+  next.end(command(3));
+  await until(() => finished() > 0);
+  assert.equal((await received()).toString(), command(1) + command(2) + command(3));
 });

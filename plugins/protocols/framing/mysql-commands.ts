@@ -58,6 +58,8 @@ const BY_NAME: ReadonlyMap<string, CommandSpec> = new Map([...BY_CODE.values()].
 
 /** Requests of the connection phase (not commands): answered by `auth` packets. */
 export const HANDSHAKE_RESPONSE = 'HANDSHAKE_RESPONSE';
+/** The client's SSL request: no answer, its TLS handshake follows (then its HandshakeResponse). */
+export const SSL_REQUEST = 'SSL_REQUEST';
 export const AUTH_SWITCH_RESPONSE = 'AUTH_SWITCH_RESPONSE';
 /** The contents of a LOCAL INFILE: passed outside any exchange, as part of its query's. */
 export const LOCAL_INFILE_DATA = 'LOCAL_INFILE_DATA';
@@ -75,5 +77,5 @@ export function responseShapeOf(name: unknown): ResponseShape | undefined {
 
 /** Requests of the login: an error there ends the connection, as a failed login does. */
 export function isLoginRequest(name: unknown): boolean {
-  return name === HANDSHAKE_RESPONSE || name === AUTH_SWITCH_RESPONSE;
+  return name === HANDSHAKE_RESPONSE || name === AUTH_SWITCH_RESPONSE || name === SSL_REQUEST;
 }

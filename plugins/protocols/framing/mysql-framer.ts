@@ -1,12 +1,12 @@
 // One direction of a MySQL connection: packets are cut into pieces (mysql-packets) and each
 // piece becomes a message stamped by its side (request or response) with its exchange,
-// `first` and `last`. Once the connection goes raw (TLS, compression, malformed data, on
-// either side) every byte passes as exchange 0 from the next one on, and a half-framed
-// exchange is closed with an empty message so nothing waits for it. Bytes are never changed,
-// dropped or held back.
+// `first` and `last`. After an SSL request whose TLS vaurien terminates, the bytes past it go
+// to the TLS layer and framing goes on over the decrypted stream. Once the connection goes raw
+// (TLS not terminated, compression, malformed data, on either side) every byte passes as
+// exchange 0 from the next one on, and a half-framed exchange is closed with an empty message
+// so nothing waits for it. Bytes are never changed, dropped or held back.
 import type { Direction, Message } from '../../../lib/contract/message.js';
-import type { Framer } from '../../../lib/contract/protocol.js';
-import type { Logger } from '../../../lib/log.js';
+import type { Framer, FramerContext } from '../../../lib/contract/protocol.js';
 import { PacketReader, type PacketPiece } from './mysql-packets.js';
 import type { MysqlSession } from './mysql-session.js';
 
@@ -20,7 +20,8 @@ export interface PacketSide {
 
 const EMPTY = Buffer.alloc(0);
 
-export function createMysqlFramer(direction: Direction, pieceBytes: number, session: MysqlSession, side: PacketSide, log: Logger): Framer {
+export function createMysqlFramer(direction: Direction, pieceBytes: number, session: MysqlSession, side: PacketSide, context: FramerContext): Framer {
+  const { log } = context;
   const reader = new PacketReader(pieceBytes);
   let raw = false;
 
@@ -38,6 +39,24 @@ export function createMysqlFramer(direction: Direction, pieceBytes: number, sess
     for (const part of rest) yield* rawSlices(part);
   }
 
+  /**
+   * The SSL request (`message`): what follows it is the client's TLS. Terminated, it goes to the
+   * TLS layer and framing goes on over TLS with the HandshakeResponse; else the rest is raw.
+   */
+  function* switchToTls(message: Message): Generator<Message> {
+    const rest = reader.unread();
+    // Asked before the message leaves: the backend switches once it has been written.
+    if (context.startTls?.({ direction, exchange: message.exchange, rest: [rest] }) === true) {
+      session.tls = 'secured';
+      yield message;
+      return;
+    }
+    log.debug('mysql: the client asked for TLS; passing the connection through unchanged');
+    session.raw = true;
+    yield message;
+    yield* goRaw([rest]);
+  }
+
   return {
     *push(chunk) {
       if (!raw && session.raw) yield* goRaw(reader.held());
@@ -50,8 +69,9 @@ export function createMysqlFramer(direction: Direction, pieceBytes: number, sess
           session.raw = true;
           return yield* goRaw([piece.bytes, reader.unread()]);
         }
+        if (session.tls === 'asked') return yield* switchToTls(message);
         yield message;
-        // This piece (an SSLRequest) or the other direction switched the connection to raw.
+        // The other direction switched the connection to raw.
         if (session.raw) return yield* goRaw([reader.unread()]);
       }
     },

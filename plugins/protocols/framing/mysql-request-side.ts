@@ -2,11 +2,12 @@
 // when the payload reaches 0xFFFFFF): the HandshakeResponse, each answer to an auth switch, or
 // a command (sequence id 0). Its info says which (`command`) and carries `sequence`, the
 // sequence id of its latest packet, which the server's answer (or an error reply) follows.
-// An SSLRequest or agreed compression turns the connection raw; LOCAL INFILE contents pass
-// outside any exchange, as part of the query that asked for them.
+// An SSL request is a handshake request without an answer (the framer asks the engine to
+// terminate its TLS, else the connection goes raw); agreed compression turns the connection raw;
+// LOCAL INFILE contents pass outside any exchange, as part of the query that asked for them.
 import type { Message } from '../../../lib/contract/message.js';
 import type { FramerContext } from '../../../lib/contract/protocol.js';
-import { AUTH_SWITCH_RESPONSE, HANDSHAKE_RESPONSE, LOCAL_INFILE_DATA, commandOf } from './mysql-commands.js';
+import { AUTH_SWITCH_RESPONSE, HANDSHAKE_RESPONSE, LOCAL_INFILE_DATA, SSL_REQUEST, commandOf } from './mysql-commands.js';
 import { HANDSHAKE } from './handshake-openings.js';
 import type { PacketSide } from './mysql-framer.js';
 import { HEADER_BYTES, MAX_PAYLOAD, type PacketPiece } from './mysql-packets.js';
@@ -52,13 +53,14 @@ export function createMysqlRequestSide(context: FramerContext, session: MysqlSes
       return outside(LOCAL_INFILE_DATA, piece.sequence);
     }
     if (!handshakeSeen) {
-      handshakeSeen = true;
       const asked = parseHandshakeResponse(payload);
       if (typeof asked === 'string') return asked;
       const offered = session.greeted ? session.serverCapabilities : asked.capabilities;
       session.capabilities = (asked.capabilities & offered) >>> 0;
       session.extended = (asked.extended & (session.greeted ? session.serverExtended : asked.extended)) >>> 0;
-      if ((asked.capabilities & CLIENT_SSL) !== 0) return goRaw('the client asked for TLS', piece.sequence);
+      // The HandshakeResponse that follows over TLS says CLIENT_SSL too: only the first packet asks.
+      if ((asked.capabilities & CLIENT_SSL) !== 0 && session.tls === 'plain') return sslRequest(piece.sequence);
+      handshakeSeen = true;
       if ((session.capabilities & (CLIENT_COMPRESS | CLIENT_ZSTD_COMPRESSION)) !== 0) return goRaw('compression was agreed', piece.sequence);
       return login(HANDSHAKE_RESPONSE, piece.sequence);
     }
@@ -72,6 +74,12 @@ export function createMysqlRequestSide(context: FramerContext, session: MysqlSes
     const command = commandOf(code);
     if (command === undefined) return `unknown command 0x${code.toString(16).padStart(2, '0')}`;
     return request(command.name, 0, command.response === 'none');
+  }
+
+  /** The SSL request: no answer comes (the client's TLS handshake follows), and the HandshakeResponse is still to come. */
+  function sslRequest(sequence: number): Current {
+    session.tls = 'asked';
+    return { exchange: context.openExchange(HANDSHAKE), info: { command: SSL_REQUEST, sequence }, noReply: true, opens: true, continues: false, sequence };
   }
 
   function goRaw(reason: string, sequence: number): Current {

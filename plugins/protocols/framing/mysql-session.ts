@@ -1,7 +1,7 @@
 // What both directions of one MySQL connection know about it (kept in the connection's
 // `shared` object): the capabilities agreed in the handshake, and the facts one side learns
 // for the other (the server asked for more auth data, for a LOCAL INFILE, or the connection
-// went raw). Also the few payload readers the framers need; none of them ever throws.
+// went raw, or switched to TLS). Also the few payload readers the framers need; none of them ever throws.
 
 /** Capability flags (the lower 32 bits; MariaDB's extended ones are in `extended`). */
 export const CLIENT_MYSQL = 0x1;
@@ -32,13 +32,18 @@ export interface MysqlSession {
   authContinues: boolean;
   /** The server asked for a LOCAL INFILE: the client's next packets, up to an empty one, are the file. */
   infile: boolean;
-  /** Both directions pass bytes through unchanged from now on (TLS, compression, malformed data). */
+  /** Both directions pass bytes through unchanged from now on (TLS not terminated, compression, malformed data). */
   raw: boolean;
+  /**
+   * TLS: `plain` so far; `asked` by the client's SSL request, for the framer to ask the engine
+   * (which terminates it, or not: then raw); `secured` once terminated (the login goes on, over TLS).
+   */
+  tls: 'plain' | 'asked' | 'secured';
 }
 
 /** The session of a new connection, shared by its two framers. */
 export function newMysqlSession(): MysqlSession {
-  return { greeted: false, serverCapabilities: 0, serverExtended: 0, capabilities: 0, extended: 0, authContinues: false, infile: false, raw: false };
+  return { greeted: false, serverCapabilities: 0, serverExtended: 0, capabilities: 0, extended: 0, authContinues: false, infile: false, raw: false, tls: 'plain' };
 }
 
 /** A length-encoded integer at `offset`: its value and size, or undefined (NULL marker, or cut short). */

@@ -1,12 +1,12 @@
 // One direction of a PostgreSQL connection: messages are cut into pieces (postgres-messages)
 // and each piece becomes a message stamped by its side (request or response) with its exchange,
-// `first` and `last`. Once the connection goes raw (TLS, GSS encryption, a cancel, malformed
-// data, on either side) every byte passes as exchange 0 from the next one on, and a half-framed
-// exchange is closed with an empty message so nothing waits for it. Bytes are never changed,
-// dropped or held back; push and end return arrays (the engine's fast path) and never throw.
+// `first` and `last`. After an `S` whose TLS vaurien terminates, framing goes on over the
+// decrypted streams. Once the connection goes raw (TLS not terminated, GSS encryption, a cancel,
+// malformed data, on either side) every byte passes as exchange 0 from the next one on, and a
+// half-framed exchange is closed with an empty message so nothing waits for it. Bytes are never
+// changed, dropped or held back; push and end return arrays (the engine's fast path) and never throw.
 import type { Direction, Message } from '../../../lib/contract/message.js';
-import type { Framer } from '../../../lib/contract/protocol.js';
-import type { Logger } from '../../../lib/log.js';
+import type { Framer, FramerContext } from '../../../lib/contract/protocol.js';
 import { MessageReader, type MessageKinds, type MessagePiece } from './postgres-messages.js';
 import type { PostgresSession } from './postgres-session.js';
 
@@ -24,7 +24,8 @@ export interface MessageSide extends MessageKinds {
 const TLS_HANDSHAKE_RECORD = 0x16;
 const EMPTY = Buffer.alloc(0);
 
-export function createPostgresFramer(direction: Direction, pieceBytes: number, session: PostgresSession, side: MessageSide, log: Logger): Framer {
+export function createPostgresFramer(direction: Direction, pieceBytes: number, session: PostgresSession, side: MessageSide, context: FramerContext): Framer {
+  const { log } = context;
   const reader = new MessageReader(pieceBytes, side);
   let raw = false;
   let started = false;
@@ -46,6 +47,21 @@ export function createPostgresFramer(direction: Direction, pieceBytes: number, s
     for (const exchange of side.settle?.() ?? []) out.push({ bytes: EMPTY, direction, exchange, first: true, last: true });
     for (const part of rest) rawSlices(out, part);
     return out;
+  }
+
+  /**
+   * The server's `S` (the last message of `out`): both peers speak TLS next. Terminated, what
+   * the reader holds past it goes to the TLS layer and framing goes on over TLS; else it is raw.
+   */
+  function switchToTls(out: Message[], accepted: Message): Message[] {
+    const rest = reader.rest();
+    if (context.startTls?.({ direction, exchange: accepted.exchange, rest }) === true) {
+      session.tls = 'secured';
+      return out;
+    }
+    log.info('postgres: the server accepted TLS; passing the rest of the connection through unchanged');
+    session.raw = true;
+    return goRaw(out, rest);
   }
 
   function malformed(problem: string): void {
@@ -85,7 +101,8 @@ export function createPostgresFramer(direction: Direction, pieceBytes: number, s
           return goRaw(out, [piece.bytes, ...reader.rest()]);
         }
         out.push(message);
-        // This message (an SSL answer, a CancelRequest) switched the connection to raw.
+        if (session.tls === 'accepted') return switchToTls(out, message);
+        // This message (a GSS answer, a CancelRequest) switched the connection to raw.
         if (session.raw) return goRaw(out, reader.rest());
       }
       return out;

@@ -1,8 +1,8 @@
 // The server → client side of PostgreSQL. Every answer belongs to the oldest forwarded request
 // (`nextForwarded`) and runs to its ReadyForQuery; an answer to a start-up or authentication
 // request ends sooner, at an authentication request the client must answer or at an error
-// (after which the server closes); an SSLRequest is answered by one byte (`S`: TLS follows and
-// the connection goes raw; `N`: the start-up goes on). NotificationResponse and ParameterStatus
+// (after which the server closes); an SSLRequest is answered by one byte (`S`: TLS follows,
+// terminated or raw; `N`: the start-up goes on). NotificationResponse and ParameterStatus
 // between answers, and anything the server sends unasked, are outside exchanges (exchange 0).
 import type { Message } from '../../../lib/contract/message.js';
 import type { FramerContext, ForwardedRequest } from '../../../lib/contract/protocol.js';
@@ -61,7 +61,9 @@ export function createPostgresResponseSide(context: FramerContext, session: Post
   function answerByte(type: number): Current {
     const request = upcoming as ForwardedRequest; // shapeOfNext saw it
     upcoming = undefined;
-    if (type === ACCEPTED_TLS || type === ACCEPTED_GSS) {
+    // TLS: the framer asks the engine to terminate it (or passes the rest raw, as for GSS).
+    if (type === ACCEPTED_TLS && session.tls === 'plain') session.tls = 'accepted';
+    else if (type === ACCEPTED_TLS || type === ACCEPTED_GSS) {
       context.log.info(`postgres: the server accepted ${type === ACCEPTED_TLS ? 'TLS' : 'GSSAPI encryption'}; passing the rest of the connection through unchanged`);
       session.raw = true;
     }

@@ -1,7 +1,7 @@
 // What both directions of one PostgreSQL connection know about it: the transaction status the
 // last ReadyForQuery reported (which an injected error reply must repeat), the COPY the server
 // started (the client's CopyData then belongs to that query's exchange), the statements the
-// client prepared (so a Bind can name its SQL), and whether the connection went raw.
+// client prepared (so a Bind can name its SQL), and whether the connection went raw or to TLS.
 // The response side records what it learned before it yields the message that taught it: a
 // client reacts to a message only once it has it, so the request side always finds the record.
 import type { MessageInfo } from '../../../lib/contract/message.js';
@@ -42,12 +42,17 @@ export interface PostgresSession {
   readonly statements: Map<string, string>;
   /** The protocol option `sqlstate`, stamped on each request for the error reply. */
   readonly sqlstate: string;
-  /** Both directions pass bytes through unchanged from now on (TLS, GSS encryption, a cancel, malformed data). */
+  /** Both directions pass bytes through unchanged from now on (TLS not terminated, GSS encryption, a cancel, malformed data). */
   raw: boolean;
+  /**
+   * TLS: `plain` so far; `accepted` by the server's `S`, for the framer to ask the engine (which
+   * terminates it, or not: then raw); `secured` once terminated (the start-up goes on, over TLS).
+   */
+  tls: 'plain' | 'accepted' | 'secured';
   /** One warning per connection, whichever side saw the malformed data. */
   warned: boolean;
 }
 
 export function newPostgresSession(sqlstate: string): PostgresSession {
-  return { transaction: 'I', copy: undefined, statements: new Map(), sqlstate, raw: false, warned: false };
+  return { transaction: 'I', copy: undefined, statements: new Map(), sqlstate, raw: false, tls: 'plain', warned: false };
 }

@@ -2,7 +2,8 @@
 // a DATA body up to its `<CRLF>.<CRLF>` is an exchange of its own, `BDAT n` with its n bytes is
 // one exchange, each SASL answer after a 334 is one. Bodies and chunks stream as they arrive.
 // EHLO/HELO/LHLO, STARTTLS, AUTH and its SASL answers open the session: handshake exchanges.
-// After an accepted STARTTLS, or on malformed data (one warning), the rest passes as exchange 0.
+// After an accepted STARTTLS vaurien does not terminate, or on malformed data (one warning), the
+// rest passes as exchange 0; after one it terminates, commands go on, decrypted.
 import type { Message, MessageInfo } from '../../../lib/contract/message.js';
 import type { Framer, FramerContext } from '../../../lib/contract/protocol.js';
 import { HANDSHAKE } from './handshake-openings.js';

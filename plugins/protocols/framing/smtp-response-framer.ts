@@ -1,7 +1,8 @@
 // Frames what an SMTP server sends: one message per reply line, a reply (`NNN-...` lines up to
 // `NNN ...`) being the response of the oldest unanswered request; the greeting opens an
 // exchange of its own (part of the handshake). Each completed reply is recorded in the session before it is yielded.
-// After a 220 to STARTTLS, or on malformed data (one warning), the rest passes as exchange 0.
+// After a 220 to STARTTLS whose TLS vaurien terminates, framing goes on over the decrypted
+// streams; after one it does not, or on malformed data (one warning), the rest passes as exchange 0.
 import type { Message, MessageInfo } from '../../../lib/contract/message.js';
 import type { Framer, FramerContext } from '../../../lib/contract/protocol.js';
 import { HANDSHAKE_GREETING } from './handshake-openings.js';
@@ -65,28 +66,36 @@ export function createSmtpResponseFramer(context: FramerContext, session: SmtpSe
     }
   }
 
-  function* line(bytes: Buffer): Generator<Message> {
+  /** One reply line, read from `chunk` up to `at`; returns true when the rest of `chunk` went to TLS. */
+  function* line(bytes: Buffer, chunk: Buffer, at: number): Generator<Message, boolean> {
     const parsed = parseReplyLine(bytes);
     if (parsed === undefined) {
       yield* malformed(bytes, 'a server line that is not an SMTP reply');
-      return;
+      return false;
     }
     const current = (reply ??= begin());
     const first = !current.started;
     current.started = true;
     if (!parsed.final) {
       yield message(bytes, current.exchange, first, false);
-      return;
+      return false;
     }
     reply = undefined;
     // Recorded before the reply goes on: the client answers it only once it has it.
     if (current.exchange !== 0) recordReply(session, current.exchange, parsed.code, current.info);
     const tls = parsed.code === 220 && current.info?.['command'] === 'STARTTLS';
+    // Asked before the 220 leaves: the client switches once it has been written.
+    if (tls && context.startTls?.({ direction: 'response', exchange: current.exchange, rest: [chunk.subarray(at)] }) === true) {
+      session.tls = 'secured';
+      yield message(bytes, current.exchange, first, true);
+      return true;
+    }
     yield message(bytes, current.exchange, first, true);
     if (tls) {
       raw = true;
       yield* settle();
     }
+    return false;
   }
 
   /** The bytes end the reply under way (or answer the oldest request); the rest is raw. */
@@ -122,7 +131,7 @@ export function createSmtpResponseFramer(context: FramerContext, session: SmtpSe
           return;
         }
         at = lines.next;
-        yield* line(bytes);
+        if (yield* line(bytes, chunk, at)) return;
       }
     },
     *end() {

@@ -19,12 +19,14 @@ export interface SmtpSession {
   lastReply: RecordedReply | undefined;
   /** Malformed data was seen: both directions pass the rest through unframed. */
   raw: boolean;
+  /** `secured` once vaurien terminated the TLS a 220 to STARTTLS started: the client's commands go on, decrypted. */
+  tls: 'plain' | 'secured';
   /** One warning per connection, whichever side saw the malformed data. */
   warned: boolean;
 }
 
 export function newSmtpSession(): SmtpSession {
-  return { lastReply: undefined, raw: false, warned: false };
+  return { lastReply: undefined, raw: false, tls: 'plain', warned: false };
 }
 
 /** Called by the response framer when a reply is complete, before the reply is yielded. */
@@ -47,7 +49,8 @@ export function nextClientUnit(session: SmtpSession, latest: number): ClientUnit
   const reply = session.lastReply;
   if (reply === undefined || reply.exchange !== latest || latest === 0) return 'command';
   if (reply.code === 354 && reply.command === 'DATA' && !reply.body) return 'body';
-  if (reply.code === 220 && reply.command === 'STARTTLS') return 'tls';
+  // Terminated TLS: the client goes on with commands (its new EHLO), decrypted.
+  if (reply.code === 220 && reply.command === 'STARTTLS') return session.tls === 'secured' ? 'command' : 'tls';
   if (reply.code === 334 && reply.command === 'AUTH') return 'continuation';
   return 'command';
 }

@@ -1,6 +1,6 @@
 // `vaurien server` (the command, a process of its own) under churn: 50 connections stream
 // through one proxy while toxics are added and removed 100 times a second for 10 s; no byte is
-// lost or reordered and every API call is answered within 100 ms. And 100 proxies in one process.
+// lost or reordered and API calls answer within 100 ms (99 %; none over 500). 100 proxies too.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';

@@ -7,6 +7,9 @@ import { parseCommandLine } from '../lib/cli/vaurien-program.js';
 import { runProxyCommand } from '../lib/cli/run-command.js';
 import { runServerCommand } from '../lib/cli/server-program.js';
 import { ReportedUsageError, isUsageError } from '../lib/cli/usage-error.js';
+import { exitQuietlyWhenOutputCloses } from '../lib/cli/closed-pipe.js';
+
+exitQuietlyWhenOutputCloses();
 
 const io = { stdout: process.stdout, stderr: process.stderr };
 

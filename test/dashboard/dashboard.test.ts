@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'puppeteer-core';
 import { request } from 'undici';
 import { startApi } from '../api/harness.js';
-import { openPage, startBrowser } from '../helpers/browser.js';
+import { openPage, replaceText, startBrowser } from '../helpers/browser.js';
 import { startHttpServer } from '../helpers/http-server.js';
 
 /** A real client through the proxy: a new connection each time (`error` closes its own). */
@@ -87,8 +87,7 @@ test("the dashboard's controls change the proxy: a mix for a while, then the pre
   const { page, errors } = await openPage(browser, `${api.base}/ui/`);
   await waitFor(page, async () => (await text(page, '[data-field=behavior]')) === '30:error', 'the behavior');
 
-  await setValue(page, 'input[name=spec]', '');
-  await page.type('input[name=spec]', '100:blackout');
+  await replaceText(page, 'input[name=spec]', '100:blackout');
   await page.type('input[name=duration]', '1.5');
   await page.click('.behavior-form button[type=submit]');
   await waitFor(page, async () => (await text(page, '[data-field=behavior]')) === 'blackout', 'the new behavior');
@@ -99,8 +98,7 @@ test("the dashboard's controls change the proxy: a mix for a while, then the pre
   assert.equal(await text(page, '[data-field=remaining]'), '');
   assert.equal(api.proxy.getBehavior().behavior, '30:error');
 
-  await setValue(page, 'input[name=spec]', '');
-  await page.type('input[name=spec]', 'delay');
+  await replaceText(page, 'input[name=spec]', 'delay');
   await waitFor(page, async () => (await page.$$('input[data-option=sleep]')).length === 1, 'the option fields of delay');
   await setValue(page, 'input[data-option=sleep]', '0.3');
   await page.click('.behavior-form button[type=submit]');
@@ -109,15 +107,13 @@ test("the dashboard's controls change the proxy: a mix for a while, then the pre
   assert.equal((await get(api.port)).status, 200);
   assert.ok(performance.now() - started >= 290, 'the proxy delays by the sleep the page set');
 
-  await setValue(page, 'input[name=backend]', '');
-  await page.type('input[name=backend]', other.address);
+  await replaceText(page, 'input[name=backend]', other.address);
   await page.click('.backend-form button[type=submit]');
   await waitFor(page, () => api.proxy.getBackend().port === other.port, 'the backend to move');
   assert.equal((await get(api.port)).body, 'the other backend');
 
   // A mistake is shown as the API wrote it, and changes nothing.
-  await setValue(page, 'input[name=spec]', '');
-  await page.type('input[name=spec]', '120:error');
+  await replaceText(page, 'input[name=spec]', '120:error');
   await page.click('.behavior-form button[type=submit]');
   await waitFor(page, async () => await isShown(page, '.behavior-form .error'), 'the error');
   assert.match(await text(page, '.behavior-form .error'), /100/);
@@ -138,8 +134,7 @@ test('with a token, the dashboard asks for it, refuses a wrong one, then shows t
   await page.type('#token-input', 'wrong');
   await page.click('#token-form button[type=submit]');
   await waitFor(page, async () => await isShown(page, '#token-error'), 'the refusal');
-  await setValue(page, '#token-input', '');
-  await page.type('#token-input', 's3cret');
+  await replaceText(page, '#token-input', 's3cret');
   await page.click('#token-form button[type=submit]');
   await waitFor(page, async () => (await text(page, '[data-field=behavior]')) === '30:error', 'the behavior, once the token is given');
   assert.equal(await page.$('dialog#token-dialog[open]'), null);

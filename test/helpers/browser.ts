@@ -45,3 +45,14 @@ export async function openPage(browser: Browser, url: string): Promise<TestPage>
   await page.goto(url, { waitUntil: 'load' });
   return { page, errors };
 }
+
+/**
+ * Replaces the text of the input at `selector` as a user does: focus first, then clear and type.
+ * The dashboard refills a field that is not being edited when the proxy's state arrives, so
+ * clearing an unfocused field can race with a refill.
+ */
+export async function replaceText(page: Page, selector: string, text: string): Promise<void> {
+  await page.focus(selector);
+  await page.$eval(selector, (element) => void Reflect.set(element, 'value', ''));
+  await page.type(selector, text);
+}

@@ -16,6 +16,7 @@ import { faultEvents } from '../events/fault-events.js';
 import { ConnectionGuard } from './connection-guard.js';
 import { createProxyMetrics, type ProxyMetrics } from './metrics.js';
 import { createOriginPolicy, parseCorsOrigins, type CorsHeaders, type OriginPolicy } from './origin-policy.js';
+import { lingerAfterAnswer } from './refused-body.js';
 import { checkBodyHeaders, readJsonBody } from './request-body.js';
 import { createRoutes, findRoute, type ControlledProxy, type Route, type RouteAnswer, type RouteHandler } from './routes.js';
 
@@ -203,12 +204,14 @@ function pathOf(request: IncomingMessage): string {
 export class ApiListenError extends UsageError {}
 
 /**
- * Sends an error answer. An oversized body is left unread and its connection closed, as is the
+ * Sends an error answer. An oversized body is left unread and its connection closed (lingering,
+ * so the client reads the answer), as is the
  * connection of a client still waiting for `100 Continue` (it may or may not send its body now);
  * any other unread body is discarded as it arrives (never stored), so the connection can be reused.
  */
 function refuse(request: IncomingMessage, response: ServerResponse, error: ApiError, cors: CorsHeaders, awaitingContinue: boolean): void {
   const close = error.status === 413 || awaitingContinue;
+  if (error.status === 413) lingerAfterAnswer(response);
   send(response, error.status, error.body, { ...cors, ...error.headers, ...(close ? { Connection: 'close' } : {}) });
   if (close) response.once('finish', () => request.socket.destroySoon());
   else if (!request.readableEnded) request.resume();

@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { ApiError } from '../control/api-errors.js';
 import { bearerCheck } from '../control/bearer-token.js';
 import { isDashboardPath, serveDashboardFile } from '../control/dashboard-files.js';
+import { lingerAfterAnswer } from '../control/refused-body.js';
 import { BODY_LIMIT_BYTES, readJsonBody } from '../control/request-body.js';
 import type { Logger } from '../log.js';
 import { VERSION } from '../version.js';
@@ -134,9 +135,9 @@ function send(request: IncomingMessage, response: ServerResponse, answer: Answer
 /** Toxiproxy writes its errors with Go's http.Error: text/plain, nosniff, the JSON and a newline. */
 function sendError(response: ServerResponse, error: ToxiproxyError): void {
   const text = `${JSON.stringify(error.body)}\n`;
-  // An oversized body is left unread: its connection closes once the answer is out.
+  // An oversized body is left unread: its connection closes once the answer is out (lingering).
   const close = error.status === 413 ? { Connection: 'close' } : {};
-  if (error.status === 413) response.once('finish', () => response.socket?.destroySoon());
+  if (error.status === 413) lingerAfterAnswer(response);
   response.writeHead(error.status, { ...close, 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff', 'Content-Length': Buffer.byteLength(text) });
   response.end(text);
 }

@@ -1,7 +1,7 @@
 // Times one side's operator and sees what it does with the messages it is given: how long until
 // it emitted the first one, whether it emitted messages it was not given (it changed bytes), fewer
 // than it got, and whether it completed, failed, or was cut (unsubscribed by the connection's close).
-import { Observable, tap } from 'rxjs';
+import { Observable } from 'rxjs';
 import type { Message } from '../contract/message.js';
 import type { MessageOperator } from '../pipeline/exchanges.js';
 
@@ -32,15 +32,29 @@ export class SideWatch {
         // Weak: the watch never keeps a message (a big body's pieces) alive.
         const given = new WeakSet<Message>();
         this.active = true;
-        const counted = source.pipe(
-          tap((message) => {
-            if (this.given++ === 0) this.firstGivenAt = performance.now();
-            given.add(message);
+        // A message emitted while one is being given was not held: its time is the giving's,
+        // not the clock's after the call (a busy machine may pause the process mid-call).
+        let givingSince: number | undefined;
+        const counted = new Observable<Message>((inner) =>
+          source.subscribe({
+            next: (message) => {
+              const now = performance.now();
+              if (this.given++ === 0) this.firstGivenAt = now;
+              given.add(message);
+              givingSince = now;
+              try {
+                inner.next(message);
+              } finally {
+                givingSince = undefined;
+              }
+            },
+            error: (error: unknown) => inner.error(error),
+            complete: () => inner.complete(),
           }),
         );
         const subscription = operator(counted).subscribe({
           next: (message) => {
-            if (this.emitted++ === 0) this.firstEmittedAt = performance.now();
+            if (this.emitted++ === 0) this.firstEmittedAt = givingSince ?? performance.now();
             if (!given.has(message)) this.changed = true;
             subscriber.next(message);
           },

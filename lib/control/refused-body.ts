@@ -1,7 +1,6 @@
-// A request whose body is refused unread (413) ends its connection. Closing a socket with unread
-// data sends a reset at once, and a client still sending its body meets the reset before it
-// reads the answer. So the connection lingers: nothing more is read, our FIN follows the answer,
-// and the socket closes when the client does, or LINGER_MS later.
+// A refused, unread body (413) ends its connection, lingering: closing a socket with unread data
+// resets it at once, and a client still sending would meet the reset before reading the answer.
+// So nothing more is read, our FIN follows the answer, and it closes when the client does.
 import type { ServerResponse } from 'node:http';
 
 /** How long a refused client has to read the answer before its connection is closed. */

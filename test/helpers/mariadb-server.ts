@@ -1,6 +1,7 @@
 // A private MariaDB server for one test file: a fresh data directory, a free TCP port on
 // 127.0.0.1, users for native-password and ed25519 (auth switch) logins. Started once on first
 // use, shared by the file's tests, killed and its directory removed by `stop()` (call in `after`).
+import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createPrivateKey, sign } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -206,4 +207,23 @@ export function ed25519AuthPlugin(password: string): () => (nonce: Buffer) => Bu
   if (seed.length !== 32) throw new RangeError('the ed25519 test password must be 32 bytes');
   const key = createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
   return () => (nonce) => sign(null, nonce.subarray(0, 32), key);
+}
+
+/**
+ * Runs `SELECT ? AS value` `count` times on `connection`: each answer must be its value, each
+ * failure vaurien's injected error (1105, HY000). Returns how many failed.
+ */
+export async function countInjectedQueryErrors(connection: mysql.Connection, count: number): Promise<number> {
+  let failed = 0;
+  for (let i = 0; i < count; i++) {
+    try {
+      const [rows] = await connection.query<mysql.RowDataPacket[]>('SELECT ? AS value', [i]);
+      assert.equal(rows[0]?.['value'], i);
+    } catch (error) {
+      const { errno, sqlState, message } = error as { errno?: number; sqlState?: string; message: string };
+      assert.deepEqual([errno, sqlState, message], [1105, 'HY000', 'vaurien injected error']);
+      failed++;
+    }
+  }
+  return failed;
 }

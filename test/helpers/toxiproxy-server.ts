@@ -1,6 +1,7 @@
 // A `vaurien server` in the test process (createServer on a free port) or as a command, a
 // toxiproxy-node-client for it, and a scripted TCP backend whose answers show each toxic's
 // effect. All closed when the test ends.
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer as createTcpServer, connect, type AddressInfo, type Socket } from 'node:net';
@@ -140,4 +141,21 @@ export function startServerCommand(t: TestContext, args: readonly string[]): Pro
       reject(new Error(`vaurien server exited (${code}) before starting: ${stderr}`));
     });
   });
+}
+
+/** A plain fetch to a server's REST API, as any Toxiproxy client sends it; the JSON answer (asserting a 2xx). */
+export async function apiJson(url: string, method: string, body?: unknown, headers: Record<string, string> = {}): Promise<Record<string, unknown>> {
+  const answer = await fetch(url, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const text = await answer.text();
+  assert.ok(answer.ok, `${method} ${url}: ${answer.status} ${text}`);
+  return text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
+}
+
+/** Resolves once `condition()` holds; fails naming `what` after `timeoutMs`. */
+export async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }

@@ -17,7 +17,7 @@ import { mysql as mysqlProtocol } from '../../plugins/protocols/mysql.js';
 import { findBinary } from '../helpers/backends.js';
 import { signedCertificate, testAuthority } from '../helpers/certificates.js';
 import { splitAt } from '../helpers/framing.js';
-import { ed25519AuthPlugin, sharedMariadb, type MariadbServer } from '../helpers/mariadb-server.js';
+import { countInjectedQueryErrors, ed25519AuthPlugin, type MariadbServer, sharedMariadb } from '../helpers/mariadb-server.js';
 import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
 import { startTee, type Segment } from '../helpers/tee.js';
 
@@ -222,17 +222,7 @@ test('30:error on 1000 queries of one connection fails ≈300 with 1105/HY000 an
   const connection = await connectTo(port, db);
   t.after(() => connection.destroy());
   proxy.setBehavior('30:error'); // after the login, so every exchange from here is a query
-  let failed = 0;
-  for (let i = 0; i < 1000; i++) {
-    try {
-      const [rows] = await connection.query<Row[]>('SELECT ? AS value', [i]);
-      assert.equal(rows[0]?.['value'], i);
-    } catch (error) {
-      const { errno, sqlState, message } = error as { errno?: number; sqlState?: string; message: string };
-      assert.deepEqual([errno, sqlState, message], [1105, 'HY000', 'vaurien injected error']);
-      failed++;
-    }
-  }
+  const failed = await countInjectedQueryErrors(connection, 1000);
   // Binomial(1000, 0.3): mean 300, sigma ≈ 14.5; ±5 sigma.
   assert.ok(failed >= 228 && failed <= 372, `${failed} errors`);
   proxy.setBehavior('100:dummy');
@@ -249,17 +239,7 @@ test('over TLS that vaurien terminates (a stunnel-style tunnel), mysql2 logs in 
   const connection = await connectTo(port, db, { stream: () => tlsConnect({ host: '127.0.0.1', port, servername: 'localhost', ca }) });
   t.after(() => connection.destroy());
   proxy.setBehavior('50:error'); // the login went through untouched (handshake left alone)
-  let failed = 0;
-  for (let i = 0; i < 60; i++) {
-    try {
-      const [rows] = await connection.query<Row[]>('SELECT ? AS value', [i]);
-      assert.equal(rows[0]?.['value'], i);
-    } catch (error) {
-      const { errno, sqlState, message } = error as { errno?: number; sqlState?: string; message: string };
-      assert.deepEqual([errno, sqlState, message], [1105, 'HY000', 'vaurien injected error']);
-      failed++;
-    }
-  }
+  const failed = await countInjectedQueryErrors(connection, 60);
   assert.ok(failed >= 15 && failed <= 45, `${failed} of 60 queries failed under 50:error`);
   proxy.setBehavior('100:dummy');
   const [rows] = await connection.query<Row[]>('SELECT CURRENT_USER() AS who');

@@ -12,27 +12,11 @@ import { runVaurien } from '../helpers/cli.js';
 import { redisServerForFile } from '../helpers/redis-server.js';
 import { freePort } from '../helpers/sockets.js';
 import { tempFolder } from '../helpers/temp-folder.js';
-import { session, startScriptedBackend, startServerCommand, startToxiproxyServer } from '../helpers/toxiproxy-server.js';
+import { apiJson, session, startScriptedBackend, startServerCommand, startToxiproxyServer, waitFor } from '../helpers/toxiproxy-server.js';
 
 const redisServer = redisServerForFile();
 
-/** A plain fetch to the API, as any Toxiproxy client sends it; the JSON answer. */
-async function api(url: string, method: string, body?: unknown): Promise<Record<string, unknown>> {
-  const answer = await fetch(url, { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  const text = await answer.text();
-  assert.ok(answer.ok, `${method} ${url}: ${answer.status} ${text}`);
-  return text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
-}
-
 const portOf = (proxy: Record<string, unknown>): number => Number(String(proxy['listen']).split(':').at(-1));
-
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 /** `count` INCRs from ioredis on one connection: for each, `ok` or the error the client got. */
 async function incrs(t: TestContext, port: number, count: number): Promise<string[]> {
@@ -59,8 +43,8 @@ test('each command a redis proxy’s error toxic failed is one line naming the p
   await redis.direct.del('visits');
   const records: FaultRecord[] = [];
   const { server } = await startToxiproxyServer(t, { seed: 4, faultLog: (record) => records.push(record) });
-  const proxy = await api(`${server.url}/proxies`, 'POST', { name: 'cache', listen: '127.0.0.1:0', upstream: redis.address, protocol: 'redis' });
-  await api(`${server.url}/proxies/cache/toxics`, 'POST', { name: 'flaky', type: 'error', toxicity: 0.4 });
+  const proxy = await apiJson(`${server.url}/proxies`, 'POST', { name: 'cache', listen: '127.0.0.1:0', upstream: redis.address, protocol: 'redis' });
+  await apiJson(`${server.url}/proxies/cache/toxics`, 'POST', { name: 'flaky', type: 'error', toxicity: 0.4 });
   const seen = await incrs(t, portOf(proxy), 20);
 
   const failed = seen.flatMap((outcome, at) => (outcome === 'ok' ? [] : [at + 1]));
@@ -80,7 +64,7 @@ test('with faultLogAll, a proxy without toxics logs every exchange as dummy, pas
   const backend = await startScriptedBackend(t);
   const records: FaultRecord[] = [];
   const { server } = await startToxiproxyServer(t, { faultLog: (record) => records.push(record), faultLogAll: true });
-  const proxy = await api(`${server.url}/proxies`, 'POST', { name: 'plain', listen: '127.0.0.1:0', upstream: backend.address });
+  const proxy = await apiJson(`${server.url}/proxies`, 'POST', { name: 'plain', listen: '127.0.0.1:0', upstream: backend.address });
   assert.equal((await session(portOf(proxy), 'CLOSE\n')).data.toString(), 'hi');
   await waitFor(() => records.length === 1, 'one line');
   assert.deepEqual([records[0]?.proxy, records[0]?.exchange, records[0]?.behavior, records[0]?.request, records[0]?.outcome], ['plain', 1, 'dummy', '6 bytes', 'passed']);

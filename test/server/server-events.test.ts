@@ -10,22 +10,7 @@ import { request } from 'undici';
 import { VAURIEN_NODE_FLAGS } from '../../lib/cli/node-flags.js';
 import { SseParser } from '../../lib/events/sse-parser.js';
 import type { FaultRecord } from '../../lib/faults/fault-record.js';
-import { session, startScriptedBackend, startServerCommand, startToxiproxyServer } from '../helpers/toxiproxy-server.js';
-
-async function api(url: string, method: string, body?: unknown, headers: Record<string, string> = {}): Promise<Record<string, unknown>> {
-  const answer = await fetch(url, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  const text = await answer.text();
-  assert.ok(answer.ok, `${method} ${url}: ${answer.status} ${text}`);
-  return text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
-}
-
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
+import { apiJson, session, startScriptedBackend, startServerCommand, startToxiproxyServer, waitFor } from '../helpers/toxiproxy-server.js';
 
 /** An SSE subscriber: the records it got so far, and how to leave. */
 async function subscribe(t: TestContext, url: string, headers: Record<string, string> = {}): Promise<{ status: number; records: FaultRecord[]; leave: () => void }> {
@@ -50,10 +35,10 @@ async function subscribe(t: TestContext, url: string, headers: Record<string, st
 test('GET /events streams the fault line of each toxic’s hit on every proxy as it happens; nobody subscribed, nothing is watched', async (t) => {
   const backend = await startScriptedBackend(t);
   const { server } = await startToxiproxyServer(t);
-  const cut = await api(`${server.url}/proxies`, 'POST', { name: 'cut', listen: '127.0.0.1:0', upstream: backend.address });
-  const slow = await api(`${server.url}/proxies`, 'POST', { name: 'slow', listen: '127.0.0.1:0', upstream: backend.address });
-  await api(`${server.url}/proxies/cut/toxics`, 'POST', { type: 'abort' });
-  await api(`${server.url}/proxies/slow/toxics`, 'POST', { type: 'latency', attributes: { latency: 30 } });
+  const cut = await apiJson(`${server.url}/proxies`, 'POST', { name: 'cut', listen: '127.0.0.1:0', upstream: backend.address });
+  const slow = await apiJson(`${server.url}/proxies`, 'POST', { name: 'slow', listen: '127.0.0.1:0', upstream: backend.address });
+  await apiJson(`${server.url}/proxies/cut/toxics`, 'POST', { type: 'abort' });
+  await apiJson(`${server.url}/proxies/slow/toxics`, 'POST', { type: 'latency', attributes: { latency: 30 } });
   const port = (proxy: Record<string, unknown>): number => Number(String(proxy['listen']).split(':')[1]);
 
   assert.equal(server.faults.listening, false, 'no listener before anyone subscribes');
@@ -86,8 +71,8 @@ test('vaurienctl events --port PORT prints the server’s fault lines, one JSON 
   const backend = await startScriptedBackend(t);
   const running = await startServerCommand(t, ['-host', '127.0.0.1', '-port', '0', '--token', 's3cret']);
   const auth = { Authorization: 'Bearer s3cret' };
-  const proxy = await api(`${running.url}/proxies`, 'POST', { name: 'cut', listen: '127.0.0.1:0', upstream: backend.address }, auth);
-  await api(`${running.url}/proxies/cut/toxics`, 'POST', { type: 'abort', name: 'snip' }, auth);
+  const proxy = await apiJson(`${running.url}/proxies`, 'POST', { name: 'cut', listen: '127.0.0.1:0', upstream: backend.address }, auth);
+  await apiJson(`${running.url}/proxies/cut/toxics`, 'POST', { type: 'abort', name: 'snip' }, auth);
   const port = Number(String(proxy['listen']).split(':')[1]);
   const ctl = spawn(
     process.execPath,

@@ -5,22 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FaultRecord } from '../../lib/faults/fault-record.js';
-import { session, startScriptedBackend, startToxiproxyServer, type Session } from '../helpers/toxiproxy-server.js';
-
-async function api(url: string, method: string, body?: unknown): Promise<Record<string, unknown>> {
-  const answer = await fetch(url, { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  const text = await answer.text();
-  assert.ok(answer.ok, `${method} ${url}: ${answer.status} ${text}`);
-  return text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
-}
-
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
+import { apiJson, session, type Session, startScriptedBackend, startToxiproxyServer, waitFor } from '../helpers/toxiproxy-server.js';
 
 interface Case {
   readonly toxic: Readonly<Record<string, unknown>>;
@@ -47,8 +32,8 @@ test('each Toxiproxy toxic gives one line per connection it acted on, with the b
   const records: FaultRecord[] = [];
   const { server } = await startToxiproxyServer(t, { faultLog: (record) => records.push(record) });
   for (const [name, example] of Object.entries(CASES)) {
-    const proxy = await api(`${server.url}/proxies`, 'POST', { name, listen: '127.0.0.1:0', upstream: backend.address });
-    const toxic = await api(`${server.url}/proxies/${name}/toxics`, 'POST', example.toxic);
+    const proxy = await apiJson(`${server.url}/proxies`, 'POST', { name, listen: '127.0.0.1:0', upstream: backend.address });
+    const toxic = await apiJson(`${server.url}/proxies/${name}/toxics`, 'POST', example.toxic);
     const seen = await session(Number(String(proxy['listen']).split(':')[1]), example.send, example.stopAt === undefined ? {} : { stopAt: example.stopAt });
     assert.ok(example.saw(seen), `${name}: the client saw ${JSON.stringify({ ...seen, data: seen.data.toString().slice(0, 20) })}`);
     await waitFor(() => records.some((record) => record.proxy === name), `the line of ${name}`);
@@ -66,9 +51,9 @@ test('a noop toxic, or one on the other stream, writes no line', async (t) => {
   const backend = await startScriptedBackend(t);
   const records: FaultRecord[] = [];
   const { server } = await startToxiproxyServer(t, { faultLog: (record) => records.push(record), faultLogAll: false });
-  const proxy = await api(`${server.url}/proxies`, 'POST', { name: 'quiet', listen: '127.0.0.1:0', upstream: backend.address });
-  await api(`${server.url}/proxies/quiet/toxics`, 'POST', { type: 'noop' });
-  await api(`${server.url}/proxies/quiet/toxics`, 'POST', { type: 'latency', stream: 'upstream', attributes: { latency: 10 } });
+  const proxy = await apiJson(`${server.url}/proxies`, 'POST', { name: 'quiet', listen: '127.0.0.1:0', upstream: backend.address });
+  await apiJson(`${server.url}/proxies/quiet/toxics`, 'POST', { type: 'noop' });
+  await apiJson(`${server.url}/proxies/quiet/toxics`, 'POST', { type: 'latency', stream: 'upstream', attributes: { latency: 10 } });
   await session(Number(String(proxy['listen']).split(':')[1]), 'CLOSE\n');
   await sleep(200);
   assert.deepEqual(
@@ -82,18 +67,18 @@ test('an updated toxic ends its line on an open connection and starts one with t
   const backend = await startScriptedBackend(t);
   const records: FaultRecord[] = [];
   const { server } = await startToxiproxyServer(t, { faultLog: (record) => records.push(record) });
-  const proxy = await api(`${server.url}/proxies`, 'POST', { name: 'live', listen: '127.0.0.1:0', upstream: backend.address });
+  const proxy = await apiJson(`${server.url}/proxies`, 'POST', { name: 'live', listen: '127.0.0.1:0', upstream: backend.address });
   const port = Number(String(proxy['listen']).split(':')[1]);
-  await api(`${server.url}/proxies/live/toxics`, 'POST', { name: 'slow', type: 'latency', attributes: { latency: 60 } });
+  await apiJson(`${server.url}/proxies/live/toxics`, 'POST', { name: 'slow', type: 'latency', attributes: { latency: 60 } });
   // An open connection: the client keeps it until told, the backend echoes.
   const open = session(port, 'ECHO\nfirst', { timeoutMs: 1500 });
   await sleep(200);
   assert.equal(records.length, 0, 'nothing written while the toxic acts on the open connection');
-  await api(`${server.url}/proxies/live/toxics/slow`, 'POST', { attributes: { latency: 20 } });
+  await apiJson(`${server.url}/proxies/live/toxics/slow`, 'POST', { attributes: { latency: 20 } });
   await waitFor(() => records.length === 1, 'the line of the toxic as it was');
   assert.deepEqual([records[0]?.toxic, records[0]?.options['latency'], records[0]?.request], ['slow', 60, 'downstream 8 bytes']);
   assert.match(records[0]?.outcome ?? '', /^delayed ([5-9]\d) ms$/);
-  await api(`${server.url}/proxies/live/toxics/slow`, 'DELETE');
+  await apiJson(`${server.url}/proxies/live/toxics/slow`, 'DELETE');
   await waitFor(() => records.length === 2, 'the line of the updated toxic, once removed');
   assert.deepEqual([records[1]?.toxic, records[1]?.options['latency'], records[1]?.request, records[1]?.outcome], ['slow', 20, 'downstream 0 bytes', 'passed']);
   assert.equal((await open).data.toString(), 'ok\nfirst');

@@ -214,18 +214,21 @@ export class ConnectionPipelines implements LedgerHooks, FlowHost {
 
   // ----- FlowHost -----
 
-  forwarded(direction: Direction, message: Message): void {
-    const { exchange } = message;
+  forwarded(direction: Direction, exchange: number, length: number, message: Message | undefined): void {
     if (direction === 'request') {
       if (exchange === 0) this.forwardedUnframed = true;
       else if (exchange !== this.lastForwarded) {
         this.lastForwarded = exchange;
-        if (this.ordered && message.noReply !== true) this.order.expectBackend(this.ledger.noteForwarded(exchange, message.info));
+        if (this.ordered && message?.noReply !== true) this.order.expectBackend(this.ledger.noteForwarded(exchange, message?.info));
       }
     } else if (this.ordered && exchange !== 0) {
       this.orderIfMade?.beforeBackendWrite(exchange);
     }
-    if (this.counters !== undefined) this.counters.bytes[direction] += message.bytes.length;
+    // A named property each way: `bytes[direction]` went through a megamorphic keyed lookup.
+    const counters = this.counters;
+    if (counters === undefined) return;
+    if (direction === 'request') counters.bytes.request += length;
+    else counters.bytes.response += length;
   }
 
   sideDone(direction: Direction, exchange: number): void {

@@ -9,8 +9,11 @@ import { StreamStack, type StreamSink } from './stream-stack.js';
 
 /** What a direction reports to its connection. */
 export interface FlowHost {
-  /** `message` leaves the exchange stage towards the writer (forwarding and answer-order bookkeeping). */
-  forwarded(direction: Direction, message: Message): void;
+  /**
+   * `length` bytes of `exchange` leave the exchange stage towards the writer (forwarding and
+   * answer-order bookkeeping): `message`, or a piece of ChunkPieces written without one.
+   */
+  forwarded(direction: Direction, exchange: number, length: number, message: Message | undefined): void;
   /** One side of `exchange` is over. */
   sideDone(direction: Direction, exchange: number): void;
   /** An operator failed: the connection closes. */
@@ -56,9 +59,22 @@ export class DirectionFlow implements ExchangeStageSink, StreamSink {
   /** Writes a message `passes` said goes straight on. */
   pass(message: Message): void {
     if (this.stopped) return;
-    this.host.forwarded(this.direction, message);
+    this.host.forwarded(this.direction, message.exchange, message.bytes.length, message);
     this.writer.write(message.bytes);
     if (message.last && message.exchange !== 0) this.host.sideDone(this.direction, message.exchange);
+  }
+
+  /** `passes` for a piece of ChunkPieces of `exchange`, before its message is made (see `passPiece`). */
+  passesPiece(exchange: number): boolean {
+    return (this.streamsIfMade === undefined || this.streamsIfMade.isEmpty) && this.exchanges.passesUntracked(exchange);
+  }
+
+  /** `pass` for the piece [start, end) of `chunk`, without a message or a view of its own. */
+  passPiece(chunk: Buffer, start: number, end: number, exchange: number, last: boolean): void {
+    if (this.stopped) return;
+    this.host.forwarded(this.direction, exchange, end - start, undefined);
+    this.writer.writeRange(chunk, start, end);
+    if (last && exchange !== 0) this.host.sideDone(this.direction, exchange);
   }
 
   /** Undefined when a new chunk can be read now, else a promise that settles when it may. */
@@ -130,7 +146,7 @@ export class DirectionFlow implements ExchangeStageSink, StreamSink {
 
   forward(message: Message): void {
     if (this.stopped) return;
-    this.host.forwarded(this.direction, message);
+    this.host.forwarded(this.direction, message.exchange, message.bytes.length, message);
     if (this.streamsIfMade === undefined) this.write(message);
     else this.streamsIfMade.push(message);
   }

@@ -9,6 +9,7 @@
 import type { Readable } from 'node:stream';
 import { none } from 'stream-chain';
 import fun from 'stream-chain/fun.js';
+import { ChunkPieces } from '../contract/chunk-pieces.js';
 import type { Direction, Message } from '../contract/message.js';
 import type { Framer } from '../contract/protocol.js';
 import type { DirectionFlow } from './direction-flow.js';
@@ -113,6 +114,7 @@ export class DirectionPipeline {
     this.host.chunkArrived(this.direction);
     flow.beginBatch();
     const framed = this.framer.push(chunk);
+    if (framed instanceof ChunkPieces) return this.framePieces(framed);
     if (!Array.isArray(framed)) return this.runAll(framed[Symbol.iterator]());
     // An array (what the built-in framers return): read by index, no iterator made.
     const messages = framed as readonly Message[];
@@ -120,6 +122,27 @@ export class DirectionPipeline {
       const message = messages[at] as Message;
       if (!flow.passes(message)) return this.runAll(messages.slice(at)[Symbol.iterator]());
       flow.pass(message);
+    }
+    flow.endBatch();
+    return undefined;
+  }
+
+  /** Pieces that pass are written as ranges of their chunk; from the first that does not, messages run as usual. */
+  private framePieces(pieces: ChunkPieces): Promise<unknown> | undefined {
+    const { flow } = this;
+    const { chunk, size } = pieces;
+    if (pieces.oneExchange) {
+      // One exchange: its pieces pass or not together, and pass as the chunk whole.
+      const exchange = pieces.exchangeAt(0);
+      if (!flow.passesPiece(exchange)) return this.runAll(pieces.messagesFrom(0, exchange));
+      flow.passPiece(chunk, 0, chunk.length, exchange, pieces.isLast(chunk.length - 1));
+      flow.endBatch();
+      return undefined;
+    }
+    for (let start = 0; start < chunk.length; start += size) {
+      const exchange = pieces.exchangeAt(start);
+      if (!flow.passesPiece(exchange)) return this.runAll(pieces.messagesFrom(start, exchange));
+      flow.passPiece(chunk, start, Math.min(start + size, chunk.length), exchange, pieces.isLast(start));
     }
     flow.endBatch();
     return undefined;

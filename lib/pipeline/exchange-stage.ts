@@ -22,6 +22,8 @@ export interface ExchangeStageSink {
 export interface OperatorSource {
   /** `first` is the side's first message here (an observer of the exchange summarises it). */
   operatorFor(exchange: number, direction: Direction, first: Message): MessageOperator;
+  /** True when something acts on or watches `exchange` (absent: assume so); false for a dummy exchange. */
+  tracks?(exchange: number): boolean;
 }
 
 export class ExchangeStage {
@@ -43,6 +45,14 @@ export class ExchangeStage {
   /** True when `message` goes on unchanged right now: no side in progress, a dummy exchange. */
   passes(message: Message): boolean {
     return this.active === undefined && this.operatorOf(message) === identity;
+  }
+
+  /**
+   * `passes` for a message of `exchange` not made yet (a piece of ChunkPieces): true only for an
+   * exchange nothing tracks, whose side never ran an operator here.
+   */
+  passesUntracked(exchange: number): boolean {
+    return this.active === undefined && exchange !== this.overExchange && (exchange === 0 || this.operators.tracks?.(exchange) === false);
   }
 
   /** The run of `exchange`'s side, while it is in progress (for `context.discard`). */

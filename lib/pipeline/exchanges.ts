@@ -119,6 +119,11 @@ export class ExchangeLedger {
     return request;
   }
 
+  /** True when `exchange` got a behavior (or is watched): false for a dummy exchange. */
+  tracks(exchange: number): boolean {
+    return this.entries.size > 0 && this.entries.has(exchange);
+  }
+
   /** The operator for one side of an exchange (`first`: its first message); `identity` for dummy (and for exchange 0). */
   operatorFor(exchange: number, direction: Direction, first?: Message): MessageOperator {
     const entry = this.entries.get(exchange);
@@ -154,6 +159,7 @@ export class ExchangeLedger {
 
   /** One side of `exchange` is over; the entry goes once both are. */
   sideDone(exchange: number, direction: Direction): void {
+    if (this.entries.size === 0) return;
     const entry = this.entries.get(exchange);
     if (entry === undefined) return;
     if (direction === 'request') {

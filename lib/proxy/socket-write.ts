@@ -10,7 +10,7 @@ export class SocketWriter {
   /** Runs queued before the current one. */
   /** Made on first need: most flushes write one run. */
   private earlier: Buffer[] | undefined;
-  /** The current run: `first`, or the span [spanStart, spanEnd) of its memory once extended. */
+  /** The current run: the span [spanStart, spanEnd) of `first`'s memory (`first` itself until extended, unless it began as a range). */
   private first: Buffer | undefined;
   private spanStart = 0;
   private spanEnd = 0;
@@ -46,6 +46,26 @@ export class SocketWriter {
     this.runMemory = undefined;
     this.spanStart = bytes.byteOffset;
     this.spanEnd = bytes.byteOffset + bytes.length;
+  }
+
+  /** `write` of the range [start, end) of `chunk`, with no view made when it continues the run. */
+  writeRange(chunk: Buffer, start: number, end: number): void {
+    if (end <= start) return;
+    const offset = chunk.byteOffset + start;
+    const first = this.first;
+    if (first !== undefined) {
+      // The next piece of the same chunk (the usual case) is told by identity, without `.buffer`.
+      if (offset === this.spanEnd && (chunk === first || chunk.buffer === (this.runMemory ??= first.buffer))) {
+        this.spanEnd += end - start;
+        return;
+      }
+      (this.earlier ??= []).push(this.currentRun(first));
+    }
+    // The run's memory is the chunk's: `currentRun` cuts the span out of it (or gives the chunk whole).
+    this.first = chunk;
+    this.runMemory = undefined;
+    this.spanStart = offset;
+    this.spanEnd = chunk.byteOffset + end;
   }
 
   /** Writes what is queued, in one system call. */
@@ -94,6 +114,6 @@ export class SocketWriter {
 
   private currentRun(first: Buffer): Buffer {
     const length = this.spanEnd - this.spanStart;
-    return length === first.length ? first : Buffer.from(this.runMemory ?? first.buffer, this.spanStart, length);
+    return length === first.length && this.spanStart === first.byteOffset ? first : Buffer.from(this.runMemory ?? first.buffer, this.spanStart, length);
   }
 }

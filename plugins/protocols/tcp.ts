@@ -1,6 +1,7 @@
 // Raw TCP: a message is a piece of at most `buffer` bytes, as Vaurien read them, cut the same way
 // whatever behavior is drawn. Each client piece is an exchange; backend bytes belong to the
 // newest one (tcp has no pairing to follow).
+import { ChunkPieces } from '../../lib/contract/chunk-pieces.js';
 import type { Direction, Message } from '../../lib/contract/message.js';
 import { defineProtocol, GREETING, type Framer, type FramerContext } from '../../lib/contract/protocol.js';
 import { connectionOptions } from './framing/connection-options.js';
@@ -14,16 +15,11 @@ const INJECTED_BYTES = 100;
 
 function requestFramer(size: number, context: FramerContext): Framer {
   const direction: Direction = 'request';
-  // Each piece opens its exchange when it is reached, not before: a `latest` exchange is
-  // forgotten a window of exchanges later, so a chunk of many pieces stays lazy.
-  function* pieces(chunk: Buffer): Generator<Message> {
-    for (let start = 0; start < chunk.length; start += size) {
-      yield { bytes: chunk.subarray(start, start + size), direction, exchange: context.openExchange(), first: true, last: true };
-    }
-  }
   return {
-    // One piece (the usual case): an array, cheaper than a generator.
-    push: (chunk) => (chunk.length > size ? pieces(chunk) : [{ bytes: chunk, direction, exchange: context.openExchange(), first: true, last: true }]),
+    // One piece (the usual case): an array. More: pieces, each opening its exchange when it is
+    // reached (a `latest` exchange is forgotten a window of exchanges later).
+    push: (chunk) =>
+      chunk.length > size ? ChunkPieces.eachOwnExchange(chunk, size, direction, () => context.openExchange()) : [{ bytes: chunk, direction, exchange: context.openExchange(), first: true, last: true }],
     end: () => [],
   };
 }
@@ -32,18 +28,14 @@ function responseFramer(size: number, context: FramerContext): Framer {
   const direction: Direction = 'response';
   let answered = 0; // the exchange whose first response piece has gone by
   return {
-    push(chunk): Message[] {
+    push(chunk): Iterable<Message> {
       // Bytes before any request: the server speaks first, which opens an exchange.
       const exchange = context.latestExchange === 0 ? context.openExchange(GREETING) : context.latestExchange;
       const first = exchange !== answered;
       answered = exchange;
       // `last` stays false: a tcp response never says it is complete.
       if (chunk.length <= size) return [{ bytes: chunk, direction, exchange, first, last: false }];
-      const out: Message[] = [];
-      for (let start = 0; start < chunk.length; start += size) {
-        out.push({ bytes: chunk.subarray(start, start + size), direction, exchange, first: first && start === 0, last: false });
-      }
-      return out;
+      return ChunkPieces.ofOneExchange(chunk, size, direction, exchange, first, false);
     },
     end: () => [],
   };

@@ -126,6 +126,7 @@ export class ExchangeLedger {
 
   /** The operator for one side of an exchange (`first`: its first message); `identity` for dummy (and for exchange 0). */
   operatorFor(exchange: number, direction: Direction, first?: Message): MessageOperator {
+    if (this.entries.size === 0) return identity;
     const entry = this.entries.get(exchange);
     if (entry === undefined) return identity;
     let operator = entry[direction];

@@ -21,18 +21,25 @@ export interface RedisSession {
 /** Commands after which a redis connection carries its client's state (SPEC 9). */
 const SESSION_COMMANDS: ReadonlySet<string> = new Set(['MULTI', 'WATCH', 'SELECT', 'SUBSCRIBE', 'PSUBSCRIBE', 'SSUBSCRIBE', 'CLIENT', 'AUTH', 'HELLO', 'MONITOR', 'READONLY', 'READWRITE', 'ASKING', 'RESET']);
 
+/** A command's info, and whether it binds the session (looked up once per name, not per command). */
+interface NamedCommand {
+  readonly info: MessageInfo;
+  readonly binds: boolean;
+}
+
 export function createRespRequestSide(context: FramerContext, session: RedisSession = { bound: false }): RespSide {
-  const infos = new Map<string, MessageInfo>();
+  const commands = new Map<string, NamedCommand>();
 
   // Keyed by the name as sent (`get`, `GET`): a hit costs no upper-casing.
-  const infoFor = (name: string, argumentCount: number): MessageInfo => {
-    const cached = infos.get(name);
+  const commandFor = (name: string, argumentCount: number): NamedCommand => {
+    const cached = commands.get(name);
     if (cached !== undefined) return cached;
     const command = name.toUpperCase();
-    if (PUBSUB_COMMANDS.has(command)) return { command, channels: argumentCount };
-    const info = Object.freeze({ command });
-    if (infos.size < INFO_CACHE_SIZE) infos.set(name, info);
-    return info;
+    const binds = SESSION_COMMANDS.has(command);
+    if (PUBSUB_COMMANDS.has(command)) return { info: { command, channels: argumentCount }, binds };
+    const named = { info: Object.freeze({ command }), binds };
+    if (commands.size < INFO_CACHE_SIZE) commands.set(name, named);
+    return named;
   };
 
   /** Made when a CLIENT REPLY is first seen: most connections never send one. */
@@ -41,14 +48,15 @@ export function createRespRequestSide(context: FramerContext, session: RedisSess
   // a command's stamp before it asks for the next one.
   const stamp: { exchange: number; first: true; info: MessageInfo | undefined; noReply: boolean } = { exchange: 0, first: true, info: undefined, noReply: false };
   const open = (name: string | undefined, argumentCount: number, subcommand?: string, mode?: string): Stamp => {
-    const info = name === undefined ? undefined : infoFor(name, argumentCount);
+    const named = name === undefined ? undefined : commandFor(name, argumentCount);
+    const info = named?.info;
     const replyMode = info?.['command'] === 'CLIENT' && subcommand?.toUpperCase() === 'REPLY' ? mode : undefined;
     // CLIENT REPLY is session control, like a handshake: a behavior that kept it from redis
     // would leave the proxy and redis disagreeing on which commands are answered.
     stamp.exchange = replyMode === undefined ? context.openExchange() : context.openExchange(SESSION_CONTROL);
     stamp.info = info;
     stamp.noReply = replyMode === undefined ? (replies?.unanswered(undefined) ?? false) : (replies ??= new ReplyMode()).unanswered(replyMode);
-    if (!session.bound && info !== undefined && SESSION_COMMANDS.has(info['command'] as string)) session.bound = true;
+    if (named?.binds === true) session.bound = true;
     return stamp;
   };
 

@@ -11,9 +11,8 @@
 //   marking started by the allocation limit with 8 of 19 MB used), the bare pipe proxy none. A
 //   64 MB initial heap keeps the limit above the buffers in flight: no mark-compact in the same
 //   runs, CPU per MB of a fresh 0.4 s bulk stream 2.9–4.5 → 1.5–2.3 ms (pipe proxy 1.5–2.5).
-// - `--no-allocation-site-pretenuring`: under connection churn V8 decided that a few allocation
-//   sites of a connection's set-up (object literals) are long-lived and allocated them in the old
-//   generation, where each dead one kept the young objects it points to alive through the next
-//   scavenge: 24 % of the young generation survived each scavenge (the pipe proxy: 7 %), and
-//   scavenge time per connection doubled. Without pretenuring: 9 %, and no mark-compact.
+// - `--no-allocation-site-pretenuring`: under connection churn V8 pretenured object literals of
+//   a connection's set-up; in the old generation each dead one kept the young objects it points
+//   to alive through the next scavenge, so three times as much survived each scavenge as in a
+//   bare pipe proxy (bench/RESULTS.md, "Issue #19, second pass").
 export const VAURIEN_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4', '--initial-heap-size=64', '--no-allocation-site-pretenuring'];

@@ -1,6 +1,7 @@
 // Drives one direction of a connection from its source socket: each chunk is framed, and its
 // messages go through the direction's flow. Messages of dummy exchanges go from the framer
-// straight to the writer (no Observable, no executor); from the first message a behavior acts
+// straight to the writer (no Observable, no executor; pieces of a ChunkPieces as ranges of their
+// chunk, not even made into messages); from the first message a behavior acts
 // on, the rest of the chunk runs through stream-chain's `fun()`, whose stage waits when the flow
 // says so (a side holding too much, an earlier side still emitting). The source is paused while
 // a chunk waits, and while the target is over its high-water mark: chunks are framed strictly in

@@ -11,6 +11,7 @@ import { identity, tap, type MonoTypeOperatorFunction } from 'rxjs';
 import { ChunkPieces, ConnectionPipelines, DirectionPipeline, SocketWriter, defineBehavior, type Direction, type Message } from '../../lib/index.js';
 import { silentLogger } from '../../lib/log.js';
 import { tcp } from '../../plugins/protocols/tcp.js';
+import { UNWATCHED_HOST } from '../helpers/pipelines-host.js';
 import { startTcpServer } from '../helpers/sockets.js';
 
 const BUFFER = 100;
@@ -71,11 +72,7 @@ async function tcpRig(t: TestContext, direction: Direction, acts: (exchange: num
         if (which === direction) finish();
       },
       operatorFailed: (_direction, error) => assert.fail(String(error)),
-      answered: () => {},
-      closeClient: () => {},
-      endThenClose: () => {},
-      reset: () => {},
-      notice: () => {},
+      ...UNWATCHED_HOST,
     },
   });
   const source = new PassThrough();

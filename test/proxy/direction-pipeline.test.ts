@@ -13,6 +13,7 @@ import { ConnectionPipelines, DirectionPipeline, SocketWriter, defineBehavior, t
 import { silentLogger } from '../../lib/log.js';
 import { redis } from '../../plugins/protocols/redis.js';
 import { defaultsOf } from '../../lib/contract/options.js';
+import { UNWATCHED_HOST } from '../helpers/pipelines-host.js';
 import { startTcpServer } from '../helpers/sockets.js';
 
 /** A redis request direction over a real socket, fed from a PassThrough, recording what it reports. */
@@ -69,11 +70,7 @@ async function redisRequestRig(t: TestContext, operatorFor: (exchange: number) =
         errors.push(error);
         pipelines.stop();
       },
-      answered: () => {},
-      closeClient: () => {},
-      endThenClose: () => {},
-      reset: () => {},
-      notice: () => {},
+      ...UNWATCHED_HOST,
     },
   });
   const source = new PassThrough();

@@ -132,6 +132,11 @@ export class DirectionPipeline {
   private framePieces(pieces: ChunkPieces): Promise<unknown> | undefined {
     const { flow } = this;
     const { chunk, size } = pieces;
+    // No piece at all, as iterating it gives: nothing passes, no side ends.
+    if (chunk.length === 0) {
+      flow.endBatch();
+      return undefined;
+    }
     if (pieces.oneExchange) {
       // One exchange: its pieces pass or not together, and pass as the chunk whole.
       const exchange = pieces.exchangeAt(0);

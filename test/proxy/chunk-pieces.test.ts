@@ -8,7 +8,7 @@ import { connect, type Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
 import test, { type TestContext } from 'node:test';
 import { identity, tap, type MonoTypeOperatorFunction } from 'rxjs';
-import { ChunkPieces, ConnectionPipelines, DirectionPipeline, SocketWriter, defineBehavior, type Direction, type Message } from '../../lib/index.js';
+import { ChunkPieces, ConnectionPipelines, DirectionPipeline, SocketWriter, defineBehavior, type Direction, type Framer, type Message } from '../../lib/index.js';
 import { silentLogger } from '../../lib/log.js';
 import { tcp } from '../../plugins/protocols/tcp.js';
 import { UNWATCHED_HOST } from '../helpers/pipelines-host.js';
@@ -51,7 +51,8 @@ async function connectedPair(t: TestContext): Promise<{ socket: Socket; received
  * real socket. `acts(exchange)`: the exchange is drawn a behavior that records, on `direction`,
  * the messages it is given (and passes them on).
  */
-async function tcpRig(t: TestContext, direction: Direction, acts: (exchange: number) => boolean) {
+async function tcpRig(t: TestContext, direction: Direction, acts: (exchange: number) => boolean, ownFramer?: Framer) {
+  let answers = 0;
   const target = await connectedPair(t);
   const other = await connectedPair(t);
   const recorded: Seen[] = [];
@@ -73,10 +74,11 @@ async function tcpRig(t: TestContext, direction: Direction, acts: (exchange: num
       },
       operatorFailed: (_direction, error) => assert.fail(String(error)),
       ...UNWATCHED_HOST,
+      answered: () => answers++,
     },
   });
   const source = new PassThrough();
-  const framer = direction === 'request' ? pipelines.framers.request : pipelines.framers.response;
+  const framer = ownFramer ?? (direction === 'request' ? pipelines.framers.request : pipelines.framers.response);
   new DirectionPipeline(direction, framer, pipelines.flow(direction), { chunkArrived: () => {}, fail: (_direction, error) => assert.fail(String(error)) }).feed(source);
   /** Feeds `chunks` one 'data' event each, then the end; settles once everything went through. */
   const feed = async (chunks: readonly Buffer[]): Promise<void> => {
@@ -84,7 +86,7 @@ async function tcpRig(t: TestContext, direction: Direction, acts: (exchange: num
     source.emit('end');
     await finished;
   };
-  return { feed, pipelines, recorded, received: target.received };
+  return { feed, pipelines, recorded, received: target.received, answers: () => answers };
 }
 
 /** What iterating the tcp request framer gives for `chunks`: every piece, its exchange numbered in order. */
@@ -136,6 +138,16 @@ test('with a stream behavior in force, it sees every piece of every chunk, dummy
   await feed(chunks);
   assert.deepEqual(await received(), Buffer.concat(chunks));
   assert.deepEqual(sizes, [100, 100, 100, 50, 100]);
+});
+
+test('an empty ChunkPieces is no piece: the proxy ends no side for it, as iterating it shows', async (t) => {
+  // A framer giving each chunk as the whole of exchange 1's answer, fed an empty chunk.
+  const whole: Framer = { push: (chunk) => ChunkPieces.ofOneExchange(chunk, BUFFER, 'response', 1, true, true), end: () => [] };
+  assert.deepEqual([...whole.push(Buffer.alloc(0))], []);
+  const { feed, answers, received } = await tcpRig(t, 'response', () => false, whole);
+  await feed([Buffer.alloc(0)]);
+  assert.equal(answers(), 0);
+  assert.deepEqual(await received(), Buffer.alloc(0));
 });
 
 test('iterating ChunkPieces gives the pieces, each exchange opened only when its piece is reached', () => {

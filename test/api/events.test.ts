@@ -9,9 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import { Client } from '../../lib/control/client.js';
-import { SseParser } from '../../lib/events/sse-parser.js';
 import type { FaultRecord } from '../../lib/faults/fault-record.js';
 import { VAURIEN_NODE_FLAGS } from '../../lib/cli/node-flags.js';
+import { subscribeFaultRecords as subscribe } from '../helpers/fault-events.js';
 import { bannerPort, startVaurien } from '../helpers/cli.js';
 import { bannerApiPort } from '../helpers/control-api.js';
 import { MiB, rssBytes, steady } from '../helpers/process-stats.js';
@@ -28,24 +28,6 @@ function exchange(port: number, payload: string): Promise<void> {
   });
 }
 
-/** An SSE subscriber reading with undici: the records it got so far. */
-async function subscribe(t: TestContext, url: string, headers: Record<string, string> = {}): Promise<{ records: FaultRecord[]; status: number }> {
-  const answer = await request(url, { headers: { accept: 'text/event-stream', ...headers } });
-  const records: FaultRecord[] = [];
-  if (answer.statusCode !== 200) {
-    await answer.body.text();
-    return { records, status: answer.statusCode };
-  }
-  assert.match(String(answer.headers['content-type']), /^text\/event-stream/);
-  const parser = new SseParser();
-  answer.body.setEncoding('utf8');
-  answer.body.on('data', (chunk: string) => {
-    for (const event of parser.push(chunk)) records.push(JSON.parse(event.data) as FaultRecord);
-  });
-  answer.body.on('error', () => {});
-  t.after(() => answer.body.destroy());
-  return { records, status: 200 };
-}
 
 async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = performance.now() + timeoutMs;

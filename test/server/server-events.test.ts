@@ -1,36 +1,15 @@
 // `GET /events` on a `vaurien server` (SPEC 13): the fault log of every proxy as Server-Sent
 // Events, live, behind the server's token; `vaurienctl events` against the server's port prints
 // them; nobody subscribed, the proxies watch nothing.
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { request } from 'undici';
 import { VAURIEN_NODE_FLAGS } from '../../lib/cli/node-flags.js';
-import { SseParser } from '../../lib/events/sse-parser.js';
-import type { FaultRecord } from '../../lib/faults/fault-record.js';
+import { subscribeFaultRecords as subscribe } from '../helpers/fault-events.js';
 import { apiJson, session, startScriptedBackend, startServerCommand, startToxiproxyServer, waitFor } from '../helpers/toxiproxy-server.js';
 
-/** An SSE subscriber: the records it got so far, and how to leave. */
-async function subscribe(t: TestContext, url: string, headers: Record<string, string> = {}): Promise<{ status: number; records: FaultRecord[]; leave: () => void }> {
-  const answer = await request(url, { headers: { accept: 'text/event-stream', ...headers } });
-  const records: FaultRecord[] = [];
-  const leave = (): void => void answer.body.destroy();
-  t.after(leave);
-  if (answer.statusCode !== 200) {
-    await answer.body.text();
-    return { status: answer.statusCode, records, leave };
-  }
-  assert.match(String(answer.headers['content-type']), /^text\/event-stream/);
-  const parser = new SseParser();
-  answer.body.setEncoding('utf8');
-  answer.body.on('data', (chunk: string) => {
-    for (const event of parser.push(chunk)) records.push(JSON.parse(event.data) as FaultRecord);
-  });
-  answer.body.on('error', () => {});
-  return { status: 200, records, leave };
-}
 
 test('GET /events streams the fault line of each toxic’s hit on every proxy as it happens; nobody subscribed, nothing is watched', async (t) => {
   const backend = await startScriptedBackend(t);

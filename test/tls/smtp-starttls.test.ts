@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { localhostCertificate, signedCertificate, testAuthority } from '../helpers/certificates.js';
 import { recordingLogger } from '../helpers/log-recorder.js';
-import { startTestProxy } from '../helpers/proxy.js';
+import type { ProxyOptions } from '../../lib/index.js';
+import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtp-server.js';
 
 const letter = { from: 'sender@example.com', to: ['rcpt@example.com'], subject: 'vaurien test', text: 'Hello over TLS' };
@@ -24,6 +25,11 @@ async function failureCode(sending: Promise<unknown>): Promise<number | undefine
     () => assert.fail('the mail was sent'),
     (error: { responseCode?: number }) => error.responseCode,
   );
+}
+
+/** vaurien in front of `server` with TLS on both sides (its own certificate, and the server's trusted), `--protocol smtp`. */
+async function tlsSmtpProxy(t: TestContext, server: TestSmtpServer, extra: Partial<ProxyOptions> = {}): Promise<TestProxy> {
+  return startTestProxy(t, { backend: server.address, protocol: 'smtp', tls: await signedCertificate(), backendTls: { ca: (await localhostCertificate()).cert }, ...extra });
 }
 
 /** smtp-server with a certificate of its own (not the test CA's), offering STARTTLS or speaking TLS at once; `secured` counts its TLS sessions. */
@@ -46,14 +52,7 @@ async function tlsSmtpServer(t: TestContext, secure: boolean): Promise<TestSmtpS
 test('nodemailer with requireTLS: vaurien terminates STARTTLS, every mail command gets a 451 under 100:error, and the server gets its mail over TLS', async (t) => {
   const server = await tlsSmtpServer(t, false);
   const log = recordingLogger('info');
-  const { port, proxy } = await startTestProxy(t, {
-    backend: server.address,
-    protocol: 'smtp',
-    behavior: '100:error',
-    tls: await signedCertificate(),
-    backendTls: { ca: (await localhostCertificate()).cert },
-    log,
-  });
+  const { port, proxy } = await tlsSmtpProxy(t, server, { behavior: '100:error', log });
   // The greeting, both EHLOs and STARTTLS are the handshake: MAIL FROM is the first command faulted.
   assert.equal(await failureCode((await transport(port, { requireTLS: true })).sendMail(letter)), 451);
   assert.deepEqual(server.mailFroms, [], 'the failed MAIL FROM reached the server');
@@ -69,13 +68,7 @@ test('nodemailer with requireTLS: vaurien terminates STARTTLS, every mail comman
 
 test('SMTPS clients on the same kind of port: TLS at once to vaurien and from vaurien to an SMTPS server, 451 per command under 100:error', async (t) => {
   const server = await tlsSmtpServer(t, true);
-  const { port, proxy } = await startTestProxy(t, {
-    backend: server.address,
-    protocol: 'smtp',
-    behavior: '100:error',
-    tls: await signedCertificate(),
-    backendTls: { ca: (await localhostCertificate()).cert },
-  });
+  const { port, proxy } = await tlsSmtpProxy(t, server, { behavior: '100:error' });
   assert.equal(await failureCode((await transport(port, { secure: true })).sendMail(letter)), 451);
   proxy.setBehavior('100:dummy');
   const info = await (await transport(port, { secure: true })).sendMail(letter);
@@ -86,13 +79,7 @@ test('SMTPS clients on the same kind of port: TLS at once to vaurien and from va
 test('one port tells the kinds apart: a STARTTLS client is greeted in plaintext, an SMTPS client handshakes with vaurien first', async (t) => {
   const server = await tlsSmtpServer(t, false);
   const log = recordingLogger('info');
-  const { port } = await startTestProxy(t, {
-    backend: server.address,
-    protocol: 'smtp',
-    tls: await signedCertificate(),
-    backendTls: { ca: (await localhostCertificate()).cert },
-    log,
-  });
+  const { port } = await tlsSmtpProxy(t, server, { log });
   const started = performance.now();
   const info = await (await transport(port, { requireTLS: true })).sendMail(letter);
   assert.deepEqual(info.accepted, ['rcpt@example.com']);

@@ -8,8 +8,10 @@ import { runProxyCommand } from '../lib/cli/run-command.js';
 import { runServerCommand } from '../lib/cli/server-program.js';
 import { ReportedUsageError, isUsageError } from '../lib/cli/usage-error.js';
 import { exitQuietlyWhenOutputCloses } from '../lib/cli/closed-pipe.js';
+import { raiseMallocThresholds } from '../lib/cli/malloc-thresholds.js';
 
 exitQuietlyWhenOutputCloses();
+raiseMallocThresholds();
 
 const io = { stdout: process.stdout, stderr: process.stderr };
 

@@ -1,7 +1,7 @@
 // Bulk throughput through an echo backend, 1 and 8 streams. Targets: ≥ 1.1× the pipe proxy
 // (issue #5), and with TOXIPROXY_BIN ≥ 1.25× the real Toxiproxy and ≥ the pipe proxy (#19).
 import { bulk } from '../load/bulk.js';
-import { cpuMicros } from '../harness/processes.js';
+import { cpuMicros, minorFaults } from '../harness/processes.js';
 import type { Check, Scenario } from '../harness/scenario.js';
 import { TOXIPROXY_ON, withToxiproxy } from '../harness/endpoints.js';
 
@@ -14,8 +14,10 @@ function bulkScenario(streams: number): Scenario {
     async run(target, { endpoints, seconds }) {
       const { port, pid } = await endpoints.get('tcp', target);
       // At least 0.4 s: a stream takes a few ms to reach full speed.
+      const faultsBefore = minorFaults(pid);
       const result = await bulk(port, streams, Math.max(seconds, 0.4), () => cpuMicros(pid));
-      return { rate: result.megabytes / result.seconds, cpu: result.metered / result.megabytes };
+      const faults = (minorFaults(pid) - faultsBefore) / result.megabytes;
+      return { rate: result.megabytes / result.seconds, cpu: result.metered / result.megabytes, faults };
     },
     rows: [
       {
@@ -26,6 +28,8 @@ function bulkScenario(streams: number): Scenario {
         checks: [{ kind: 'ratio', target: 'vaurien', base: 'pipe', min: 1.1 }, ...versusToxiproxy(1.25)],
       },
       { metric: 'cpu', label: `CPU per MB, ${streams} stream${streams === 1 ? '' : 's'}`, unit: 'µs cpu', higherIsBetter: false, compareAs: 'absolute', checks: versusToxiproxy(1) },
+      // Page faults cost kernel time: a heap trimmed and grown again shows here first.
+      { metric: 'faults', label: `minor page faults per MB, ${streams} stream${streams === 1 ? '' : 's'}`, unit: 'faults', higherIsBetter: false, compareAs: 'absolute' },
     ],
   };
 }

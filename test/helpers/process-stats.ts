@@ -76,3 +76,10 @@ export function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+/** Minor page faults `pid` has taken so far, all its threads (minflt of /proc/<pid>/stat). */
+export function minorFaults(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The fields after the command name (in parentheses, which may hold spaces): minflt is the 8th.
+  return Number(stat.slice(stat.lastIndexOf(') ') + 2).split(' ')[7]);
+}

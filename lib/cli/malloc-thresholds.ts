@@ -1,0 +1,17 @@
+// glibc's malloc returns the top of its heap to the kernel (trim) once more than 128 KiB there is
+// free, and raises that bound only after a block it mapped on its own (above its mmap
+// threshold) is freed (mallopt(3), "dynamic threshold"). Socket read buffers are 64 KiB heap
+// blocks that the garbage collector frees in batches: under bulk traffic the heap was trimmed
+// behind each batch and grown again for the next reads, every new page a fault in the kernel.
+
+/** Below glibc's largest dynamic threshold (32 MiB): the trim threshold becomes twice this. */
+const BLOCK_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Allocates and lets go of one block big enough to be mapped on its own: when the garbage
+ * collector frees it, glibc keeps up to 32 MiB of freed heap instead of 128 KiB. Elsewhere (musl,
+ * macOS) it is one short-lived allocation.
+ */
+export function raiseMallocThresholds(): void {
+  Buffer.allocUnsafeSlow(BLOCK_BYTES);
+}

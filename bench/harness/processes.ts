@@ -252,13 +252,6 @@ export function cpuMicros(pid: number): number {
   return nanos / 1000;
 }
 
-/** Minor page faults a process has taken so far (all its threads: /proc/PID/stat's minflt). */
-export function minorFaults(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name, which is in parentheses and may hold spaces: minflt is the 8th.
-  return Number(stat.slice(stat.lastIndexOf(') ') + 2).split(' ')[7]);
-}
-
 /** Resident set size of a process, KiB. */
 export function rssKiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');

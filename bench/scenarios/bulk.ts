@@ -1,7 +1,8 @@
 // Bulk throughput through an echo backend, 1 and 8 streams. Targets: ≥ 1.1× the pipe proxy
 // (issue #5), and with TOXIPROXY_BIN ≥ 1.25× the real Toxiproxy and ≥ the pipe proxy (#19).
 import { bulk } from '../load/bulk.js';
-import { cpuMicros, minorFaults } from '../harness/processes.js';
+import { cpuMicros } from '../harness/processes.js';
+import { minorFaults } from '../../test/helpers/process-stats.js';
 import type { Check, Scenario } from '../harness/scenario.js';
 import { TOXIPROXY_ON, withToxiproxy } from '../harness/endpoints.js';
 

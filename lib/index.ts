@@ -25,6 +25,7 @@ export {
 } from './contract/protocol.js';
 export type { Message, MessageInfo, Direction } from './contract/message.js';
 export { ChunkPieces } from './contract/chunk-pieces.js';
+export { ChunkRanges } from './contract/chunk-ranges.js';
 export type { OptionTable, OptionSpec, OptionType, OptionValue, OptionValues } from './contract/options.js';
 export { createRng, type Rng } from './rng.js';
 export { createLogger, type Logger, type LogLevel } from './log.js';

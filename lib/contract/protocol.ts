@@ -9,8 +9,9 @@ import type { OptionTable, OptionValues } from './options.js';
 export interface Framer {
   /**
    * Frames what a chunk completes. A message may be a view of `chunk`; keep no reference you
-   * mutate. Raw pieces of the chunk are best returned as `ChunkPieces` (the proxy writes those
-   * of dummy exchanges without making them).
+   * mutate. Raw pieces of the chunk are best returned as `ChunkPieces`, and messages that are
+   * mostly ranges of it as `ChunkRanges` (the proxy writes those of dummy exchanges without
+   * making them).
    */
   push(chunk: Buffer): Iterable<Message>;
   /** End of stream: whatever is left (a partial message) still goes through, as it came. */

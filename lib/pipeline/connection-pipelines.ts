@@ -4,7 +4,7 @@
 // Connection and a pipeline composed by hand (`createPipelines`) are both built on it.
 import { identity, NEVER, Subject, type Observable } from 'rxjs';
 import type { BehaviorContext, BehaviorDefinition, ConnectionControl } from '../contract/behavior.js';
-import type { Direction, Message } from '../contract/message.js';
+import type { Direction, Message, MessageInfo } from '../contract/message.js';
 import type { OptionValues } from '../contract/options.js';
 import type { FramerPair, ProtocolDefinition, TlsSwitch } from '../contract/protocol.js';
 import type { Logger } from '../log.js';
@@ -96,8 +96,13 @@ export class ConnectionPipelines implements LedgerHooks, FlowHost {
   private readonly ordered: boolean;
   private readonly host: PipelinesHost;
   private readonly counters: TrafficCounters | undefined;
-  /** Made on first use: a tcp connection that never gets an error reply needs none. */
+  /**
+   * Made when the proxy first answers by itself, from the ledger's requests awaiting answers:
+   * until then the backend's answers are written in the order they come, which is theirs.
+   */
   private orderIfMade: ResponseOrder | undefined;
+  /** A request went to the backend (`ordered`): a greeting still to come takes the first turn. */
+  private forwardedAny = false;
   private lastForwarded = 0;
   /** The proxy has answered the client itself (an error reply): its reading then waits on the client's. */
   private replied = false;
@@ -144,7 +149,9 @@ export class ConnectionPipelines implements LedgerHooks, FlowHost {
 
   /** Exchanges whose answer is still to be written. */
   get pendingAnswers(): number {
-    return this.orderIfMade?.pending ?? 0;
+    if (this.orderIfMade !== undefined) return this.orderIfMade.pending;
+    if (!this.forwardedAny) return 0;
+    return this.ledger.awaitingCount + (this.greeting === 0 ? 0 : 1);
   }
 
   /**
@@ -214,12 +221,16 @@ export class ConnectionPipelines implements LedgerHooks, FlowHost {
 
   // ----- FlowHost -----
 
-  forwarded(direction: Direction, exchange: number, length: number, message: Message | undefined): void {
+  forwarded(direction: Direction, exchange: number, length: number, info: MessageInfo | undefined, noReply: boolean | undefined): void {
     if (direction === 'request') {
       if (exchange === 0) this.forwardedUnframed = true;
       else if (exchange !== this.lastForwarded) {
         this.lastForwarded = exchange;
-        if (this.ordered && message?.noReply !== true) this.order.expectBackend(this.ledger.noteForwarded(exchange, message?.info));
+        if (this.ordered && noReply !== true) {
+          this.forwardedAny = true;
+          const request = this.ledger.noteForwarded(exchange, info);
+          this.orderIfMade?.expectBackend(request);
+        }
       }
     } else if (this.ordered && exchange !== 0) {
       this.orderIfMade?.beforeBackendWrite(exchange);
@@ -237,6 +248,7 @@ export class ConnectionPipelines implements LedgerHooks, FlowHost {
         this.greeting = 0;
         this.orderIfMade?.backendDone(GREETING_SLOT);
       } else {
+        this.ledger.answerWritten(exchange);
         this.orderIfMade?.backendDone(exchange);
       }
     }
@@ -275,8 +287,10 @@ export class ConnectionPipelines implements LedgerHooks, FlowHost {
       write: (bytes) => this.inject(bytes),
       closeAfterReply: () => this.response.afterDrain(() => this.host.endThenClose('response')),
     });
-    // The answer order is made on first use: a greeting still to come (or to finish) takes the first turn.
+    // The answer order is made on first use: a greeting still to come (or to finish) takes the
+    // first turn, then the requests that went to the backend and are not answered yet.
     if (this.greeting !== 0) order.expectBackend({ exchange: GREETING_SLOT });
+    for (const request of this.ledger.awaitingAnswers()) order.expectBackend(request);
     this.orderIfMade = order;
     return order;
   }

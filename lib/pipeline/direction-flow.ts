@@ -2,7 +2,7 @@
 // operator), the connection's bookkeeping (forwarded requests, answer turns), the stream
 // behaviors, then the writer. A message of a dummy exchange on a direction without stream
 // behaviors goes straight from the framer to the writer (`passes` / `pass`): no Observable.
-import type { Direction, Message } from '../contract/message.js';
+import type { Direction, Message, MessageInfo } from '../contract/message.js';
 import type { SocketWriter } from '../proxy/socket-write.js';
 import { ExchangeStage, type ExchangeStageSink, type OperatorSource } from './exchange-stage.js';
 import { StreamStack, type StreamSink } from './stream-stack.js';
@@ -11,9 +11,10 @@ import { StreamStack, type StreamSink } from './stream-stack.js';
 export interface FlowHost {
   /**
    * `length` bytes of `exchange` leave the exchange stage towards the writer (forwarding and
-   * answer-order bookkeeping): `message`, or a piece of ChunkPieces written without one.
+   * answer-order bookkeeping): a message, or a range of a chunk written without one, with the
+   * message's `info` and `noReply`.
    */
-  forwarded(direction: Direction, exchange: number, length: number, message: Message | undefined): void;
+  forwarded(direction: Direction, exchange: number, length: number, info: MessageInfo | undefined, noReply: boolean | undefined): void;
   /** One side of `exchange` is over. */
   sideDone(direction: Direction, exchange: number): void;
   /** An operator failed: the connection closes. */
@@ -59,20 +60,20 @@ export class DirectionFlow implements ExchangeStageSink, StreamSink {
   /** Writes a message `passes` said goes straight on. */
   pass(message: Message): void {
     if (this.stopped) return;
-    this.host.forwarded(this.direction, message.exchange, message.bytes.length, message);
+    this.host.forwarded(this.direction, message.exchange, message.bytes.length, message.info, message.noReply);
     this.writer.write(message.bytes);
     if (message.last && message.exchange !== 0) this.host.sideDone(this.direction, message.exchange);
   }
 
-  /** `passes` for a piece of ChunkPieces of `exchange`, before its message is made (see `passPiece`). */
-  passesPiece(exchange: number): boolean {
+  /** `passes` for a message not made yet, of `exchange`: a piece of ChunkPieces, a range of ChunkRanges (see `passRange`). */
+  passesRange(exchange: number): boolean {
     return (this.streamsIfMade === undefined || this.streamsIfMade.isEmpty) && this.exchanges.passesUntracked(exchange);
   }
 
-  /** `pass` for the piece [start, end) of `chunk`, without a message or a view of its own. */
-  passPiece(chunk: Buffer, start: number, end: number, exchange: number, last: boolean): void {
+  /** `pass` for the range [start, end) of `chunk`, without a message or a view of its own; `info` and `noReply` are what the message would have said. */
+  passRange(chunk: Buffer, start: number, end: number, exchange: number, last: boolean, info: MessageInfo | undefined, noReply: boolean): void {
     if (this.stopped) return;
-    this.host.forwarded(this.direction, exchange, end - start, undefined);
+    this.host.forwarded(this.direction, exchange, end - start, info, noReply);
     this.writer.writeRange(chunk, start, end);
     if (last && exchange !== 0) this.host.sideDone(this.direction, exchange);
   }
@@ -146,7 +147,7 @@ export class DirectionFlow implements ExchangeStageSink, StreamSink {
 
   forward(message: Message): void {
     if (this.stopped) return;
-    this.host.forwarded(this.direction, message.exchange, message.bytes.length, message);
+    this.host.forwarded(this.direction, message.exchange, message.bytes.length, message.info, message.noReply);
     if (this.streamsIfMade === undefined) this.write(message);
     else this.streamsIfMade.push(message);
   }

@@ -1,7 +1,7 @@
 // Drives one direction of a connection from its source socket: each chunk is framed, and its
 // messages go through the direction's flow. Messages of dummy exchanges go from the framer
-// straight to the writer (no Observable, no executor; pieces of a ChunkPieces as ranges of their
-// chunk, not even made into messages); from the first message a behavior acts
+// straight to the writer (no Observable, no executor; pieces of a ChunkPieces and messages of a
+// ChunkRanges as ranges of their chunk, not even made into messages); from the first message a behavior acts
 // on, the rest of the chunk runs through stream-chain's `fun()`, whose stage waits when the flow
 // says so (a side holding too much, an earlier side still emitting). The source is paused while
 // a chunk waits, and while the target is over its high-water mark: chunks are framed strictly in
@@ -11,6 +11,7 @@ import type { Readable } from 'node:stream';
 import { none } from 'stream-chain';
 import fun from 'stream-chain/fun.js';
 import { ChunkPieces } from '../contract/chunk-pieces.js';
+import { ChunkRanges } from '../contract/chunk-ranges.js';
 import type { Direction, Message } from '../contract/message.js';
 import type { Framer } from '../contract/protocol.js';
 import type { DirectionFlow } from './direction-flow.js';
@@ -115,6 +116,7 @@ export class DirectionPipeline {
     this.host.chunkArrived(this.direction);
     flow.beginBatch();
     const framed = this.framer.push(chunk);
+    if (framed instanceof ChunkRanges) return this.frameRanges(framed);
     if (framed instanceof ChunkPieces) return this.framePieces(framed);
     if (!Array.isArray(framed)) return this.runAll(framed[Symbol.iterator]());
     // An array (what the built-in framers return): read by index, no iterator made.
@@ -140,15 +142,34 @@ export class DirectionPipeline {
     if (pieces.oneExchange) {
       // One exchange: its pieces pass or not together, and pass as the chunk whole.
       const exchange = pieces.exchangeAt(0);
-      if (!flow.passesPiece(exchange)) return this.runAll(pieces.messagesFrom(0, exchange));
-      flow.passPiece(chunk, 0, chunk.length, exchange, pieces.isLast(chunk.length - 1));
+      if (!flow.passesRange(exchange)) return this.runAll(pieces.messagesFrom(0, exchange));
+      flow.passRange(chunk, 0, chunk.length, exchange, pieces.isLast(chunk.length - 1), undefined, false);
       flow.endBatch();
       return undefined;
     }
     for (let start = 0; start < chunk.length; start += size) {
       const exchange = pieces.exchangeAt(start);
-      if (!flow.passesPiece(exchange)) return this.runAll(pieces.messagesFrom(start, exchange));
-      flow.passPiece(chunk, start, Math.min(start + size, chunk.length), exchange, pieces.isLast(start));
+      if (!flow.passesRange(exchange)) return this.runAll(pieces.messagesFrom(start, exchange));
+      flow.passRange(chunk, start, Math.min(start + size, chunk.length), exchange, pieces.isLast(start), undefined, false);
+    }
+    flow.endBatch();
+    return undefined;
+  }
+
+  /** Messages that pass are written as ranges of their chunk; from the first that does not, messages run as usual. */
+  private frameRanges(ranges: ChunkRanges): Promise<unknown> | undefined {
+    const { flow } = this;
+    const { chunk, count } = ranges;
+    for (let at = 0; at < count; at++) {
+      const exchange = ranges.exchangeOf(at);
+      if (!ranges.isRange(at) || !flow.passesRange(exchange)) {
+        // Bytes of its own (rare: a value across two chunks) go the way of any message.
+        const message = ranges.messageAt(at);
+        if (!flow.passes(message)) return this.runAll(ranges.messagesFrom(at));
+        flow.pass(message);
+        continue;
+      }
+      flow.passRange(chunk, ranges.startOf(at), ranges.endOf(at), exchange, ranges.isLast(at), ranges.infoOf(at), ranges.isNoReply(at));
     }
     flow.endBatch();
     return undefined;

@@ -55,8 +55,13 @@ const LATEST_WINDOW = 64;
 
 export class ExchangeLedger {
   latestExchange = 0;
-  /** Forwarded requests awaiting their response: `ordered` pairing only. */
+  /**
+   * Forwarded requests whose answer is not written yet (`ordered` pairing only); the first
+   * `handedOut` were given to the response framer. The answer order is seeded from them when the
+   * proxy first answers by itself: until then a connection keeps one queue, not two.
+   */
   private readonly forwarded: Denque<ForwardedRequest> | undefined;
+  private handedOut = 0;
   /** The exchanges with a behavior; a shared empty map until the first one (most connections have none). */
   private entries: Map<number, Entry> = NO_ENTRIES;
 
@@ -82,9 +87,38 @@ export class ExchangeLedger {
     return this.hooks.startTls?.(tlsSwitch) === true;
   }
 
-  /** The oldest forwarded request not yet answered (`ordered` pairing). */
+  /** The oldest forwarded request not yet handed to the response framer (`ordered` pairing). */
   nextForwarded(): ForwardedRequest | undefined {
-    return this.forwarded?.shift();
+    const request = this.forwarded?.peekAt(this.handedOut);
+    if (request !== undefined) this.handedOut++;
+    return request;
+  }
+
+  /** Forwarded requests whose answer is not written yet, oldest first. */
+  awaitingAnswers(): ForwardedRequest[] {
+    return this.forwarded?.toArray() ?? [];
+  }
+
+  /** How many forwarded requests await their answer. */
+  get awaitingCount(): number {
+    return this.forwarded?.length ?? 0;
+  }
+
+  /** The answer to `exchange` was written (or dropped): its request no longer awaits one. */
+  answerWritten(exchange: number): void {
+    const forwarded = this.forwarded;
+    if (forwarded === undefined) return;
+    const head = forwarded.peekFront();
+    let at = 0;
+    if (head === undefined || head.exchange !== exchange) {
+      // Not the oldest (rare: an answer cut short); search for it.
+      at = forwarded.toArray().findIndex((request) => request.exchange === exchange);
+      if (at === -1) return;
+      forwarded.removeOne(at);
+    } else {
+      forwarded.shift();
+    }
+    if (at < this.handedOut) this.handedOut--;
   }
 
   /** `opener` is the side whose framer opened it: 'response' when the server speaks first. */

@@ -308,7 +308,7 @@ test('a quiet batch closed by mn: hits pass outside any exchange, MN answers the
   const answers = Buffer.from('VA 1 O2\r\nx\r\nNF\r\nMN\r\nEND\r\n');
   const { request, response } = frameConnection([requests], [answers], 2048);
   assert.deepEqual(
-    request.messages.map((m) => [m.exchange, m.noReply, m.info?.['quiet'] ?? false]),
+    request.messages.map((m) => [m.exchange, m.noReply === true, m.info?.['quiet'] ?? false]),
     [[1, true, true], [2, true, true], [3, true, true], [3, true, false], [4, true, true], [5, false, false], [6, false, false]],
   );
   assert.deepEqual(
@@ -395,7 +395,7 @@ test('a 5 MB value streams in slices of at most `buffer` bytes, none held back',
 test('noreply and quit mark every message of their request', () => {
   const { request } = frameConnection([Buffer.from('set k 0 0 3 noreply\r\nabc\r\ndelete k noreply\r\nset k 0 0 noreply\r\nget k\r\nquit\r\n')], [], 2);
   assert.deepEqual(
-    request.messages.map((m) => [m.exchange, m.noReply, m.info?.['command'] ?? '-']),
+    request.messages.map((m) => [m.exchange, m.noReply === true, m.info?.['command'] ?? '-']),
     [[1, true, 'set'], [1, true, '-'], [1, true, '-'], [1, true, '-'], [2, true, 'delete'], [3, true, 'set'], [4, false, 'get'], [5, true, 'quit']],
   );
 });

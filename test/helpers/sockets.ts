@@ -41,6 +41,31 @@ export async function startTcpServer(t: TestContext, onSocket: (socket: Socket) 
 }
 
 /** Echoes every byte back, and half-closes when the client does. */
+/**
+ * A socket connected to a server that keeps what it receives: `received` ends the socket and
+ * gives every byte the server got, once the server saw the end.
+ */
+export async function collectingSocket(t: TestContext): Promise<{ socket: Socket; received: () => Promise<Buffer> }> {
+  const chunks: Buffer[] = [];
+  let ended: Promise<unknown> = Promise.resolve();
+  const server = await startTcpServer(t, (peer) => {
+    ended = new Promise((resolve) => peer.on('end', resolve));
+    peer.on('data', (chunk: Buffer) => chunks.push(chunk));
+  });
+  const socket = connect(server.port, '127.0.0.1');
+  await new Promise((resolve) => socket.once('connect', resolve));
+  t.after(() => socket.destroy());
+  while (server.accepted.length === 0) await new Promise((resolve) => setImmediate(resolve));
+  return {
+    socket,
+    received: async () => {
+      socket.end();
+      await ended;
+      return Buffer.concat(chunks);
+    },
+  };
+}
+
 export function startEchoServer(t: TestContext): Promise<TestServer> {
   return startTcpServer(t, (socket) => socket.pipe(socket));
 }

@@ -4,7 +4,6 @@
 // exchanges of a chunk were drawn a behavior.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { connect, type Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
 import test, { type TestContext } from 'node:test';
 import { identity, tap, type MonoTypeOperatorFunction } from 'rxjs';
@@ -12,7 +11,7 @@ import { ChunkPieces, ConnectionPipelines, DirectionPipeline, SocketWriter, defi
 import { silentLogger } from '../../lib/log.js';
 import { tcp } from '../../plugins/protocols/tcp.js';
 import { UNWATCHED_HOST } from '../helpers/pipelines-host.js';
-import { startTcpServer } from '../helpers/sockets.js';
+import { collectingSocket } from '../helpers/sockets.js';
 
 const BUFFER = 100;
 
@@ -25,27 +24,6 @@ interface Seen {
 
 const seen = (message: Message): Seen => ({ exchange: message.exchange, bytes: message.bytes.toString('hex'), first: message.first, last: message.last });
 
-async function connectedPair(t: TestContext): Promise<{ socket: Socket; received: () => Promise<Buffer> }> {
-  const chunks: Buffer[] = [];
-  let ended: Promise<unknown> = Promise.resolve();
-  const server = await startTcpServer(t, (peer) => {
-    ended = new Promise((resolve) => peer.on('end', resolve));
-    peer.on('data', (chunk: Buffer) => chunks.push(chunk));
-  });
-  const socket = connect(server.port, '127.0.0.1');
-  await new Promise((resolve) => socket.once('connect', resolve));
-  t.after(() => socket.destroy());
-  while (server.accepted.length === 0) await new Promise((resolve) => setImmediate(resolve));
-  return {
-    socket,
-    received: async () => {
-      socket.end();
-      await ended;
-      return Buffer.concat(chunks);
-    },
-  };
-}
-
 /**
  * The tcp framers of one connection, `direction` driven from a source fed chunk by chunk, into a
  * real socket. `acts(exchange)`: the exchange is drawn a behavior that records, on `direction`,
@@ -53,8 +31,8 @@ async function connectedPair(t: TestContext): Promise<{ socket: Socket; received
  */
 async function tcpRig(t: TestContext, direction: Direction, acts: (exchange: number) => boolean, ownFramer?: Framer) {
   let answers = 0;
-  const target = await connectedPair(t);
-  const other = await connectedPair(t);
+  const target = await collectingSocket(t);
+  const other = await collectingSocket(t);
   const recorded: Seen[] = [];
   let finish: () => void = () => {};
   const finished = new Promise<void>((resolve) => (finish = resolve));
@@ -173,7 +151,7 @@ test('iterating ChunkPieces gives the pieces, each exchange opened only when its
 });
 
 test('a socket writer given ranges and views of the same memory writes exactly them, in order', async (t) => {
-  const target = await connectedPair(t);
+  const target = await collectingSocket(t);
   const writer = new SocketWriter(target.socket);
   const memory = randomBytes(400);
   const chunk = memory.subarray(100, 300);

@@ -3,7 +3,8 @@
 // buffered whole), the last one closing the request. Bytes are never changed; a client that
 // opens with the binary protocol (0x80) is passed through raw, as are the bytes after a line
 // too long to be a command (one warning).
-import type { Message, MessageInfo } from '../../../lib/contract/message.js';
+import { ChunkRanges } from '../../../lib/contract/chunk-ranges.js';
+import type { Message } from '../../../lib/contract/message.js';
 import type { Framer, FramerContext } from '../../../lib/contract/protocol.js';
 import { LineReader } from './line-reader.js';
 import { parseRequestLine } from './memcache-commands.js';
@@ -26,14 +27,16 @@ export function createMemcacheRequestFramer(context: FramerContext, state: Memca
   let noReply = false;
   let remaining = 0; // data block bytes still to come, CRLF included
 
-  function raw(out: Message[], chunk: Buffer, from: number): void {
-    for (let at = from; at < chunk.length; at += bufferBytes) {
-      out.push({ bytes: chunk.subarray(at, at + bufferBytes), direction: 'request', exchange: 0, first: true, last: true });
+  /** `bytes` from `from` on, outside exchanges: ranges of the chunk, or pieces of a line held across chunks. */
+  function raw(out: ChunkRanges, bytes: Buffer, from: number): void {
+    for (let at = from; at < bytes.length; at += bufferBytes) {
+      if (bytes === out.chunk) out.add(at, Math.min(at + bufferBytes, bytes.length), 0, true, true);
+      else out.addBytes(bytes.subarray(at, at + bufferBytes), 0, true, true);
     }
   }
 
-  /** Frames `chunk` into `out` (an array: cheaper than a generator's suspend and resume per message). */
-  function frame(chunk: Buffer, out: Message[]): void {
+  /** Frames `chunk` into `out` (collected: cheaper than a generator's suspend and resume per message). */
+  function frame(chunk: Buffer, out: ChunkRanges): void {
     if (mode === 'start' && chunk.length > 0) {
       mode = chunk[0] === BINARY_MAGIC ? 'raw' : 'line';
       if (mode === 'raw') state.binary = true;
@@ -44,13 +47,13 @@ export function createMemcacheRequestFramer(context: FramerContext, state: Memca
       if (mode === 'data') {
         const size = Math.min(remaining, chunk.length - at, bufferBytes);
         remaining -= size;
-        out.push({ bytes: chunk.subarray(at, at + size), direction: 'request', exchange, first: false, last: remaining === 0, noReply });
+        out.add(at, at + size, exchange, false, remaining === 0, undefined, noReply);
         at += size;
         if (remaining === 0) mode = 'line';
         continue;
       }
-      const line = lines.read(chunk, at);
-      if (line === undefined) {
+      const holder = lines.find(chunk, at);
+      if (holder === undefined) {
         if (lines.pendingBytes > MAX_REQUEST_LINE_BYTES) {
           context.log.warning(`memcache: a request line is longer than ${MAX_REQUEST_LINE_BYTES} bytes; passing the rest through raw`);
           mode = 'raw';
@@ -59,29 +62,28 @@ export function createMemcacheRequestFramer(context: FramerContext, state: Memca
         return;
       }
       at = lines.next;
+      const { lineStart, lineEnd } = lines;
+      const line = holder === chunk ? chunk.subarray(lineStart, lineEnd) : holder;
       exchange = context.openExchange();
       const request = parseRequestLine(line, exchange);
       if (request.quiet !== undefined) rememberQuiet(state, request.quiet);
       noReply = request.noReply;
       remaining = request.dataBytes;
       if (remaining > 0) mode = 'data';
-      out.push(requestHead(line, exchange, remaining === 0, noReply, request.info));
+      if (holder === chunk) out.add(lineStart, lineEnd, exchange, true, remaining === 0, request.info, noReply);
+      else out.addBytes(line, exchange, true, remaining === 0, request.info, noReply);
     }
   }
 
   return {
-    push(chunk: Buffer): Message[] {
-      const out: Message[] = [];
+    push(chunk: Buffer): ChunkRanges {
+      const out = new ChunkRanges(chunk, 'request');
       frame(chunk, out);
       return out;
     },
-    *end() {
+    *end(): Generator<Message> {
       // An unfinished command line is still delivered, outside any exchange: no answer comes.
       if (lines.pendingBytes > 0) yield { bytes: lines.takePending(), direction: 'request', exchange: 0, first: true, last: true };
     },
   };
-}
-
-function requestHead(bytes: Buffer, exchange: number, last: boolean, noReply: boolean, info: MessageInfo): Message {
-  return { bytes, direction: 'request', exchange, first: true, last, noReply, info };
 }

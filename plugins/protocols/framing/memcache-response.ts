@@ -6,6 +6,7 @@
 // bytes: a GET's VALUE line, block and END cost one message, not three. Boundaries follow the
 // chunks and `buffer`, never the behavior drawn.
 // Bytes are never changed; malformed answers are passed through raw after one warning.
+import { ChunkRanges } from '../../../lib/contract/chunk-ranges.js';
 import type { Message } from '../../../lib/contract/message.js';
 import type { Framer, FramerContext } from '../../../lib/contract/protocol.js';
 import { LineReader } from './line-reader.js';
@@ -79,37 +80,39 @@ export function createMemcacheResponseFramer(context: FramerContext, state: Memc
   let runFirst = false;
 
   /** Ends the gathered message; `last` when its final piece completes the answer. */
-  function endRun(out: Message[], chunk: Buffer, last: boolean): void {
+  function endRun(out: ChunkRanges, last: boolean): void {
     if (runStart === -1) return;
-    out.push({ bytes: chunk.subarray(runStart, runEnd), direction: 'response', exchange, first: runFirst, last });
+    out.add(runStart, runEnd, exchange, runFirst, last);
     runStart = -1;
   }
 
   /** A piece of the current answer, `holder[start, end)`: gathered when it passes, else a message of its own. */
-  function piece(out: Message[], chunk: Buffer, holder: Buffer, start: number, end: number, first: boolean, last: boolean): void {
+  function piece(out: ChunkRanges, chunk: Buffer, holder: Buffer, start: number, end: number, first: boolean, last: boolean): void {
     // A line copied out of two chunks (holder is not the chunk) comes first in its chunk: nothing is gathered yet.
     if (passing && holder === chunk) {
-      if (runStart !== -1 && runEnd - runStart + (end - start) > bufferBytes) endRun(out, chunk, false);
+      if (runStart !== -1 && runEnd - runStart + (end - start) > bufferBytes) endRun(out, false);
       if (runStart === -1) {
         runStart = start;
         runFirst = first;
       }
       runEnd = end;
-      if (last) endRun(out, chunk, true);
+      if (last) endRun(out, true);
       return;
     }
-    const bytes = holder === chunk ? chunk.subarray(start, end) : holder;
-    out.push({ bytes, direction: 'response', exchange, first, last });
+    if (holder === chunk) out.add(start, end, exchange, first, last);
+    else out.addBytes(holder, exchange, first, last);
   }
 
-  function raw(out: Message[], chunk: Buffer, from: number): void {
-    for (let at = from; at < chunk.length; at += bufferBytes) {
-      out.push({ bytes: chunk.subarray(at, at + bufferBytes), direction: 'response', exchange: 0, first: true, last: true });
+  /** `bytes` from `from` on, outside exchanges: ranges of the chunk, or pieces of a line held across chunks. */
+  function raw(out: ChunkRanges, bytes: Buffer, from: number): void {
+    for (let at = from; at < bytes.length; at += bufferBytes) {
+      if (bytes === out.chunk) out.add(at, Math.min(at + bufferBytes, bytes.length), 0, true, true);
+      else out.addBytes(bytes.subarray(at, at + bufferBytes), 0, true, true);
     }
   }
 
-  /** Frames `chunk` into `out` (an array: cheaper than a generator's suspend and resume per message). */
-  function frame(chunk: Buffer, out: Message[]): void {
+  /** Frames `chunk` into `out` (collected: cheaper than a generator's suspend and resume per message). */
+  function frame(chunk: Buffer, out: ChunkRanges): void {
     if (state.binary && mode !== 'raw') {
       mode = 'raw';
       // A partial line read before the client turned out binary goes first: bytes keep their order.
@@ -118,7 +121,7 @@ export function createMemcacheResponseFramer(context: FramerContext, state: Memc
     let at = 0;
     while (at < chunk.length) {
       if (mode === 'raw') {
-        endRun(out, chunk, false);
+        endRun(out, false);
         return raw(out, chunk, at);
       }
       if (mode === 'data') {
@@ -135,7 +138,7 @@ export function createMemcacheResponseFramer(context: FramerContext, state: Memc
         if (lines.pendingBytes > MAX_RESPONSE_LINE_BYTES) {
           context.log.warning(`memcache: an answer line is longer than ${MAX_RESPONSE_LINE_BYTES} bytes; passing the rest through raw`);
           mode = 'raw';
-          endRun(out, chunk, false);
+          endRun(out, false);
           raw(out, lines.takePending(), 0);
         }
         return;
@@ -147,7 +150,7 @@ export function createMemcacheResponseFramer(context: FramerContext, state: Memc
       if (first) {
         pairing.match(holder, lineStart, lineEnd, head, closed);
         if (closed.length > 0) {
-          for (const done of closed) out.push({ bytes: EMPTY, direction: 'response', exchange: done, first: true, last: true });
+          for (const done of closed) out.addBytes(EMPTY, done, true, true);
           closed.length = 0;
         }
         exchange = pairing.exchange;
@@ -176,14 +179,14 @@ export function createMemcacheResponseFramer(context: FramerContext, state: Memc
   }
 
   return {
-    push(chunk: Buffer): Message[] {
-      const out: Message[] = [];
+    push(chunk: Buffer): ChunkRanges {
+      const out = new ChunkRanges(chunk, 'response');
       frame(chunk, out);
       // The answer goes on in the next chunk: what was gathered of it goes now.
-      endRun(out, chunk, false);
+      endRun(out, false);
       return out;
     },
-    *end() {
+    *end(): Generator<Message> {
       // A cut answer's tail still goes through, outside any exchange.
       if (lines.pendingBytes > 0) yield { bytes: lines.takePending(), direction: 'response', exchange: 0, first: true, last: true };
     },

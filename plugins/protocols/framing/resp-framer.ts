@@ -1,7 +1,9 @@
 // Turns a RESP byte stream into messages: one message per top-level value when it fits in a
 // chunk, else several (first/last mark the edges), so values of any size stream. A message is
-// a view of its chunk; only the few bytes a side needs to decide a value's exchange are held
-// (copied) across chunks. Bad bytes: one warning, then raw passthrough as exchange 0.
+// a range of its chunk (ChunkRanges); only the few bytes a side needs to decide a value's
+// exchange are held (copied) across chunks. Bad bytes: one warning, then raw passthrough as
+// exchange 0.
+import { ChunkRanges } from '../../../lib/contract/chunk-ranges.js';
 import type { Direction, Message, MessageInfo } from '../../../lib/contract/message.js';
 import type { Framer, FramerContext } from '../../../lib/contract/protocol.js';
 import { RespEvent, RespScanner } from './resp-scanner.js';
@@ -78,27 +80,31 @@ export function createRespFramer(direction: Direction, context: FramerContext, s
   let stamp: Stamp | undefined;
   let first = true;
 
-  const message = (bytes: Buffer, at: Stamp, isFirst: boolean, last: boolean): Message =>
-    at.noReply === true
-      ? { bytes, direction, exchange: at.exchange, first: isFirst, last, ...(at.info === undefined ? {} : { info: at.info }), noReply: true }
-      : at.info === undefined
-        ? { bytes, direction, exchange: at.exchange, first: isFirst, last }
-        : { bytes, direction, exchange: at.exchange, first: isFirst, last, info: at.info };
-
-  /** Decides the current value's stamp; returns the empty message closing an exchange it ends, if any. */
-  const decide = (forced: boolean): Message | undefined => {
+  /** Decides the current value's stamp; an exchange it ends gets its empty closing message first. */
+  const decide = (forced: boolean, out: ChunkRanges): void => {
     const decided = side.decide(scanner, forced);
-    if (decided === undefined) return undefined;
+    if (decided === undefined) return;
     stamp = decided;
     first = decided.first;
-    return decided.closes === undefined ? undefined : message(EMPTY, { exchange: decided.closes, first: false }, false, true);
+    if (decided.closes !== undefined) out.addBytes(EMPTY, decided.closes, false, true);
   };
 
-  /** The next piece of the current (decided) value. */
-  const piece = (bytes: Buffer, last: boolean): Message => {
-    const out = message(bytes, stamp as Stamp, first, last);
+  /** The next piece of the current (decided) value: [start, end) of the chunk, after what was held of it. */
+  const piece = (out: ChunkRanges, start: number, end: number, last: boolean): void => {
+    if (held.size > 0) {
+      ownPiece(out, held.take(out.chunk.subarray(start, end)), last);
+      return;
+    }
+    const at = stamp as Stamp;
+    out.add(start, end, at.exchange, first, last, at.info, at.noReply);
     first = false;
-    return out;
+  };
+
+  /** The next piece of the current value, as bytes of its own. */
+  const ownPiece = (out: ChunkRanges, bytes: Buffer, last: boolean): void => {
+    const at = stamp as Stamp;
+    out.addBytes(bytes, at.exchange, first, last, at.info, at.noReply);
+    first = false;
   };
 
   /**
@@ -106,39 +112,38 @@ export function createRespFramer(direction: Direction, context: FramerContext, s
    * shapes (see WholeValueReader): its messages go to `out`; returns where it ends, or -1 for
    * the scanner to read it.
    */
-  function wholeValue(chunk: Buffer, pos: number, out: Message[]): number {
+  function wholeValue(chunk: Buffer, pos: number, out: ChunkRanges): number {
     const end = whole.read(chunk, pos);
     if (end === -1) return -1;
-    const closing = decide(true);
-    if (closing !== undefined) out.push(closing);
+    decide(true, out);
     const last = side.complete(scanner, stamp as Stamp);
-    out.push(piece(chunk.subarray(pos, end), last));
+    piece(out, pos, end, last);
     return end;
   }
 
-  function settle(out: Message[]): void {
-    for (const open of side.settle?.(stamp) ?? []) out.push(message(EMPTY, open, open.first, true));
+  function settle(out: ChunkRanges): void {
+    for (const open of side.settle?.(stamp) ?? []) out.addBytes(EMPTY, open.exchange, open.first, true, open.info, open.noReply);
   }
 
-  function goRaw(out: Message[], rest: Buffer, problem: string): void {
+  function goRaw(out: ChunkRanges, rest: Buffer, problem: string): void {
     raw = true;
     context.log.warning(`${direction === 'request' ? 'client' : 'server'} sent bytes that are not RESP (${problem}); passing the rest of this connection through unframed`);
     // The value in progress ends with what could not be framed: its exchange is not left open.
-    if (stamp !== undefined && inValue) out.push(piece(rest, true));
-    else if (rest.length > 0) out.push(message(rest, OUTSIDE, true, true));
+    if (stamp !== undefined && inValue) ownPiece(out, rest, true);
+    else if (rest.length > 0) out.addBytes(rest, 0, true, true);
     settle(out);
     inValue = false;
     stamp = undefined;
   }
 
   /**
-   * Frames `chunk` into `out`. Messages are collected in an array rather than yielded by a
-   * generator: a generator's suspend and resume per message cost more than the framing.
+   * Frames `chunk` into `out`. Messages are collected rather than yielded by a generator: a
+   * generator's suspend and resume per message cost more than the framing.
    */
-  function frame(chunk: Buffer, out: Message[]): void {
+  function frame(chunk: Buffer, out: ChunkRanges): void {
     if (raw) {
       settle(out);
-      out.push(message(chunk, OUTSIDE, true, true));
+      out.add(0, chunk.length, 0, true, true);
       return;
     }
     let pos = 0;
@@ -164,9 +169,11 @@ export function createRespFramer(direction: Direction, context: FramerContext, s
           if (held.size > INLINE_MAX) goRaw(out, held.take(EMPTY), 'an inline command longer than 64 KiB');
           break;
         }
+        const unheld = held.size === 0;
         const line = held.take(chunk.subarray(start, lf + 1));
         const at = (side.inline as NonNullable<RespSide['inline']>)(line);
-        out.push(message(line, at, at.first, true));
+        if (unheld) out.add(start, lf + 1, at.exchange, at.first, true, at.info, at.noReply);
+        else out.addBytes(line, at.exchange, at.first, true, at.info, at.noReply);
         inValue = false;
         pos = start = lf + 1;
         continue;
@@ -178,43 +185,37 @@ export function createRespFramer(direction: Direction, context: FramerContext, s
         return;
       }
       if (event === RespEvent.End) {
-        const closing = stamp === undefined ? decide(true) : undefined;
-        if (closing !== undefined) out.push(closing);
+        if (stamp === undefined) decide(true, out);
         const last = side.complete(scanner, stamp as Stamp);
-        out.push(piece(held.take(chunk.subarray(start, pos)), last));
+        piece(out, start, pos, last);
         inValue = false;
         start = pos;
       } else if (event !== RespEvent.None && stamp === undefined) {
-        const closing = decide(false);
-        if (closing !== undefined) out.push(closing);
+        decide(false, out);
       }
     }
     if (!inValue || inline || start >= chunk.length) return;
     // The chunk ends inside a value: its bytes go on now if its exchange is known.
-    if (stamp === undefined) {
-      const closing = decide(false);
-      if (closing !== undefined) out.push(closing);
-    }
+    if (stamp === undefined) decide(false, out);
     if (stamp === undefined) {
       held.hold(chunk.subarray(start));
       if (held.size <= LOOKAHEAD_MAX) return;
-      const closing = decide(true);
-      if (closing !== undefined) out.push(closing);
-      out.push(piece(held.take(EMPTY), false));
+      decide(true, out);
+      ownPiece(out, held.take(EMPTY), false);
       return;
     }
-    out.push(piece(held.take(chunk.subarray(start)), false));
+    piece(out, start, chunk.length, false);
   }
 
   return {
-    push(chunk: Buffer): Message[] {
-      const out: Message[] = [];
+    push(chunk: Buffer): ChunkRanges {
+      const out = new ChunkRanges(chunk, direction);
       frame(chunk, out);
       return out;
     },
-    *end() {
+    *end(): Generator<Message> {
       // Leftovers still go through: an undecided partial value goes as exchange 0.
-      if (!raw && held.size > 0) yield message(held.take(EMPTY), OUTSIDE, true, true);
+      if (!raw && held.size > 0) yield { bytes: held.take(EMPTY), direction, exchange: 0, first: true, last: true };
     },
   };
 }

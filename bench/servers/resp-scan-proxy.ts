@@ -1,14 +1,50 @@
 // The plainest Node proxy that finds every RESP value: `data` events and `write` both ways, each
 // chunk scanned for whole values (counted, nothing else), leftovers carried to the next chunk.
-// What finding commands and replies costs in Node, against what vaurien's framing costs
-// (bench/RESULTS.md, "Issue #19, third pass"). Usage: resp-scan-proxy.ts BACKEND_PORT [--no-scan]
+// With --pair it also does the least a protocol-aware proxy must: it reads each command's name
+// and pairs each reply with the oldest command not answered yet. What finding and pairing
+// commands costs in Node, against what vaurien's framing costs (bench/RESULTS.md, "Issue #19",
+// third and fourth passes). Usage: resp-scan-proxy.ts BACKEND_PORT [--no-scan | --pair]
 // — prints "listening PORT"; on SIGINT prints the values seen to stderr.
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 
 const backendPort = Number(process.argv[2]);
 const scanning = !process.argv.includes('--no-scan');
+const pairing = process.argv.includes('--pair');
 const CR_LF_LENGTH = 2;
+/** Commands forwarded and not answered yet, compacted now and then. */
+const COMPACT_AT = 1024;
 let values = 0;
+let paired = 0;
+
+/** A connection's commands awaiting their reply, oldest first (names only). */
+class Awaiting {
+  private names: string[] = [];
+  private head = 0;
+
+  push(name: string): void {
+    this.names.push(name);
+  }
+
+  shift(): string | undefined {
+    const name = this.names[this.head];
+    if (name === undefined) return undefined;
+    this.head++;
+    if (this.head >= COMPACT_AT) {
+      this.names = this.names.slice(this.head);
+      this.head = 0;
+    }
+    return name;
+  }
+}
+
+/** The name of the command (an array of bulk strings) at `pos`, which ends at `end`. */
+function commandName(bytes: Buffer, pos: number, end: number): string {
+  const head = lineEnd(bytes, pos + 1);
+  const body = head === -1 || bytes[head] !== 0x24 ? -1 : lineEnd(bytes, head + 1);
+  if (body === -1) return '';
+  const length = numberIn(bytes, head + 1, body);
+  return length < 0 || body + length > end ? '' : bytes.toString('latin1', body, body + length);
+}
 
 /** After the LF of the line that starts at `pos`, or -1. */
 function lineEnd(bytes: Buffer, pos: number): number {
@@ -42,8 +78,11 @@ function valueEnd(bytes: Buffer, pos: number): number {
   return head;
 }
 
-/** A scanner for one direction: counts the whole values of each chunk, keeps a value's start for the next. */
-function scanner(): (chunk: Buffer) => void {
+/**
+ * A scanner for one direction: counts the whole values of each chunk, keeps a value's start for
+ * the next. With `awaiting`, commands are noted in it (`request`) or replies paired from it.
+ */
+function scanner(awaiting?: Awaiting, request?: boolean): (chunk: Buffer) => void {
   let held: Buffer | undefined;
   return (chunk) => {
     const bytes = held === undefined ? chunk : Buffer.concat([held, chunk]);
@@ -54,14 +93,18 @@ function scanner(): (chunk: Buffer) => void {
         held = Buffer.from(bytes.subarray(pos));
         return;
       }
+      if (awaiting !== undefined) {
+        if (request === true) awaiting.push(commandName(bytes, pos, end));
+        else if (awaiting.shift() !== undefined) paired++;
+      }
       pos = end;
     }
   };
 }
 
 /** Forwards `from` to `to`, each chunk scanned first; pauses `from` while `to` is over its high-water mark. */
-function forward(from: Socket, to: Socket): void {
-  const scan = scanning ? scanner() : undefined;
+function forward(from: Socket, to: Socket, awaiting: Awaiting | undefined, request: boolean): void {
+  const scan = scanning ? scanner(awaiting, request) : undefined;
   from.on('data', (chunk: Buffer) => {
     scan?.(chunk);
     if (!to.write(chunk)) {
@@ -76,11 +119,12 @@ function forward(from: Socket, to: Socket): void {
 
 const server = createServer({ allowHalfOpen: true, noDelay: true }, (client) => {
   const backend = connect({ port: backendPort, host: '127.0.0.1', allowHalfOpen: true, noDelay: true });
-  forward(client, backend);
-  forward(backend, client);
+  const awaiting = pairing ? new Awaiting() : undefined;
+  forward(client, backend, awaiting, true);
+  forward(backend, client, awaiting, false);
 });
 server.listen(0, '127.0.0.1', () => process.stdout.write(`listening ${(server.address() as AddressInfo).port}\n`));
 process.on('SIGINT', () => {
-  process.stderr.write(`values ${values}\n`);
+  process.stderr.write(`values ${values}, replies paired ${paired}\n`);
   process.exit(0);
 });

@@ -1,0 +1,63 @@
+// The engine's own cost per pipelined request, without sockets or a kernel: one connection's
+// pipelines (both framers, the ledger, both flows, the writers) fed chunks of DEPTH GETs and
+// DEPTH replies from memory, written into sinks that only count. What framing and bookkeeping
+// cost per exchange, apart from Node's socket work (bench/RESULTS.md, "Issue #19, fourth pass").
+//   node --import tsx bench/engine-per-value.ts [redis|memcache|tcp] [--depth N] [--dist DIR]
+// With --dist, the build in DIR is measured (a build of another commit, to compare).
+import { EventEmitter } from 'node:events';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { depth: { type: 'string', default: '16' }, dist: { type: 'string', default: 'dist' } } });
+const protocolName = positionals[0] ?? 'redis';
+const depth = Number(values.depth);
+const ROUNDS = 5;
+const CHUNKS = 200_000;
+
+const load = async (path: string): Promise<Record<string, unknown>> => (await import(pathToFileURL(resolve(values.dist, path)).href)) as Record<string, unknown>;
+// The build's classes, typed loosely: the point is to run whichever build is given.
+type Constructor = new (...args: unknown[]) => Record<string, never>;
+const { ConnectionPipelines } = (await load('lib/pipeline/connection-pipelines.js')) as { ConnectionPipelines: Constructor };
+const { DirectionPipeline } = (await load('lib/pipeline/direction.js')) as { DirectionPipeline: new (...args: unknown[]) => { feed(source: EventEmitter): void } };
+const { SocketWriter } = (await load('lib/proxy/socket-write.js')) as { SocketWriter: Constructor };
+await load('plugins/index.js');
+const { Protocol } = (await load('lib/registry/protocols.js')) as { Protocol: { require(name: string, what: string): unknown } };
+
+/** A socket that takes every write and counts nothing else. */
+const sink = (): object => ({ write: () => true, cork() {}, uncork() {}, destroyed: false, writableEnded: false, writableNeedDrain: false });
+/** A source the direction reads as a socket's 'data' events. */
+const source = (): EventEmitter => Object.assign(new EventEmitter(), { pause() {}, resume() {} });
+const quiet = { warning() {}, info() {}, debug() {}, error() {} };
+
+const pipelines = new ConnectionPipelines({
+  protocol: Protocol.require(protocolName, 'protocol'),
+  protocolOptions: { buffer: 2048, keep_alive: false, reuse_socket: false },
+  toBackend: new SocketWriter(sink()),
+  toClient: new SocketWriter(sink()),
+  seed: 1,
+  log: quiet,
+  counters: { bytes: { request: 0, response: 0 }, countFault() {} },
+  host: { choose: () => undefined, directionFinished() {}, operatorFailed() {}, answered() {}, closeClient() {}, endThenClose() {}, reset() {}, notice() {} },
+}) as unknown as { framers: Record<'request' | 'response', unknown>; request: unknown; response: unknown; pendingAnswers: number };
+const host = { chunkArrived() {}, fail: (_direction: string, error: unknown) => { throw error; } };
+const client = source();
+const backend = source();
+new DirectionPipeline('request', pipelines.framers.request, pipelines.request, host).feed(client);
+new DirectionPipeline('response', pipelines.framers.response, pipelines.response, host).feed(backend);
+
+const command = protocolName === 'memcache' ? 'get vaurien-bench\r\n' : '*2\r\n$3\r\nGET\r\n$13\r\nvaurien-bench\r\n';
+const reply = protocolName === 'memcache' ? 'VALUE vaurien-bench 0 16\r\n0123456789abcdef\r\nEND\r\n' : '$16\r\n0123456789abcdef\r\n';
+const commands = Buffer.from(command.repeat(depth));
+const replies = Buffer.from(reply.repeat(depth));
+
+for (let round = 0; round < ROUNDS; round++) {
+  const started = process.hrtime.bigint();
+  // A view per chunk, as a socket gives a new Buffer each read.
+  for (let chunk = 0; chunk < CHUNKS; chunk++) {
+    client.emit('data', Buffer.from(commands.buffer, commands.byteOffset, commands.length));
+    backend.emit('data', Buffer.from(replies.buffer, replies.byteOffset, replies.length));
+  }
+  const nanoseconds = Number(process.hrtime.bigint() - started) / (CHUNKS * depth);
+  process.stdout.write(`${protocolName}, ${depth} a chunk: ${nanoseconds.toFixed(1)} ns per request${pipelines.pendingAnswers === 0 ? '' : ' (answers pending: the pairing is off)'}\n`);
+}

@@ -109,8 +109,11 @@ export class ExchangeLedger {
     const forwarded = this.forwarded;
     if (forwarded === undefined) return;
     const head = forwarded.peekFront();
+    // Requests are forwarded in exchange order: one older than the oldest never went to the
+    // backend (a quiet memcache command closed by its batch's end, a request answered by the proxy).
+    if (head === undefined || exchange < head.exchange) return;
     let at = 0;
-    if (head === undefined || head.exchange !== exchange) {
+    if (head.exchange !== exchange) {
       // Not the oldest (rare: an answer cut short); search for it.
       at = forwarded.toArray().findIndex((request) => request.exchange === exchange);
       if (at === -1) return;

@@ -42,11 +42,6 @@ export class ChunkRanges implements Iterable<Message> {
     this.infos.push(info);
   }
 
-  /** Adds `message` (its bytes kept as they are). */
-  addMessage(message: Message): void {
-    this.addBytes(message.bytes, message.exchange, message.first, message.last, message.info, message.noReply);
-  }
-
   /** True when message `at` is a range of the chunk (false: bytes of its own). */
   isRange(at: number): boolean {
     return (this.numbers[at * STRIDE] as number) >= 0;

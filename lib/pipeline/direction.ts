@@ -1,12 +1,13 @@
 // Drives one direction of a connection from its source socket: each chunk is framed, and its
 // messages go through the direction's flow. Messages of dummy exchanges go from the framer
 // straight to the writer (no Observable, no executor; pieces of a ChunkPieces and messages of a
-// ChunkRanges as ranges of their chunk, not even made into messages); from the first message a behavior acts
-// on, the rest of the chunk runs through stream-chain's `fun()`, whose stage waits when the flow
-// says so (a side holding too much, an earlier side still emitting). The source is paused while
-// a chunk waits, and while the target is over its high-water mark: chunks are framed strictly in
-// order, one at a time, and the end of the source after the last chunk. At a protocol's switch
-// to TLS the source is released (what was read and not framed handed back) and another fed.
+// ChunkRanges as ranges of their chunk, not even made into messages); from the first message a
+// behavior acts on, the rest of the chunk runs through stream-chain's `fun()`, whose stage waits
+// when the flow says so (a side holding too much, an earlier side still emitting). The source is
+// paused while a chunk waits, and while the target is over its high-water mark: chunks are framed
+// strictly in order, one at a time, and the end of the source after the last chunk. At a
+// protocol's switch to TLS the source is released (what was read and not framed handed back)
+// and another fed.
 import type { Readable } from 'node:stream';
 import { none } from 'stream-chain';
 import fun from 'stream-chain/fun.js';
@@ -163,7 +164,8 @@ export class DirectionPipeline {
     for (let at = 0; at < count; at++) {
       const exchange = ranges.exchangeOf(at);
       if (!ranges.isRange(at) || !flow.passesRange(exchange)) {
-        // Bytes of its own (rare: a value across two chunks) go the way of any message.
+        // Bytes of its own (a value across two chunks), or a message something acts on: made,
+        // then on as any message.
         const message = ranges.messageAt(at);
         if (!flow.passes(message)) return this.runAll(ranges.messagesFrom(at));
         flow.pass(message);

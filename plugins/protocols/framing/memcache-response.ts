@@ -10,6 +10,7 @@ import { ChunkRanges } from '../../../lib/contract/chunk-ranges.js';
 import type { Message } from '../../../lib/contract/message.js';
 import type { Framer, FramerContext } from '../../../lib/contract/protocol.js';
 import { LineReader } from './line-reader.js';
+import { addRawPieces } from './raw-pieces.js';
 import { firstToken, tokenSpan } from './memcache-commands.js';
 import { ResponsePairing, type MemcacheShared } from './memcache-pairing.js';
 
@@ -103,13 +104,7 @@ export function createMemcacheResponseFramer(context: FramerContext, state: Memc
     else out.addBytes(holder, exchange, first, last);
   }
 
-  /** `bytes` from `from` on, outside exchanges: ranges of the chunk, or pieces of a line held across chunks. */
-  function raw(out: ChunkRanges, bytes: Buffer, from: number): void {
-    for (let at = from; at < bytes.length; at += bufferBytes) {
-      if (bytes === out.chunk) out.add(at, Math.min(at + bufferBytes, bytes.length), 0, true, true);
-      else out.addBytes(bytes.subarray(at, at + bufferBytes), 0, true, true);
-    }
-  }
+  const raw = (out: ChunkRanges, bytes: Buffer, from: number): void => addRawPieces(out, bytes, from, bufferBytes);
 
   /** Frames `chunk` into `out` (collected: cheaper than a generator's suspend and resume per message). */
   function frame(chunk: Buffer, out: ChunkRanges): void {

@@ -2,14 +2,17 @@
 // pipelines (both framers, the ledger, both flows, the writers) fed chunks of DEPTH GETs and
 // DEPTH replies from memory, written into sinks that only count. What framing and bookkeeping
 // cost per exchange, apart from Node's socket work (bench/RESULTS.md, "Issue #19, fourth pass").
-//   node --import tsx bench/engine-per-value.ts [redis|memcache|tcp] [--depth N] [--dist DIR]
-// With --dist, the build in DIR is measured (a build of another commit, to compare).
+//   node --import tsx bench/engine-per-value.ts [redis|memcache|tcp] [--depth N] [--connections N] [--dist DIR] [--floor]
+// With --dist, the build in DIR is measured (a build of another commit, to compare). With
+// --floor (redis), the pairing proxy's scanners instead (bench/servers/resp-scan.ts): the least
+// a protocol-aware Node proxy does per value, against which vaurien's engine is measured.
 import { EventEmitter } from 'node:events';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { Awaiting, scanner } from './servers/resp-scan.js';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { depth: { type: 'string', default: '16' }, dist: { type: 'string', default: 'dist' } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { depth: { type: 'string', default: '16' }, connections: { type: 'string', default: '1' }, dist: { type: 'string', default: 'dist' }, floor: { type: 'boolean', default: false } } });
 const protocolName = positionals[0] ?? 'redis';
 const depth = Number(values.depth);
 const ROUNDS = 5;
@@ -30,21 +33,56 @@ const sink = (): object => ({ write: () => true, cork() {}, uncork() {}, destroy
 const source = (): EventEmitter => Object.assign(new EventEmitter(), { pause() {}, resume() {} });
 const quiet = { warning() {}, info() {}, debug() {}, error() {} };
 
-const pipelines = new ConnectionPipelines({
-  protocol: Protocol.require(protocolName, 'protocol'),
-  protocolOptions: { buffer: 2048, keep_alive: false, reuse_socket: false },
-  toBackend: new SocketWriter(sink()),
-  toClient: new SocketWriter(sink()),
-  seed: 1,
-  log: quiet,
-  counters: { bytes: { request: 0, response: 0 }, countFault() {} },
-  host: { choose: () => undefined, directionFinished() {}, operatorFailed() {}, answered() {}, closeClient() {}, endThenClose() {}, reset() {}, notice() {} },
-}) as unknown as { framers: Record<'request' | 'response', unknown>; request: unknown; response: unknown; pendingAnswers: number };
-const host = { chunkArrived() {}, fail: (_direction: string, error: unknown) => { throw error; } };
-const client = source();
-const backend = source();
-new DirectionPipeline('request', pipelines.framers.request, pipelines.request, host).feed(client);
-new DirectionPipeline('response', pipelines.framers.response, pipelines.response, host).feed(backend);
+interface Connection {
+  readonly client: EventEmitter;
+  readonly backend: EventEmitter;
+  readonly pipelines: { readonly pendingAnswers: number };
+}
+
+/** One connection's pipelines, fed from two sources that stand for its sockets. */
+function connection(): Connection {
+  const pipelines = new ConnectionPipelines({
+    protocol: Protocol.require(protocolName, 'protocol'),
+    protocolOptions: { buffer: 2048, keep_alive: false, reuse_socket: false },
+    toBackend: new SocketWriter(sink()),
+    toClient: new SocketWriter(sink()),
+    seed: 1,
+    log: quiet,
+    counters: { bytes: { request: 0, response: 0 }, countFault() {} },
+    host: { choose: () => undefined, directionFinished() {}, operatorFailed() {}, answered() {}, closeClient() {}, endThenClose() {}, reset() {}, notice() {} },
+  }) as unknown as { framers: Record<'request' | 'response', unknown>; request: unknown; response: unknown; pendingAnswers: number };
+  const host = { chunkArrived() {}, fail: (_direction: string, error: unknown) => { throw error; } };
+  const client = source();
+  const backend = source();
+  new DirectionPipeline('request', pipelines.framers.request, pipelines.request, host).feed(client);
+  new DirectionPipeline('response', pipelines.framers.response, pipelines.response, host).feed(backend);
+  return { client, backend, pipelines };
+}
+
+/** The pairing proxy's work for one connection: each chunk scanned, commands noted and replies paired, then written. */
+function floorConnection(): Connection {
+  const counts = { values: 0, paired: 0 };
+  const awaiting = new Awaiting();
+  const writers = { toBackend: sink() as { write(chunk: Buffer): boolean }, toClient: sink() as { write(chunk: Buffer): boolean } };
+  const client = source();
+  const backend = source();
+  const scanCommands = scanner(counts, awaiting, true);
+  const scanReplies = scanner(counts, awaiting, false);
+  client.on('data', (chunk: Buffer) => {
+    scanCommands(chunk);
+    writers.toBackend.write(chunk);
+  });
+  backend.on('data', (chunk: Buffer) => {
+    scanReplies(chunk);
+    writers.toClient.write(chunk);
+  });
+  return { client, backend, pipelines: { get pendingAnswers() { return counts.values / 2 - counts.paired; } } };
+}
+
+if (values.floor && protocolName !== 'redis') throw new Error('--floor measures the redis pairing proxy only');
+// Taken in turn, as the chunks of many clients come: each connection's state is then out of
+// the CPU's caches more often than with one.
+const connections = Array.from({ length: Number(values.connections) }, values.floor ? floorConnection : connection);
 
 const command = protocolName === 'memcache' ? 'get vaurien-bench\r\n' : '*2\r\n$3\r\nGET\r\n$13\r\nvaurien-bench\r\n';
 const reply = protocolName === 'memcache' ? 'VALUE vaurien-bench 0 16\r\n0123456789abcdef\r\nEND\r\n' : '$16\r\n0123456789abcdef\r\n';
@@ -55,9 +93,10 @@ for (let round = 0; round < ROUNDS; round++) {
   const started = process.hrtime.bigint();
   // A view per chunk, as a socket gives a new Buffer each read.
   for (let chunk = 0; chunk < CHUNKS; chunk++) {
+    const { client, backend } = connections[chunk % connections.length] as (typeof connections)[number];
     client.emit('data', Buffer.from(commands.buffer, commands.byteOffset, commands.length));
     backend.emit('data', Buffer.from(replies.buffer, replies.byteOffset, replies.length));
   }
   const nanoseconds = Number(process.hrtime.bigint() - started) / (CHUNKS * depth);
-  process.stdout.write(`${protocolName}, ${depth} a chunk: ${nanoseconds.toFixed(1)} ns per request${pipelines.pendingAnswers === 0 ? '' : ' (answers pending: the pairing is off)'}\n`);
+  process.stdout.write(`${values.floor ? 'pairing floor' : protocolName}, ${depth} a chunk, ${connections.length} connection(s): ${nanoseconds.toFixed(1)} ns per request${connections.every(({ pipelines }) => pipelines.pendingAnswers === 0) ? '' : ' (answers pending: the pairing is off)'}\n`);
 }

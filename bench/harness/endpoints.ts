@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findBinary } from '../../test/helpers/backends.js';
-import { startBenchBackends, startMemcached, startPipeProxy, startPostgres, startRedis, startVaurien, type Child, type ProxyLaunch } from './processes.js';
+import { startBenchBackends, startMemcached, startPairingProxy, startPipeProxy, startPostgres, startRedis, startVaurien, type Child, type ProxyLaunch } from './processes.js';
 import type { TargetName } from './scenario.js';
 import { startToxiproxy, startVaurienServer } from './processes.js';
 import { closedLoop } from '../load/closed-loop.js';
@@ -118,17 +118,28 @@ export class Endpoints {
   async fresh(protocol: ProtocolName, target: TargetName, extraArgs: readonly string[] = []): Promise<Child> {
     const backend = await this.backend(protocol);
     const label = target === 'pipe' ? `pipe-${protocol}` : target === 'vaurien-tcp' ? `vaurien-tcp-on-${protocol}` : `${target}-${protocol}`;
-    const child =
-      target === 'pipe'
-        ? await startPipeProxy(this.launch, backend.port, label)
-        : target === 'vaurien-server'
-          ? await startVaurienServer(this.launch, backend.port, label)
-          : target === 'toxiproxy' || target === 'toxiproxy-latency0'
-            ? await startToxiproxy(toxiproxyBinary(), backend.port, target === 'toxiproxy' ? undefined : { type: 'latency', attributes: { latency: 0 } })
-            : await startVaurien(this.launch, backend.port, [...vaurienArgs(protocol, target), ...extraArgs], label);
+    const child = await this.start(protocol, target, backend.port, label, extraArgs);
     await this.check(protocol, target, child.port);
     await closedLoop({ port: child.port, connections: 8, pipeline: 4, seconds: this.warmSeconds, wire: wires[protocol] });
     return child;
+  }
+
+  private start(protocol: ProtocolName, target: TargetName, backendPort: number, label: string, extraArgs: readonly string[]): Promise<Child> {
+    switch (target) {
+      case 'pipe':
+        return startPipeProxy(this.launch, backendPort, label);
+      case 'pair':
+        if (protocol !== 'redis') throw new Error(`the pairing proxy speaks redis, not ${protocol}`);
+        return startPairingProxy(this.launch, backendPort, label);
+      case 'vaurien-server':
+        return startVaurienServer(this.launch, backendPort, label);
+      case 'toxiproxy':
+        return startToxiproxy(toxiproxyBinary(), backendPort, undefined);
+      case 'toxiproxy-latency0':
+        return startToxiproxy(toxiproxyBinary(), backendPort, { type: 'latency', attributes: { latency: 0 } });
+      default:
+        return startVaurien(this.launch, backendPort, [...vaurienArgs(protocol, target), ...extraArgs], label);
+    }
   }
 
   /** One request through a new endpoint: it answers, and as this target should. */

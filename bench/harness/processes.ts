@@ -177,13 +177,18 @@ export function profileFlags(launch: ProxyLaunch, label: string): string[] {
 }
 
 /** The baseline: the plainest Node TCP proxy (socket.pipe both ways). `label` names its profile. */
-export async function startPipeProxy(launch: ProxyLaunch, backendPort: number, label: string): Promise<Child> {
-  const { child, output } = await spawnAndWait(
-    process.execPath,
-    [...profileFlags(launch, label), ...tsx, here('../servers/pipe-proxy.ts'), String(backendPort)],
-    /listening \d+/,
-    launch.profileDir !== undefined,
-  );
+export function startPipeProxy(launch: ProxyLaunch, backendPort: number, label: string): Promise<Child> {
+  return startNodeProxy(launch, '../servers/pipe-proxy.ts', [String(backendPort)], label);
+}
+
+/** The plainest Node proxy that pairs each redis reply with its command (resp-scan-proxy.ts --pair). */
+export function startPairingProxy(launch: ProxyLaunch, backendPort: number, label: string): Promise<Child> {
+  return startNodeProxy(launch, '../servers/resp-scan-proxy.ts', [String(backendPort), '--pair'], label);
+}
+
+/** One of the bench's own proxies (bench/servers), which prints "listening PORT". */
+async function startNodeProxy(launch: ProxyLaunch, script: string, args: readonly string[], label: string): Promise<Child> {
+  const { child, output } = await spawnAndWait(process.execPath, [...profileFlags(launch, label), ...tsx, here(script), ...args], /listening \d+/, launch.profileDir !== undefined);
   return asChild(child, Number(/listening (\d+)/.exec(output)?.[1]));
 }
 

@@ -7,7 +7,8 @@ import type { ScenarioResult } from './runner.js';
 export interface CheckResult {
   readonly target: string;
   readonly got: string;
-  readonly pass: boolean;
+  /** Undefined for a reference, which is shown and never fails. */
+  readonly pass: boolean | undefined;
 }
 
 export interface ReportRow {
@@ -66,6 +67,8 @@ function evaluate(check: Check, spec: RowSpec, medians: Partial<Record<TargetNam
       const ratio = betterRatio(spec.higherIsBetter, value, medians[check.base] ?? NaN);
       return { target: `≥ ${check.min.toFixed(2)}× ${short(check.base)}`, got: `${ratio.toFixed(2)}×`, pass: ratio >= check.min };
     }
+    case 'reference':
+      return { target: `${short(check.target)} vs ${short(check.base)}`, got: `${betterRatio(spec.higherIsBetter, value, medians[check.base] ?? NaN).toFixed(2)}×`, pass: undefined };
     case 'added': {
       const added = value - (medians[check.base] ?? NaN);
       return { target: `≤ +${check.max} ${spec.unit} vs ${short(check.base)}`, got: `${signed(added)} ${spec.unit}`, pass: added <= check.max };
@@ -80,6 +83,7 @@ function evaluate(check: Check, spec: RowSpec, medians: Partial<Record<TargetNam
 const SHORT: Readonly<Record<TargetName, string>> = {
   direct: 'direct',
   pipe: 'pipe',
+  pair: 'pairing proxy',
   'vaurien-tcp': 'v-tcp',
   vaurien: 'vaurien',
   'vaurien-delay': 'dummy+delay',
@@ -93,6 +97,11 @@ const SHORT: Readonly<Record<TargetName, string>> = {
   'vaurien-watched': 'watched',
   'vaurien-tab': 'tab',
 };
+
+/** The `ok` column: pass, FAIL, or `ref` for a reference. */
+function verdict(check: CheckResult): string {
+  return check.pass === undefined ? 'ref' : check.pass ? 'pass' : 'FAIL';
+}
 
 function short(target: TargetName): string {
   return target === 'vaurien' ? 'dummy' : SHORT[target];
@@ -139,9 +148,9 @@ export function renderTable(rows: readonly ReportRow[]): string {
       versusToxiproxy,
       first?.target ?? '',
       first?.got ?? '',
-      first === undefined ? '' : first.pass ? 'pass' : 'FAIL',
+      first === undefined ? '' : verdict(first),
     ]);
-    for (const check of more) lines.push(['', '', '', '', '', '', '', '', '', '', '', check.target, check.got, check.pass ? 'pass' : 'FAIL']);
+    for (const check of more) lines.push(['', '', '', '', '', '', '', '', '', '', '', check.target, check.got, verdict(check)]);
   }
   return fixedWidth(header, lines, new Set([0, 1, 11, 13]));
 }
@@ -171,9 +180,9 @@ export function renderServerTable(rows: readonly ReportRow[]): string {
       versus(m['toxiproxy-latency0']),
       first?.target ?? '',
       first?.got ?? '',
-      first === undefined ? '' : first.pass ? 'pass' : 'FAIL',
+      first === undefined ? '' : verdict(first),
     ]);
-    for (const check of more) lines.push(['', '', '', '', '', '', '', '', '', check.target, check.got, check.pass ? 'pass' : 'FAIL']);
+    for (const check of more) lines.push(['', '', '', '', '', '', '', '', '', check.target, check.got, verdict(check)]);
   }
   return lines.length === 1 ? '' : fixedWidth(header, lines, new Set([0, 1, 9, 11]));
 }

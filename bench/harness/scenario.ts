@@ -5,8 +5,9 @@ import type { Endpoints } from './endpoints.js';
 import type { ProtocolName } from './wire.js';
 
 /**
- * Where the traffic goes: straight to the backend, through the bare pipe proxy, through
- * vaurien with `--protocol tcp`, with the protocol's own framing, or with chaos; through a
+ * Where the traffic goes: straight to the backend, through the bare pipe proxy, through the
+ * plainest Node proxy that pairs redis replies with their commands (`pair`), through vaurien
+ * with `--protocol tcp`, with the protocol's own framing, or with chaos; through a
  * `vaurien server` proxy, or the real Toxiproxy's (with no toxic, or a 0 ms latency toxic); with
  * 10 % errors without and with `--fault-log`; with the control API, idle, watched by an event
  * stream and the dashboard's polling, or by a browser tab on the dashboard.
@@ -14,6 +15,7 @@ import type { ProtocolName } from './wire.js';
 export type TargetName =
   | 'direct'
   | 'pipe'
+  | 'pair'
   | 'vaurien-tcp'
   | 'vaurien'
   | 'vaurien-delay'
@@ -47,7 +49,13 @@ export type Check =
   /** target exceeds base by at most `max` (in the row's unit). */
   | { readonly kind: 'added'; readonly target: TargetName; readonly base: TargetName; readonly max: number }
   | { readonly kind: 'atMost'; readonly target: TargetName; readonly max: number }
-  | { readonly kind: 'atLeast'; readonly target: TargetName; readonly min: number };
+  | { readonly kind: 'atLeast'; readonly target: TargetName; readonly min: number }
+  /**
+   * Not a target: how the plainest Node code that does the row's work (the pipe, the pairing
+   * proxy) compares with `base`, printed where vaurien misses a target because of a limit of
+   * Node itself (issue #19), so that every full run shows the evidence.
+   */
+  | { readonly kind: 'reference'; readonly target: TargetName; readonly base: TargetName };
 
 export interface RowSpec {
   readonly metric: string;

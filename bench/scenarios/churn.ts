@@ -6,7 +6,7 @@ import { cpuMicros } from '../harness/processes.js';
 import type { Scenario } from '../harness/scenario.js';
 import { wires, type ProtocolName } from '../harness/wire.js';
 import { withToxiproxy } from '../harness/endpoints.js';
-import { versusToxiproxy } from './bulk.js';
+import { nodeVersusToxiproxy, versusToxiproxy } from './bulk.js';
 import { cpuRow } from './request-rate.js';
 
 const CONCURRENCY = 16;
@@ -29,9 +29,12 @@ export function churnScenario(protocol: ProtocolName): Scenario {
         label: `churn, ${CONCURRENCY} at a time`,
         unit: 'conn/s',
         higherIsBetter: true,
-        checks: protocol === 'tcp' ? [{ kind: 'ratio', target: 'vaurien', base: 'pipe', min: 1.3 }, ...versusToxiproxy(1.25)] : versusToxiproxy(1),
+        checks: protocol === 'tcp' ? [{ kind: 'ratio', target: 'vaurien', base: 'pipe', min: 1.3 }, ...versusToxiproxy(1.25), ...nodeVersusToxiproxy('pipe')] : versusToxiproxy(1),
       },
-      { ...cpuRow('CPU per conn, churn'), checks: protocol === 'tcp' ? [{ kind: 'ratio', target: 'vaurien', base: 'pipe', min: 1 }, ...versusToxiproxy(1)] : versusToxiproxy(1) },
+      {
+        ...cpuRow('CPU per conn, churn'),
+        checks: protocol === 'tcp' ? [{ kind: 'ratio', target: 'vaurien', base: 'pipe', min: 1 }, ...versusToxiproxy(1), ...nodeVersusToxiproxy('pipe')] : versusToxiproxy(1),
+      },
     ],
   };
 }

@@ -8,10 +8,20 @@ import { cpuMicros } from '../harness/processes.js';
 import { percentile } from '../harness/stats.js';
 import { wires, type ProtocolName } from '../harness/wire.js';
 import { withToxiproxy } from '../harness/endpoints.js';
-import { versusToxiproxy } from './bulk.js';
+import { nodeVersusToxiproxy, versusToxiproxy } from './bulk.js';
 
-function targetsOf(protocol: ProtocolName): TargetName[] {
-  return withToxiproxy(protocol === 'tcp' ? ['direct', 'pipe', 'vaurien'] : ['direct', 'pipe', 'vaurien-tcp', 'vaurien']);
+/** With `paired` (redis, 50 connections), also the plainest Node proxy that pairs replies with commands. */
+function targetsOf(protocol: ProtocolName, paired: boolean): TargetName[] {
+  const own: TargetName[] = protocol === 'tcp' ? ['direct', 'pipe', 'vaurien'] : ['direct', 'pipe', 'vaurien-tcp', 'vaurien'];
+  return withToxiproxy(paired ? [...own, 'pair'] : own);
+}
+
+/**
+ * Redis at 50 connections: how the pairing proxy (the least a protocol-aware proxy does, in
+ * plain Node) compares with Toxiproxy, and vaurien with it (issue #19's evidence).
+ */
+function pairingReferences(paired: boolean): Check[] {
+  return paired ? [...nodeVersusToxiproxy('pair'), { kind: 'reference', target: 'vaurien', base: 'pair' }] : [];
 }
 
 /**
@@ -27,7 +37,7 @@ function requestRate(protocol: ProtocolName, name: string, connections: number, 
   return {
     id: `${protocol}/${name}`,
     protocol,
-    targets: targetsOf(protocol),
+    targets: targetsOf(protocol, protocol === 'redis' && connections > 1),
     warmup: true,
     async run(target, { endpoints, seconds }) {
       const { port, pid } = await endpoints.get(protocol, target);
@@ -52,6 +62,7 @@ export function requestRateScenarios(protocol: ProtocolName): Scenario[] {
   const tcp = protocol === 'tcp';
   const latency = (metric: string, label: string, checks: Check[]): RowSpec => ({ metric, label, unit: 'µs', higherIsBetter: false, checks });
   const versusPipe: Check[] = tcp ? [{ kind: 'ratio', target: 'vaurien', base: 'pipe', min: 1 }] : [];
+  const paired = pairingReferences(protocol === 'redis');
   return [
     requestRate(protocol, 'rr-1', 1, 1, [
       { metric: 'rate', label: 'req/resp, 1 conn', unit: 'req/s', higherIsBetter: true, checks: rateChecks(protocol, 1) },
@@ -60,13 +71,13 @@ export function requestRateScenarios(protocol: ProtocolName): Scenario[] {
       latency('p999', 'latency p99.9, 1 conn', versusPipe),
     ]),
     requestRate(protocol, 'rr-50', 50, 1, [
-      { metric: 'rate', label: 'req/resp, 50 conns', unit: 'req/s', higherIsBetter: true, checks: rateChecks(protocol, 1.1) },
+      { metric: 'rate', label: 'req/resp, 50 conns', unit: 'req/s', higherIsBetter: true, checks: [...rateChecks(protocol, 1.1), ...paired] },
       latency('p99', 'latency p99, 50 conns', versusPipe),
-      { ...cpuRow('CPU per req, 50 conns'), checks: versusToxiproxy(1) },
+      { ...cpuRow('CPU per req, 50 conns'), checks: [...versusToxiproxy(1), ...paired] },
     ]),
     requestRate(protocol, 'pipelined', 50, 16, [
-      { metric: 'rate', label: 'pipelined -P 16, 50 conns', unit: 'req/s', higherIsBetter: true, checks: rateChecks(protocol, 1) },
-      { ...cpuRow('CPU per req, pipelined'), checks: versusToxiproxy(1) },
+      { metric: 'rate', label: 'pipelined -P 16, 50 conns', unit: 'req/s', higherIsBetter: true, checks: [...rateChecks(protocol, 1), ...paired] },
+      { ...cpuRow('CPU per req, pipelined'), checks: [...versusToxiproxy(1), ...paired] },
     ]),
   ];
 }

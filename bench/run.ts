@@ -110,7 +110,10 @@ process.exit(failures > 0 || regressed > 0 ? 1 : 0);
 
 /** Prints the comparison; the exit status: 1 when anything regressed. */
 function compare(before: BenchRecord, after: BenchRecord): number {
-  const comparisons = compareRecords(before, after);
+  // Rows are judged as the bench judges them now, in both runs, whatever mode was saved with
+  // them (the scenarios are only read here: no cap on connections applies).
+  const modes = new Map(allScenarios(false, Number.MAX_SAFE_INTEGER).flatMap((scenario) => scenario.rows.map((row) => [`${scenario.id} ${row.metric}`, row.compareAs] as const)));
+  const comparisons = compareRecords(before, after, (row) => modes.get(`${row.scenario} ${row.metric}`) ?? row.compareAs);
   const regressions = comparisons.filter((comparison) => comparison.verdict === 'regression');
   process.stdout.write(`\ncompared with the run of ${before.date} (noise: max(3 × relative std. dev. of the repetitions, 5 %))\n\n`);
   process.stdout.write(`${renderComparisons(comparisons)}\n\n`);

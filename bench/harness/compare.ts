@@ -1,13 +1,14 @@
 // --compare: each vaurien figure of this run against a saved run. A figure is vaurien's
 // value relative to the pipe proxy (else direct; for chaos, dummy vaurien) in the same
-// repetition (they ran back to back, so machine-wide slowness mostly cancels), or the value
-// itself for rows marked absolute (CPU time per request, memory). A regression is a change
+// repetition (they ran back to back, so machine-wide slowness mostly cancels); for CPU time,
+// relative to the pipe proxy's where it ran; or the value itself for rows marked absolute
+// (memory, opening rates). A regression is a change
 // for the worse beyond the noise: max(3 × the robust relative spread of the repetitions, in
 // either run; 5 %).
 import { betterRatio, format, type ReportRow } from './report.js';
 import type { BenchRecord } from './record.js';
 import type { ScenarioResult } from './runner.js';
-import type { TargetName } from './scenario.js';
+import type { CompareAs, TargetName } from './scenario.js';
 import { median, robustSpread } from './stats.js';
 
 export interface Comparison {
@@ -35,20 +36,34 @@ interface Figures {
   readonly higherIsBetter: boolean;
 }
 
-/** Per-repetition figures of `target` on `metric`; undefined when there are no samples. */
-function figures(result: ScenarioResult, row: ReportRow, target: TargetName): Figures | undefined {
+/** Per-repetition figures of `target` on `metric`, as `compareAs` says; undefined when there are no samples. */
+function figures(result: ScenarioResult, row: ReportRow, target: TargetName, compareAs: CompareAs): Figures | undefined {
   const { metric, higherIsBetter } = row;
   const values = result.samples[target]?.[metric];
   if (values === undefined || values.length === 0) return undefined;
   const has = (name: TargetName): boolean => result.samples[name]?.[metric] !== undefined;
   const baseTarget: TargetName | undefined =
-    row.compareAs === 'absolute' ? undefined : has('pipe') ? 'pipe' : has('direct') ? 'direct' : target !== 'vaurien' && has('vaurien') ? 'vaurien' : undefined;
+    compareAs === 'absolute'
+      ? undefined
+      : has('pipe')
+        ? 'pipe'
+        : compareAs === 'pipe'
+          ? undefined
+          : has('direct')
+            ? 'direct'
+            : target !== 'vaurien' && has('vaurien')
+              ? 'vaurien'
+              : undefined;
   const bases = baseTarget === undefined ? undefined : result.samples[baseTarget]?.[metric];
   if (baseTarget === undefined || bases === undefined) return { values, base: 'absolute', higherIsBetter };
   return { values: values.map((value, rep) => betterRatio(higherIsBetter, value, bases[rep] ?? NaN)), base: `× vs ${baseTarget}`, higherIsBetter: true };
 }
 
-export function compareRecords(before: BenchRecord, after: BenchRecord): Comparison[] {
+/**
+ * `modeOf` gives how the bench compares a row now (a saved run keeps the mode of its day):
+ * both runs are then judged the same way.
+ */
+export function compareRecords(before: BenchRecord, after: BenchRecord, modeOf: (row: ReportRow) => CompareAs = (row) => row.compareAs): Comparison[] {
   const comparisons: Comparison[] = [];
   for (const row of after.rows) {
     if (NOT_COMPARED.has(row.metric)) continue;
@@ -56,9 +71,10 @@ export function compareRecords(before: BenchRecord, after: BenchRecord): Compari
     const oldResult = before.scenarios.find((candidate) => candidate.id === row.scenario);
     const newResult = after.scenarios.find((candidate) => candidate.id === row.scenario);
     if (oldRow === undefined || oldResult === undefined || newResult === undefined) continue;
+    const compareAs = modeOf(row);
     for (const target of newResult.targets.filter((name) => name.startsWith('vaurien'))) {
-      const old = figures(oldResult, oldRow, target);
-      const now = figures(newResult, row, target);
+      const old = figures(oldResult, oldRow, target, compareAs);
+      const now = figures(newResult, row, target, compareAs);
       if (old === undefined || now === undefined || old.base !== now.base) continue;
       const beforeValue = median(old.values);
       const afterValue = median(now.values);

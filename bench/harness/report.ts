@@ -1,7 +1,7 @@
 // Turns scenario results into table rows (medians per target, vaurien's ratios to direct and
 // to the pipe proxy, each target of issue #5 with the measured figure and pass/fail) and
 // prints them as a fixed-width table.
-import type { Check, RowSpec, Scenario, TargetName } from './scenario.js';
+import type { Check, CompareAs, RowSpec, Scenario, TargetName } from './scenario.js';
 import type { ScenarioResult } from './runner.js';
 
 export interface CheckResult {
@@ -20,7 +20,7 @@ export interface ReportRow {
   readonly label: string;
   readonly unit: string;
   readonly higherIsBetter: boolean;
-  readonly compareAs: 'relative' | 'absolute';
+  readonly compareAs: CompareAs;
   readonly medians: Partial<Record<TargetName, number>>;
   readonly checks: readonly CheckResult[];
 }

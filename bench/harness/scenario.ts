@@ -57,6 +57,8 @@ export type Check =
    */
   | { readonly kind: 'reference'; readonly target: TargetName; readonly base: TargetName };
 
+export type CompareAs = 'relative' | 'pipe' | 'absolute';
+
 export interface RowSpec {
   readonly metric: string;
   readonly label: string;
@@ -65,10 +67,12 @@ export interface RowSpec {
   readonly checks?: readonly Check[];
   /**
    * How --compare judges the row: 'relative' (default) divides each repetition's value by the
-   * pipe proxy's (or direct's) in the same repetition; 'absolute' compares values as they are
-   * (memory, CPU time per request: figures other load barely moves).
+   * pipe proxy's (or direct's) in the same repetition; 'pipe' by the pipe proxy's only, and
+   * compares values as they are where the pipe did not run (CPU time: what a system call costs
+   * drifts from one run to the next, for every proxy alike); 'absolute' compares values as they
+   * are (memory, opening rates).
    */
-  readonly compareAs?: 'relative' | 'absolute';
+  readonly compareAs?: CompareAs;
 }
 
 export interface Scenario {

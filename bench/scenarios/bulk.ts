@@ -33,7 +33,7 @@ function bulkScenario(streams: number): Scenario {
         label: `CPU per MB, ${streams} stream${streams === 1 ? '' : 's'}`,
         unit: 'µs cpu',
         higherIsBetter: false,
-        compareAs: 'absolute',
+        compareAs: 'pipe',
         checks: [...versusToxiproxy(1), ...nodeVersusToxiproxy('pipe')],
       },
       // Page faults cost kernel time: a heap trimmed and grown again shows here first.

@@ -55,7 +55,7 @@ function requestRate(protocol: ProtocolName, name: string, connections: number, 
 
 /** CPU time the process behind the target (proxy, or backend for direct) spent per request. */
 export function cpuRow(label: string): RowSpec {
-  return { metric: 'cpu', label, unit: 'µs cpu', higherIsBetter: false, compareAs: 'absolute' };
+  return { metric: 'cpu', label, unit: 'µs cpu', higherIsBetter: false, compareAs: 'pipe' };
 }
 
 export function requestRateScenarios(protocol: ProtocolName): Scenario[] {

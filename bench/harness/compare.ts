@@ -2,9 +2,8 @@
 // value relative to the pipe proxy (else direct; for chaos, dummy vaurien) in the same
 // repetition (they ran back to back, so machine-wide slowness mostly cancels); for CPU time,
 // relative to the pipe proxy's where it ran; or the value itself for rows marked absolute
-// (memory, opening rates). A regression is a change
-// for the worse beyond the noise: max(3 × the robust relative spread of the repetitions, in
-// either run; 5 %).
+// (memory, opening rates). A regression is a change for the worse beyond the noise:
+// max(3 × the robust relative spread of the repetitions, in either run; 5 %).
 import { betterRatio, format, type ReportRow } from './report.js';
 import type { BenchRecord } from './record.js';
 import type { ScenarioResult } from './runner.js';
@@ -41,22 +40,19 @@ function figures(result: ScenarioResult, row: ReportRow, target: TargetName, com
   const { metric, higherIsBetter } = row;
   const values = result.samples[target]?.[metric];
   if (values === undefined || values.length === 0) return undefined;
-  const has = (name: TargetName): boolean => result.samples[name]?.[metric] !== undefined;
-  const baseTarget: TargetName | undefined =
-    compareAs === 'absolute'
-      ? undefined
-      : has('pipe')
-        ? 'pipe'
-        : compareAs === 'pipe'
-          ? undefined
-          : has('direct')
-            ? 'direct'
-            : target !== 'vaurien' && has('vaurien')
-              ? 'vaurien'
-              : undefined;
+  const baseTarget = baseOf(compareAs, target, (name) => result.samples[name]?.[metric] !== undefined);
   const bases = baseTarget === undefined ? undefined : result.samples[baseTarget]?.[metric];
   if (baseTarget === undefined || bases === undefined) return { values, base: 'absolute', higherIsBetter };
   return { values: values.map((value, rep) => betterRatio(higherIsBetter, value, bases[rep] ?? NaN)), base: `× vs ${baseTarget}`, higherIsBetter: true };
+}
+
+/** What `target`'s figures are divided by, of the targets the scenario `ran`; undefined: taken as they are. */
+function baseOf(compareAs: CompareAs, target: TargetName, ran: (name: TargetName) => boolean): TargetName | undefined {
+  if (compareAs === 'absolute') return undefined;
+  if (ran('pipe')) return 'pipe';
+  if (compareAs === 'pipe') return undefined;
+  if (ran('direct')) return 'direct';
+  return target !== 'vaurien' && ran('vaurien') ? 'vaurien' : undefined;
 }
 
 /**

@@ -52,8 +52,8 @@ export type Check =
   | { readonly kind: 'atLeast'; readonly target: TargetName; readonly min: number }
   /**
    * Not a target: how the plainest Node code that does the row's work (the pipe, the pairing
-   * proxy) compares with `base`, printed where vaurien misses a target because of a limit of
-   * Node itself (issue #19), so that every full run shows the evidence.
+   * proxy) compares with Toxiproxy, or vaurien with that code, where a target may be beyond
+   * Node itself (issue #19): every full run shows the evidence.
    */
   | { readonly kind: 'reference'; readonly target: TargetName; readonly base: TargetName };
 

@@ -39,6 +39,8 @@ interface Connection {
   readonly pipelines: { readonly pendingAnswers: number };
 }
 
+const sharedHost = { choose: () => undefined, directionFinished() {}, operatorFailed() {}, answered() {}, closeClient() {}, endThenClose() {}, reset() {}, notice() {} };
+const sharedDirectionHost = { chunkArrived() {}, fail: (_direction: string, error: unknown) => { throw error; } };
 /** One connection's pipelines, fed from two sources that stand for its sockets. */
 function connection(): Connection {
   const pipelines = new ConnectionPipelines({
@@ -49,9 +51,9 @@ function connection(): Connection {
     seed: 1,
     log: quiet,
     counters: { bytes: { request: 0, response: 0 }, countFault() {} },
-    host: { choose: () => undefined, directionFinished() {}, operatorFailed() {}, answered() {}, closeClient() {}, endThenClose() {}, reset() {}, notice() {} },
+    host: sharedHost,
   }) as unknown as { framers: Record<'request' | 'response', unknown>; request: unknown; response: unknown; pendingAnswers: number };
-  const host = { chunkArrived() {}, fail: (_direction: string, error: unknown) => { throw error; } };
+  const host = sharedDirectionHost;
   const client = source();
   const backend = source();
   new DirectionPipeline('request', pipelines.framers.request, pipelines.request, host).feed(client);

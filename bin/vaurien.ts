@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=4 --initial-heap-size=64 --no-allocation-site-pretenuring
+#!/usr/bin/env -S node --max-semi-space-size=4 --initial-heap-size=64 --no-allocation-site-pretenuring --no-concurrent-array-buffer-sweeping
 // `vaurien`: parse the command line, then run the proxy, the demo or (`vaurien server`) the
 // Toxiproxy-compatible server. A user mistake prints one line and exits 2; any other failure
 // prints one line and exits 1.

@@ -53,11 +53,10 @@ function connection(): Connection {
     counters: { bytes: { request: 0, response: 0 }, countFault() {} },
     host: sharedHost,
   }) as unknown as { framers: Record<'request' | 'response', unknown>; request: unknown; response: unknown; pendingAnswers: number };
-  const host = sharedDirectionHost;
   const client = source();
   const backend = source();
-  new DirectionPipeline('request', pipelines.framers.request, pipelines.request, host).feed(client);
-  new DirectionPipeline('response', pipelines.framers.response, pipelines.response, host).feed(backend);
+  new DirectionPipeline('request', pipelines.framers.request, pipelines.request, sharedDirectionHost).feed(client);
+  new DirectionPipeline('response', pipelines.framers.response, pipelines.response, sharedDirectionHost).feed(backend);
   return { client, backend, pipelines };
 }
 
@@ -65,18 +64,19 @@ function connection(): Connection {
 function floorConnection(): Connection {
   const counts = { values: 0, paired: 0 };
   const awaiting = new Awaiting();
-  const writers = { toBackend: sink() as { write(chunk: Buffer): boolean }, toClient: sink() as { write(chunk: Buffer): boolean } };
+  const toBackend = sink() as { write(chunk: Buffer): boolean };
+  const toClient = sink() as { write(chunk: Buffer): boolean };
   const client = source();
   const backend = source();
   const scanCommands = scanner(counts, awaiting, true);
   const scanReplies = scanner(counts, awaiting, false);
   client.on('data', (chunk: Buffer) => {
     scanCommands(chunk);
-    writers.toBackend.write(chunk);
+    toBackend.write(chunk);
   });
   backend.on('data', (chunk: Buffer) => {
     scanReplies(chunk);
-    writers.toClient.write(chunk);
+    toClient.write(chunk);
   });
   return { client, backend, pipelines: { get pendingAnswers() { return counts.values / 2 - counts.paired; } } };
 }

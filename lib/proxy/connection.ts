@@ -21,6 +21,7 @@ import type { HostPort } from './address.js';
 import type { BackendPool } from './backend-pool.js';
 import { tcpDialer, type BackendDialer } from './backend-dialer.js';
 import type { SweepClock, Swept } from './deadline-sweep.js';
+import type { Listed } from './open-connections.js';
 import { resetSocket } from './reset-socket.js';
 import { SocketWriter } from './socket-write.js';
 import { secureAtSwitch, type TlsPeer, type TlsSwitchTerms } from './tls-switch.js';
@@ -97,13 +98,15 @@ const LINGER_MS = 2000;
 /** How long a `latest` (tcp) connection must be quiet to count as between exchanges. */
 const QUIET_MS = 100;
 
-export class Connection implements PipelinesHost, DirectionHost, Swept, RngSource, ExchangeObserver {
+export class Connection implements PipelinesHost, DirectionHost, Swept, RngSource, ExchangeObserver, Listed {
   phase: ConnectionPhase;
   readonly pipelines: ConnectionPipelines;
   /** Which stream behaviors of the proxy's setting were drawn for this connection, by key (made on first use). */
   streamDraws: Map<string, boolean> | undefined;
   /** The connection's number (accept order). */
   readonly index: number;
+  /** Its place in the proxy's list of open connections (OpenConnections). */
+  listIndex = -1;
 
   /** The sockets the protocol's bytes go through: a TLS socket over the TCP one once the protocol switched to TLS. */
   private client: Socket;

@@ -35,6 +35,7 @@ import type { TlsSwitchTerms } from './tls-switch.js';
 
 const NO_STREAMS: readonly StreamBehavior[] = [];
 import { DeadlineSweep } from './deadline-sweep.js';
+import { OpenConnections } from './open-connections.js';
 
 /** Options of a behavior or protocol as given by a user: raw values, checked against the option table. */
 export type RawOptions = Readonly<Record<string, unknown>>;
@@ -110,7 +111,7 @@ export class VaurienProxy {
   readonly protocolOptions: OptionValues;
   private readonly statsCounters: ProxyStats;
   private readonly server: Server;
-  private readonly connections = new Set<Connection>();
+  private readonly connections = new OpenConnections<Connection>();
   private readonly exchangeCounts = new Map<string, number>();
   /** Options configured at start (flags, config file): a live change starts again from these. */
   private readonly configuredOptions = new Map<string, OptionValues>();

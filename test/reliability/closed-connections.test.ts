@@ -120,15 +120,20 @@ async function churn(port: number, count: number): Promise<void> {
   await Promise.all(Array.from({ length: AT_ONCE }, worker));
 }
 
+/** Windows measured at most: one in which V8 ran a mark-compact by itself is measured again. */
+const ATTEMPTS = 3;
+
 /** Bytes promoted per connection through `kind` after a full GC. */
 async function promotedPerConnection(t: TestContext, kind: 'vaurien' | 'pipe', backendPort: number): Promise<number> {
   const child = await startGcChild(t, kind, backendPort);
   await churn(child.port, WARM_UP);
-  assert.equal(await child.ask('mark'), 'marked');
-  await churn(child.port, MEASURED);
-  const [, promoted, majors] = /^promoted (-?\d+) majors (\d+)$/.exec(await child.ask('measure')) ?? [];
-  assert.equal(majors, '0', `a mark-compact ran while ${kind} was measured: what it promoted cannot be told`);
-  return Number(promoted) / MEASURED;
+  for (let attempt = 1; ; attempt++) {
+    assert.equal(await child.ask('mark'), 'marked');
+    await churn(child.port, MEASURED);
+    const [, promoted, majors] = /^promoted (-?\d+) majors (\d+)$/.exec(await child.ask('measure')) ?? [];
+    if (majors === '0') return Number(promoted) / MEASURED;
+    assert.ok(attempt < ATTEMPTS, `a mark-compact ran in each of ${ATTEMPTS} windows while ${kind} was measured: what it promoted cannot be told`);
+  }
 }
 
 test('a closed connection is not kept past scavenges: vaurien promotes about what a bare pipe proxy does per connection', async (t) => {

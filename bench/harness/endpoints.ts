@@ -129,8 +129,8 @@ export class Endpoints {
       case 'pipe':
         return startPipeProxy(this.launch, backendPort, label);
       case 'pair':
-        if (protocol !== 'redis') throw new Error(`the pairing proxy speaks redis, not ${protocol}`);
-        return startPairingProxy(this.launch, backendPort, label);
+        if (protocol !== 'redis' && protocol !== 'memcache') throw new Error(`the pairing proxy speaks redis and memcache, not ${protocol}`);
+        return startPairingProxy(this.launch, protocol, backendPort, label);
       case 'vaurien-server':
         return startVaurienServer(this.launch, backendPort, label);
       case 'toxiproxy':

@@ -181,8 +181,9 @@ export function startPipeProxy(launch: ProxyLaunch, backendPort: number, label: 
   return startNodeProxy(launch, '../servers/pipe-proxy.ts', [String(backendPort)], label);
 }
 
-/** The plainest Node proxy that pairs each redis reply with its command (resp-scan-proxy.ts --pair). */
-export function startPairingProxy(launch: ProxyLaunch, backendPort: number, label: string): Promise<Child> {
+/** The plainest Node proxy that pairs each answer with its command: redis (resp-scan-proxy.ts --pair) or memcache (memcache-pair-proxy.ts). */
+export function startPairingProxy(launch: ProxyLaunch, protocol: 'redis' | 'memcache', backendPort: number, label: string): Promise<Child> {
+  if (protocol === 'memcache') return startNodeProxy(launch, '../servers/memcache-pair-proxy.ts', [String(backendPort)], label);
   return startNodeProxy(launch, '../servers/resp-scan-proxy.ts', [String(backendPort), '--pair'], label);
 }
 

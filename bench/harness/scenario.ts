@@ -6,9 +6,9 @@ import type { ProtocolName } from './wire.js';
 
 /**
  * Where the traffic goes: straight to the backend, through the bare pipe proxy, through the
- * plainest Node proxy that pairs redis replies with their commands (`pair`), through vaurien
- * with `--protocol tcp`, with the protocol's own framing, or with chaos; through a
- * `vaurien server` proxy, or the real Toxiproxy's (with no toxic, or a 0 ms latency toxic); with
+ * plainest Node proxy that pairs redis or memcache answers with their commands (`pair`),
+ * through vaurien with `--protocol tcp`, with the protocol's own framing, or with chaos; through
+ * a `vaurien server` proxy, or the real Toxiproxy's (with no toxic, or a 0 ms latency toxic); with
  * 10 % errors without and with `--fault-log`; with the control API, idle, watched by an event
  * stream and the dashboard's polling, or by a browser tab on the dashboard.
  */

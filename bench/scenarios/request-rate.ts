@@ -10,18 +10,23 @@ import { wires, type ProtocolName } from '../harness/wire.js';
 import { withToxiproxy } from '../harness/endpoints.js';
 import { nodeVersusToxiproxy, versusToxiproxy } from './bulk.js';
 
-/** With `paired` (redis, 50 connections), also the plainest Node proxy that pairs replies with commands. */
+/** With `paired` (redis and memcache, 50 connections), also the plainest Node proxy that pairs answers with commands. */
 function targetsOf(protocol: ProtocolName, paired: boolean): TargetName[] {
   const own: TargetName[] = protocol === 'tcp' ? ['direct', 'pipe', 'vaurien'] : ['direct', 'pipe', 'vaurien-tcp', 'vaurien'];
   return withToxiproxy(paired ? [...own, 'pair'] : own);
 }
 
 /**
- * Redis at 50 connections: how the pairing proxy (the least a protocol-aware proxy does, in
- * plain Node) compares with Toxiproxy, and vaurien with it (issue #19's evidence).
+ * Redis and memcache at 50 connections: how the pairing proxy (the least a protocol-aware proxy
+ * does, in plain Node) compares with Toxiproxy, and vaurien with it (issue #19's evidence).
  */
 function pairingReferences(paired: boolean): Check[] {
   return paired ? [...nodeVersusToxiproxy('pair'), { kind: 'reference', target: 'vaurien', base: 'pair' }] : [];
+}
+
+/** The protocols the bench has a pairing proxy for. */
+function pairs(protocol: ProtocolName): boolean {
+  return protocol === 'redis' || protocol === 'memcache';
 }
 
 /**
@@ -37,7 +42,7 @@ function requestRate(protocol: ProtocolName, name: string, connections: number, 
   return {
     id: `${protocol}/${name}`,
     protocol,
-    targets: targetsOf(protocol, protocol === 'redis' && connections > 1),
+    targets: targetsOf(protocol, pairs(protocol) && connections > 1),
     warmup: true,
     async run(target, { endpoints, seconds }) {
       const { port, pid } = await endpoints.get(protocol, target);
@@ -62,7 +67,7 @@ export function requestRateScenarios(protocol: ProtocolName): Scenario[] {
   const tcp = protocol === 'tcp';
   const latency = (metric: string, label: string, checks: Check[]): RowSpec => ({ metric, label, unit: 'µs', higherIsBetter: false, checks });
   const versusPipe: Check[] = tcp ? [{ kind: 'ratio', target: 'vaurien', base: 'pipe', min: 1 }] : [];
-  const paired = pairingReferences(protocol === 'redis');
+  const paired = pairingReferences(pairs(protocol));
   return [
     requestRate(protocol, 'rr-1', 1, 1, [
       { metric: 'rate', label: 'req/resp, 1 conn', unit: 'req/s', higherIsBetter: true, checks: rateChecks(protocol, 1) },

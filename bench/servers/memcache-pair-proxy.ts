@@ -5,7 +5,9 @@
 // Chunks go on whole. What a protocol-aware memcache proxy cannot avoid in Node, against which
 // vaurien's memcache framing is measured (bench/RESULTS.md, "Issue #19, sixth pass").
 // Usage: memcache-pair-proxy.ts BACKEND_PORT — prints "listening PORT".
-import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
+import { Awaiting } from './resp-scan.js';
+import { forwardScanned } from './scanned-forward.js';
 
 const backendPort = Number(process.argv[2]);
 const SPACE = 0x20;
@@ -61,40 +63,6 @@ function lineScanner(onLine: (bytes: Buffer, start: number, end: number) => numb
   };
 }
 
-/** Commands awaiting their answer, oldest first (names only), compacted now and then. */
-class Awaiting {
-  private names: string[] = [];
-  private head = 0;
-
-  push(name: string): void {
-    this.names.push(name);
-  }
-
-  shift(): string | undefined {
-    const name = this.names[this.head];
-    if (name === undefined) return undefined;
-    if (++this.head >= 1024) {
-      this.names = this.names.slice(this.head);
-      this.head = 0;
-    }
-    return name;
-  }
-}
-
-/** Forwards `from` to `to`, each chunk scanned first; pauses `from` while `to` is over its high-water mark. */
-function forward(from: Socket, to: Socket, scan: (chunk: Buffer) => void): void {
-  from.on('data', (chunk: Buffer) => {
-    scan(chunk);
-    if (!to.write(chunk)) {
-      from.pause();
-      to.once('drain', () => from.resume());
-    }
-  });
-  from.on('end', () => to.end());
-  from.on('error', () => to.destroy());
-  from.on('close', () => to.destroy());
-}
-
 const server = createServer({ allowHalfOpen: true, noDelay: true }, (client) => {
   const backend = connect({ port: backendPort, host: '127.0.0.1', allowHalfOpen: true, noDelay: true });
   const awaiting = new Awaiting();
@@ -109,8 +77,8 @@ const server = createServer({ allowHalfOpen: true, noDelay: true }, (client) => 
     if (awaiting.shift() !== undefined) paired++;
     return 0;
   });
-  forward(client, backend, commands);
-  forward(backend, client, answers);
+  forwardScanned(client, backend, commands);
+  forwardScanned(backend, client, answers);
 });
 server.listen(0, '127.0.0.1', () => process.stdout.write(`listening ${(server.address() as AddressInfo).port}\n`));
 process.on('SIGINT', () => {

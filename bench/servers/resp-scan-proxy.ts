@@ -5,34 +5,20 @@
 // commands costs in Node, against what vaurien's framing costs (bench/RESULTS.md, "Issue #19",
 // third and fourth passes). Usage: resp-scan-proxy.ts BACKEND_PORT [--no-scan | --pair]
 // — prints "listening PORT"; on SIGINT prints the values seen to stderr.
-import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { Awaiting, scanner, type ScanCounts } from './resp-scan.js';
+import { forwardScanned } from './scanned-forward.js';
 
 const backendPort = Number(process.argv[2]);
 const scanning = !process.argv.includes('--no-scan');
 const pairing = process.argv.includes('--pair');
 const counts: ScanCounts = { values: 0, paired: 0 };
 
-/** Forwards `from` to `to`, each chunk scanned first; pauses `from` while `to` is over its high-water mark. */
-function forward(from: Socket, to: Socket, awaiting: Awaiting | undefined, request: boolean): void {
-  const scan = scanning ? scanner(counts, awaiting, request) : undefined;
-  from.on('data', (chunk: Buffer) => {
-    scan?.(chunk);
-    if (!to.write(chunk)) {
-      from.pause();
-      to.once('drain', () => from.resume());
-    }
-  });
-  from.on('end', () => to.end());
-  from.on('error', () => to.destroy());
-  from.on('close', () => to.destroy());
-}
-
 const server = createServer({ allowHalfOpen: true, noDelay: true }, (client) => {
   const backend = connect({ port: backendPort, host: '127.0.0.1', allowHalfOpen: true, noDelay: true });
   const awaiting = pairing ? new Awaiting() : undefined;
-  forward(client, backend, awaiting, true);
-  forward(backend, client, awaiting, false);
+  forwardScanned(client, backend, scanning ? scanner(counts, awaiting, true) : undefined);
+  forwardScanned(backend, client, scanning ? scanner(counts, awaiting, false) : undefined);
 });
 server.listen(0, '127.0.0.1', () => process.stdout.write(`listening ${(server.address() as AddressInfo).port}\n`));
 process.on('SIGINT', () => {

@@ -3,13 +3,18 @@
 // threshold) is freed (mallopt(3), "dynamic threshold"). Socket read buffers are 64 KiB heap
 // blocks that the garbage collector frees in batches: under bulk traffic the heap was trimmed
 // behind each batch and grown again for the next reads, every new page a fault in the kernel.
+// V8 scavenges once 32 MiB of young ArrayBuffers are allocated ("external memory pressure"), so
+// a batch is about 32 MiB: a trim threshold of 32 MiB still let one through now and then.
 
-/** Below glibc's largest dynamic threshold (32 MiB): the trim threshold becomes twice this. */
-const BLOCK_BYTES = 16 * 1024 * 1024;
+/**
+ * The largest block glibc's dynamic threshold follows (32 MiB on 64-bit, header and page
+ * included): its mmap threshold becomes this size and its trim threshold twice that, 64 MiB.
+ */
+const BLOCK_BYTES = 32 * 1024 * 1024 - 64 * 1024;
 
 /**
  * Allocates and lets go of one block big enough to be mapped on its own: when the garbage
- * collector frees it, glibc keeps up to 32 MiB of freed heap instead of 128 KiB. Elsewhere (musl,
+ * collector frees it, glibc keeps up to 64 MiB of freed heap instead of 128 KiB. Elsewhere (musl,
  * macOS) it is one short-lived allocation.
  */
 export function raiseMallocThresholds(): void {

@@ -4,13 +4,38 @@
 // the heap behind each batch (see lib/cli/malloc-thresholds.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { VAURIEN_NODE_FLAGS } from '../../lib/cli/node-flags.js';
 import { startChildEcho } from '../helpers/child-echo.js';
 import { bannerPort, startVaurien } from '../helpers/cli.js';
 import { MiB, minorFaults } from '../helpers/process-stats.js';
 
 const CHUNK = Buffer.alloc(64 * 1024, 0x5a);
+const THRESHOLDS = pathToFileURL(new URL('../../dist/lib/cli/malloc-thresholds.js', import.meta.url).pathname).href;
+
+/**
+ * Raises the thresholds as vaurien's start-up does, then allocates one block of `mebibytes` and
+ * prints how far the heap's end moved: the whole block when glibc put it on the heap, 0 when it
+ * mapped it on its own (the block is above glibc's mmap threshold).
+ */
+const PROBE = `
+import { readFileSync } from 'node:fs';
+const { raiseMallocThresholds } = await import(${JSON.stringify(THRESHOLDS)});
+const heapEnd = () => {
+  const line = readFileSync('/proc/self/maps', 'utf8').split('\\n').find((entry) => entry.endsWith('[heap]'));
+  return line === undefined ? 0 : Number.parseInt(line.slice(line.indexOf('-') + 1, line.indexOf(' ')), 16);
+};
+raiseMallocThresholds();
+globalThis.gc();
+await new Promise((resolve) => setTimeout(resolve, 20));
+const before = heapEnd();
+const block = Buffer.allocUnsafeSlow(Number(process.argv[1]) * 1024 * 1024);
+process.stdout.write(String((heapEnd() - before) / 1024 / 1024) + ' ' + block.length + '\\n');
+`;
 
 /** `streams` connections each send `bytes` through the echo and read them all back; resolves with the MB echoed. */
 async function echoThrough(port: number, streams: number, bytes: number): Promise<number> {
@@ -75,4 +100,13 @@ test('vaurien keeps its freed heap under bulk traffic: it does not shrink, under
   const figures = `${perMegabyte.toFixed(1)} minor page faults per MB echoed through vaurien, its heap shrank ${shrinks} times`;
   t.diagnostic(figures);
   assert.ok(shrinks <= 1 && perMegabyte < 10, `${figures}: a heap trimmed and grown again`);
+});
+
+// V8 scavenges once 32 MiB of young ArrayBuffers are allocated, and the socket buffers it frees
+// then can all be at the heap's top: glibc trims when that free top reaches twice its mmap
+// threshold. At 16 MiB (trim at 32) the test above failed once in CI: one 32 MiB trim, re-faulted.
+test('vaurien raises glibc\'s mmap threshold to 32 MiB at start-up: a freed 32 MiB batch of socket buffers is kept', async () => {
+  const { stdout } = await promisify(execFile)(process.execPath, [...VAURIEN_NODE_FLAGS, '--expose-gc', '--input-type=module', '-e', PROBE, '31']);
+  const moved = Number.parseFloat(stdout);
+  assert.ok(moved >= 31, `a 31 MiB block moved the heap's end by ${moved} MiB: glibc mapped it on its own, so its trim threshold is below 62 MiB`);
 });

@@ -2,17 +2,18 @@
 // pipelines (both framers, the ledger, both flows, the writers) fed chunks of DEPTH GETs and
 // DEPTH replies from memory, written into sinks that only count. What framing and bookkeeping
 // cost per exchange, apart from Node's socket work (bench/RESULTS.md, "Issue #19, fourth pass").
-//   node --import tsx bench/engine-per-value.ts [redis|memcache|tcp] [--depth N] [--connections N] [--dist DIR] [--floor]
+//   node --import tsx bench/engine-per-value.ts [redis|memcache|tcp] [--depth N] [--connections N] [--dist DIR] [--floor] [--miss]
 // With --dist, the build in DIR is measured (a build of another commit, to compare). With
 // --floor (redis), the pairing proxy's scanners instead (bench/servers/resp-scan.ts): the least
-// a protocol-aware Node proxy does per value, against which vaurien's engine is measured.
+// a protocol-aware Node proxy does per value, against which vaurien's engine is measured. With
+// --miss, every reply says the key is not there (redis `$-1`, memcache a bare `END`).
 import { EventEmitter } from 'node:events';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Awaiting, scanner } from './servers/resp-scan.js';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { depth: { type: 'string', default: '16' }, connections: { type: 'string', default: '1' }, dist: { type: 'string', default: 'dist' }, floor: { type: 'boolean', default: false } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { depth: { type: 'string', default: '16' }, connections: { type: 'string', default: '1' }, dist: { type: 'string', default: 'dist' }, floor: { type: 'boolean', default: false }, miss: { type: 'boolean', default: false } } });
 const protocolName = positionals[0] ?? 'redis';
 const depth = Number(values.depth);
 const ROUNDS = 5;
@@ -87,7 +88,8 @@ if (values.floor && protocolName !== 'redis') throw new Error('--floor measures 
 const connections = Array.from({ length: Number(values.connections) }, values.floor ? floorConnection : connection);
 
 const command = protocolName === 'memcache' ? 'get vaurien-bench\r\n' : '*2\r\n$3\r\nGET\r\n$13\r\nvaurien-bench\r\n';
-const reply = protocolName === 'memcache' ? 'VALUE vaurien-bench 0 16\r\n0123456789abcdef\r\nEND\r\n' : '$16\r\n0123456789abcdef\r\n';
+const hit = protocolName === 'memcache' ? 'VALUE vaurien-bench 0 16\r\n0123456789abcdef\r\nEND\r\n' : '$16\r\n0123456789abcdef\r\n';
+const reply = values.miss ? (protocolName === 'memcache' ? 'END\r\n' : '$-1\r\n') : hit;
 const commands = Buffer.from(command.repeat(depth));
 const replies = Buffer.from(reply.repeat(depth));
 

@@ -1,15 +1,17 @@
 // The common shapes of a RESP value read in one pass when the whole value lies in the chunk:
-// a bulk string, a simple line (+ - :), or an array of bulk strings (every command a client
-// sends, most array replies). The scanner reads every value byte by byte through its state
-// machine, stopping at each element it notes; on pipelined traffic that was most of the
-// framing cost. What this leaves in the scanner is exactly what the scanner would have left
-// at the value's end; anything else (nulls, nesting, RESP3 types, a value cut by the chunk's
-// end) is left to the scanner, from the same position.
+// a bulk string (a null one too), a simple line (+ - :), or an array of bulk strings (every
+// command a client sends, most array replies). The scanner reads every value byte by byte
+// through its state machine, stopping at each element it notes; on pipelined traffic that was
+// most of the framing cost. What this leaves in the scanner is exactly what the scanner would
+// have left at the value's end; anything else (null arrays and elements, nesting, RESP3 types,
+// a value cut by the chunk's end) is left to the scanner, from the same position.
 import { latin1Text } from './latin1-text.js';
 import { NOTE_MAX, NOTED_ELEMENTS, readLengthLine, RespType, type RespScanner } from './resp-scanner.js';
 
 const CR = 0x0d;
 const LF = 0x0a;
+const MINUS = 0x2d;
+const ONE = 0x31;
 
 /** Reads whole values for one scanner (one direction of a connection). */
 export class WholeValueReader {
@@ -28,6 +30,11 @@ export class WholeValueReader {
       return lf + 1;
     }
     if (type === RespType.bulk) {
+      // `$-1`: a null (a redis cache miss), as common a reply as a value.
+      if (data[pos + 1] === MINUS && data[pos + 2] === ONE && data[pos + 3] === CR && data[pos + 4] === LF) {
+        this.note(type, -1, 0);
+        return pos + 5;
+      }
       const end = this.bulkEnd(data, pos + 1);
       if (end === -1) return -1;
       this.note(type, this.number.length, 0);

@@ -83,3 +83,28 @@ export function minorFaults(pid: number): number {
   // The fields after the command name (in parentheses, which may hold spaces): minflt is the 8th.
   return Number(stat.slice(stat.lastIndexOf(') ') + 2).split(' ')[7]);
 }
+
+/** The `[heap]` mapping of `pid` (or of this process) and the start of the mapping after it, from /proc/<pid>/maps. */
+function heapMapping(pid: number | 'self'): { readonly end: number; readonly nextStart: number } | undefined {
+  const lines = readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n');
+  const at = lines.findIndex((entry) => entry.endsWith('[heap]'));
+  if (at === -1) return undefined;
+  const [, end = ''] = (lines[at] as string).split(' ', 1)[0]?.split('-') ?? [];
+  const [nextStart = ''] = lines[at + 1]?.split('-', 1) ?? [];
+  return { end: Number.parseInt(end, 16), nextStart: nextStart === '' ? Number.POSITIVE_INFINITY : Number.parseInt(nextStart, 16) };
+}
+
+/** Where the malloc heap of `pid` (or of this process) ends now (the `[heap]` mapping), 0 when it has none. */
+export function heapEnd(pid: number | 'self'): number {
+  return heapMapping(pid)?.end ?? 0;
+}
+
+/**
+ * How far the malloc heap can grow in place: bytes from its end to the next mapping, 0 when it
+ * has none. V8 maps its reservations at random addresses; one right above the heap leaves glibc
+ * to take memory elsewhere, where it never trims.
+ */
+export function heapRoom(pid: number | 'self'): number {
+  const heap = heapMapping(pid);
+  return heap === undefined ? 0 : heap.nextStart - heap.end;
+}

@@ -84,14 +84,19 @@ export function minorFaults(pid: number): number {
   return Number(stat.slice(stat.lastIndexOf(') ') + 2).split(' ')[7]);
 }
 
-/** The `[heap]` mapping of `pid` (or of this process) and the start of the mapping after it, from /proc/<pid>/maps. */
+/** The [start, end) addresses of a line of /proc/<pid>/maps. */
+function addresses(line: string): [number, number] {
+  const dash = line.indexOf('-');
+  return [Number.parseInt(line.slice(0, dash), 16), Number.parseInt(line.slice(dash + 1, line.indexOf(' ')), 16)];
+}
+
+/** Where the `[heap]` mapping of `pid` (or of this process) ends, and where the mapping after it starts. */
 function heapMapping(pid: number | 'self'): { readonly end: number; readonly nextStart: number } | undefined {
   const lines = readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n');
   const at = lines.findIndex((entry) => entry.endsWith('[heap]'));
   if (at === -1) return undefined;
-  const [, end = ''] = (lines[at] as string).split(' ', 1)[0]?.split('-') ?? [];
-  const [nextStart = ''] = lines[at + 1]?.split('-', 1) ?? [];
-  return { end: Number.parseInt(end, 16), nextStart: nextStart === '' ? Number.POSITIVE_INFINITY : Number.parseInt(nextStart, 16) };
+  const next = lines[at + 1] ?? '';
+  return { end: addresses(lines[at] as string)[1], nextStart: next === '' ? Number.POSITIVE_INFINITY : addresses(next)[0] };
 }
 
 /** Where the malloc heap of `pid` (or of this process) ends now (the `[heap]` mapping), 0 when it has none. */

@@ -4,6 +4,7 @@
 // Connection and a pipeline composed by hand (`createPipelines`) are both built on it.
 import { identity, NEVER, Subject, type Observable } from 'rxjs';
 import type { BehaviorContext, BehaviorDefinition, ConnectionControl } from '../contract/behavior.js';
+import type { ChunkRanges } from '../contract/chunk-ranges.js';
 import type { Direction, Message, MessageInfo } from '../contract/message.js';
 import type { OptionValues } from '../contract/options.js';
 import type { FramerPair, ProtocolDefinition, TlsSwitch } from '../contract/protocol.js';
@@ -240,6 +241,39 @@ export class ConnectionPipelines implements LedgerHooks, FlowHost {
     if (counters === undefined) return;
     if (direction === 'request') counters.bytes.request += length;
     else counters.bytes.response += length;
+  }
+
+  forwardedRun(direction: Direction, ranges: ChunkRanges, from: number, to: number): boolean {
+    // An answer order, a greeting or a TLS switch follows each exchange: one at a time then.
+    if (this.orderIfMade !== undefined || this.greeting !== 0 || this.tlsTargets?.[direction] !== undefined) return false;
+    // What `forwarded` and `sideDone` do for an untracked exchange (the ledger has no entry for it).
+    let bytes = 0;
+    const { ledger, ordered } = this;
+    for (let at = from; at < to; at++) {
+      const exchange = ranges.exchangeOf(at);
+      bytes += ranges.endOf(at) - ranges.startOf(at);
+      if (direction === 'response') {
+        if (ordered && exchange !== 0 && ranges.isLast(at)) ledger.answerWritten(exchange);
+      } else if (exchange === 0) {
+        this.forwardedUnframed = true;
+      } else if (exchange !== this.lastForwarded) {
+        this.lastForwarded = exchange;
+        if (ordered && !ranges.isNoReply(at)) {
+          this.forwardedAny = true;
+          ledger.noteForwarded(exchange, ranges.infoOf(at));
+        }
+      }
+    }
+    const counters = this.counters;
+    if (counters !== undefined) {
+      if (direction === 'request') counters.bytes.request += bytes;
+      else counters.bytes.response += bytes;
+    }
+    return true;
+  }
+
+  runWritten(direction: Direction): void {
+    if (direction === 'response') this.host.answered();
   }
 
   sideDone(direction: Direction, exchange: number): void {

@@ -2,6 +2,7 @@
 // operator), the connection's bookkeeping (forwarded requests, answer turns), the stream
 // behaviors, then the writer. A message of a dummy exchange on a direction without stream
 // behaviors goes straight from the framer to the writer (`passes` / `pass`): no Observable.
+import type { ChunkRanges } from '../contract/chunk-ranges.js';
 import type { Direction, Message, MessageInfo } from '../contract/message.js';
 import type { SocketWriter } from '../proxy/socket-write.js';
 import { ExchangeStage, type ExchangeStageSink, type OperatorSource } from './exchange-stage.js';
@@ -17,6 +18,14 @@ export interface FlowHost {
   forwarded(direction: Direction, exchange: number, length: number, info: MessageInfo | undefined, noReply: boolean | undefined): void;
   /** One side of `exchange` is over. */
   sideDone(direction: Direction, exchange: number): void;
+  /**
+   * `forwarded`, and `sideDone` where a message is its side's last, for the messages [from, to)
+   * of `ranges`, ranges of dummy exchanges the flow then writes as one; `runWritten` follows the
+   * write. False, having done nothing, when the connection needs them one at a time.
+   */
+  forwardedRun(direction: Direction, ranges: ChunkRanges, from: number, to: number): boolean;
+  /** The run `forwardedRun` took was written. */
+  runWritten(direction: Direction): void;
   /** An operator failed: the connection closes. */
   fail(direction: Direction, error: unknown): void;
   /** Everything the source sent went through every stage: the target may be ended. */
@@ -76,6 +85,28 @@ export class DirectionFlow implements ExchangeStageSink, StreamSink {
     this.host.forwarded(this.direction, exchange, end - start, info, noReply);
     this.writer.writeRange(chunk, start, end);
     if (last && exchange !== 0) this.host.sideDone(this.direction, exchange);
+  }
+
+  /**
+   * `passRange` for message `from` of `ranges` (which `passesRange` let through) and for the
+   * messages after it that continue it in the chunk and pass too: one write and one call for
+   * their bookkeeping, not one of each per message (pipelined redis: 16 and more a chunk).
+   * Returns the index after the last one passed.
+   */
+  passRun(ranges: ChunkRanges, from: number): number {
+    const { chunk, count } = ranges;
+    const start = ranges.startOf(from);
+    let end = ranges.endOf(from);
+    let to = from + 1;
+    while (to < count && ranges.isRange(to) && ranges.startOf(to) === end && this.passesRange(ranges.exchangeOf(to))) end = ranges.endOf(to++);
+    if (this.stopped) return to;
+    if (to === from + 1 || !this.host.forwardedRun(this.direction, ranges, from, to)) {
+      for (let at = from; at < to; at++) this.passRange(chunk, ranges.startOf(at), ranges.endOf(at), ranges.exchangeOf(at), ranges.isLast(at), ranges.infoOf(at), ranges.isNoReply(at));
+      return to;
+    }
+    this.writer.writeRange(chunk, start, end);
+    this.host.runWritten(this.direction);
+    return to;
   }
 
   /** Undefined when a new chunk can be read now, else a promise that settles when it may. */

@@ -157,21 +157,21 @@ export class DirectionPipeline {
     return undefined;
   }
 
-  /** Messages that pass are written as ranges of their chunk; from the first that does not, messages run as usual. */
+  /** Messages that pass are written as ranges of their chunk (runs of them at once); from the first that does not, messages run as usual. */
   private frameRanges(ranges: ChunkRanges): Promise<unknown> | undefined {
     const { flow } = this;
-    const { chunk, count } = ranges;
-    for (let at = 0; at < count; at++) {
-      const exchange = ranges.exchangeOf(at);
-      if (!ranges.isRange(at) || !flow.passesRange(exchange)) {
-        // Bytes of its own (a value across two chunks), or a message something acts on: made,
-        // then on as any message.
-        const message = ranges.messageAt(at);
-        if (!flow.passes(message)) return this.runAll(ranges.messagesFrom(at));
-        flow.pass(message);
+    const { count } = ranges;
+    for (let at = 0; at < count; ) {
+      if (ranges.isRange(at) && flow.passesRange(ranges.exchangeOf(at))) {
+        at = flow.passRun(ranges, at);
         continue;
       }
-      flow.passRange(chunk, ranges.startOf(at), ranges.endOf(at), exchange, ranges.isLast(at), ranges.infoOf(at), ranges.isNoReply(at));
+      // Bytes of its own (a value across two chunks), or a message something acts on: made,
+      // then on as any message.
+      const message = ranges.messageAt(at);
+      if (!flow.passes(message)) return this.runAll(ranges.messagesFrom(at));
+      flow.pass(message);
+      at++;
     }
     flow.endBatch();
     return undefined;

@@ -224,15 +224,7 @@ export class ConnectionPipelines implements LedgerHooks, FlowHost {
 
   forwarded(direction: Direction, exchange: number, length: number, info: MessageInfo | undefined, noReply: boolean | undefined): void {
     if (direction === 'request') {
-      if (exchange === 0) this.forwardedUnframed = true;
-      else if (exchange !== this.lastForwarded) {
-        this.lastForwarded = exchange;
-        if (this.ordered && noReply !== true) {
-          this.forwardedAny = true;
-          const request = this.ledger.noteForwarded(exchange, info);
-          this.orderIfMade?.expectBackend(request);
-        }
-      }
+      this.requestForwarded(exchange, info, noReply);
     } else if (this.ordered && exchange !== 0) {
       this.orderIfMade?.beforeBackendWrite(exchange);
     }
@@ -248,21 +240,11 @@ export class ConnectionPipelines implements LedgerHooks, FlowHost {
     if (this.orderIfMade !== undefined || this.greeting !== 0 || this.tlsTargets?.[direction] !== undefined) return false;
     // What `forwarded` and `sideDone` do for an untracked exchange (the ledger has no entry for it).
     let bytes = 0;
-    const { ledger, ordered } = this;
     for (let at = from; at < to; at++) {
       const exchange = ranges.exchangeOf(at);
       bytes += ranges.endOf(at) - ranges.startOf(at);
-      if (direction === 'response') {
-        if (ordered && exchange !== 0 && ranges.isLast(at)) ledger.answerWritten(exchange);
-      } else if (exchange === 0) {
-        this.forwardedUnframed = true;
-      } else if (exchange !== this.lastForwarded) {
-        this.lastForwarded = exchange;
-        if (ordered && !ranges.isNoReply(at)) {
-          this.forwardedAny = true;
-          ledger.noteForwarded(exchange, ranges.infoOf(at));
-        }
-      }
+      if (direction === 'request') this.requestForwarded(exchange, ranges.infoOf(at), ranges.isNoReply(at));
+      else if (this.ordered && exchange !== 0 && ranges.isLast(at)) this.ledger.answerWritten(exchange);
     }
     const counters = this.counters;
     if (counters !== undefined) {
@@ -270,6 +252,19 @@ export class ConnectionPipelines implements LedgerHooks, FlowHost {
       else counters.bytes.response += bytes;
     }
     return true;
+  }
+
+  /** The first bytes of request `exchange` went to the backend: its answer is awaited (`ordered`), unless none will come. */
+  private requestForwarded(exchange: number, info: MessageInfo | undefined, noReply: boolean | undefined): void {
+    if (exchange === 0) this.forwardedUnframed = true;
+    else if (exchange !== this.lastForwarded) {
+      this.lastForwarded = exchange;
+      if (this.ordered && noReply !== true) {
+        this.forwardedAny = true;
+        const request = this.ledger.noteForwarded(exchange, info);
+        this.orderIfMade?.expectBackend(request);
+      }
+    }
   }
 
   runWritten(direction: Direction): void {

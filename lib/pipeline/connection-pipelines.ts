@@ -228,11 +228,7 @@ export class ConnectionPipelines implements LedgerHooks, FlowHost {
     } else if (this.ordered && exchange !== 0) {
       this.orderIfMade?.beforeBackendWrite(exchange);
     }
-    // A named property each way: `bytes[direction]` went through a megamorphic keyed lookup.
-    const counters = this.counters;
-    if (counters === undefined) return;
-    if (direction === 'request') counters.bytes.request += length;
-    else counters.bytes.response += length;
+    this.countBytes(direction, length);
   }
 
   forwardedRun(direction: Direction, ranges: ChunkRanges, from: number, to: number): boolean {
@@ -246,12 +242,16 @@ export class ConnectionPipelines implements LedgerHooks, FlowHost {
       if (direction === 'request') this.requestForwarded(exchange, ranges.infoOf(at), ranges.isNoReply(at));
       else if (this.ordered && exchange !== 0 && ranges.isLast(at)) this.ledger.answerWritten(exchange);
     }
-    const counters = this.counters;
-    if (counters !== undefined) {
-      if (direction === 'request') counters.bytes.request += bytes;
-      else counters.bytes.response += bytes;
-    }
+    this.countBytes(direction, bytes);
     return true;
+  }
+
+  private countBytes(direction: Direction, length: number): void {
+    // A named property each way: `bytes[direction]` went through a megamorphic keyed lookup.
+    const counters = this.counters;
+    if (counters === undefined) return;
+    if (direction === 'request') counters.bytes.request += length;
+    else counters.bytes.response += length;
   }
 
   /** The first bytes of request `exchange` went to the backend: its answer is awaited (`ordered`), unless none will come. */

@@ -400,6 +400,23 @@ test('noreply and quit mark every message of their request', () => {
   );
 });
 
+test("a VALUE or VA line's block size is read wherever its token lies, and a bad one is malformed", () => {
+  const block = 'abc\r\n';
+  const framed = (line: string, command = 'get k'): Framed => frameConnection([text(command)], [Buffer.from(`${line}\r\n${block}END\r\n`)], WHOLE).response;
+  for (const line of ['VALUE k 0 3', 'VALUE k 0 3 77', 'VALUE  k  0  3 ', 'VALUE k 0 0003']) {
+    const { messages, warnings } = framed(line);
+    assert.deepEqual(warnings, [], line);
+    assert.deepEqual(messages.map((m) => [m.bytes.toString('latin1'), m.exchange, m.last]), [[`${line}\r\n${block}END\r\n`, 1, true]], line);
+  }
+  const va = framed('VA 3 f', 'mg k v f');
+  assert.deepEqual([va.warnings, va.messages.map((m) => [m.bytes.toString('latin1'), m.exchange, m.last])], [[], [[`VA 3 f\r\n${block}`, 1, true], ['END\r\n', 0, true]]]);
+  for (const line of ['VALUE k 0', 'VALUE k 0 3x', 'VALUE k 0 12345678901', 'VALUE k 0 -3', 'VA']) {
+    const { messages, warnings } = framed(line);
+    assert.equal(warnings.length, 1, line);
+    assert.deepEqual(messages[0] && [messages[0].bytes.toString('latin1'), messages[0].exchange, messages[0].last], [`${line}\r\n`, 1, true], line);
+  }
+});
+
 test('a malformed answer warns once and the rest passes raw, unchanged', () => {
   const answers = Buffer.from('VALUE k 0 zz\r\nabc\r\nEND\r\nSTORED\r\n');
   const { response } = frameConnection([Buffer.from('get k\r\nset a 0 0 1\r\nx\r\n')], [answers.subarray(0, 5), answers.subarray(5)], 2048);

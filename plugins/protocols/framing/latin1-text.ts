@@ -9,6 +9,16 @@ const MAX_SHARED_LENGTH = 16;
 /** One slot per (length, first byte). */
 const slots: Array<string | undefined> = new Array<string | undefined>((MAX_SHARED_LENGTH + 1) << 8).fill(undefined);
 
+/**
+ * Puts `texts` (a protocol's command names and answer heads, as its code spells them) in the
+ * table: read from bytes, they are then the very strings the code compares them with.
+ */
+export function shareTexts(texts: readonly string[]): void {
+  for (const text of texts) {
+    if (text.length > 0 && text.length <= MAX_SHARED_LENGTH) slots[(text.length << 8) | text.charCodeAt(0)] = text;
+  }
+}
+
 /** The latin1 text of `bytes[start, end)`. */
 export function latin1Text(bytes: Buffer, start: number, end: number): string {
   const length = end - start;

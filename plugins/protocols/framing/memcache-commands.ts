@@ -3,11 +3,12 @@
 // own parsing (token counts, number checks), so the proxy expects a data block exactly when
 // the server will read one: a line the server rejects without reading its block is one request.
 import type { MessageInfo } from '../../../lib/contract/message.js';
-import { latin1Text } from './latin1-text.js';
+import { latin1Text, shareTexts } from './latin1-text.js';
 
 const SPACE = 0x20;
 const CR = 0x0d;
 const LF = 0x0a;
+const ZERO = 0x30;
 
 /** memcached's KEY_MAX_LENGTH: a longer key is refused before its data block is read. */
 const KEY_MAX_LENGTH = 250;
@@ -42,6 +43,8 @@ const KNOWN_COMMANDS = [
   'touch', 'stats', 'flush_all', 'version', 'verbosity', 'quit', 'shutdown', 'mg', 'ms', 'md', 'ma', 'mn', 'me',
   'lru_crawler', 'watch', 'slabs', 'cache_memlimit', 'lru', 'extstore', 'misbehave', 'debugtime', 'auth',
 ] as const;
+// Names of one length and first letter share a slot, the last one given keeps it: the most used last.
+shareTexts([...KNOWN_COMMANDS, 'set', 'get', 'gets', 'mg']);
 const infoOf = new Map<string, MessageInfo>(KNOWN_COMMANDS.map((command) => [command, Object.freeze({ command })]));
 const quietInfoOf = new Map<string, MessageInfo>(['mg', 'ms', 'md', 'ma'].map((command) => [command, Object.freeze({ command, quiet: true })]));
 const plainOf = new Map<string, RequestLine>(
@@ -66,54 +69,65 @@ export function firstToken(line: Buffer, from = 0, to = line.length): string {
   return latin1Text(line, start, stop);
 }
 
-/** Where the `index`th token of a line lies, read from its bytes (no string is made). */
-export function tokenSpan(line: Buffer, index: number, from = 0, to = line.length): { start: number; end: number } | undefined {
+/**
+ * The `index`th token of a line read as a decimal number of at most 10 digits, from its bytes
+ * (no string is made); undefined when the token is missing or is not such a number.
+ */
+export function tokenNumber(line: Buffer, index: number, from = 0, to = line.length): number | undefined {
   const end = contentEnd(line, from, to);
   let at = from;
-  for (let token = 0; ; token++) {
+  for (let token = 0; token < index; token++) {
     while (at < end && line[at] === SPACE) at++;
-    if (at === end) return undefined;
-    const start = at;
     while (at < end && line[at] !== SPACE) at++;
-    if (token === index) return { start, end: at };
   }
+  while (at < end && line[at] === SPACE) at++;
+  const start = at;
+  let value = 0;
+  for (; at < end; at++) {
+    const byte = line[at] as number;
+    if (byte === SPACE) break;
+    if (byte < ZERO || byte > ZERO + 9) return undefined;
+    value = value * 10 + byte - ZERO;
+  }
+  return at === start || at - start > 10 ? undefined : value;
 }
 
-/** All the tokens of a line. */
-export function tokensOf(line: Buffer): string[] {
+/** All the tokens of a line (`line[from, to)`). */
+export function tokensOf(line: Buffer, from = 0, to = line.length): string[] {
   return line
-    .toString('latin1', 0, contentEnd(line))
+    .toString('latin1', from, contentEnd(line, from, to))
     .split(' ')
     .filter((token) => token.length > 0);
 }
 
-export function parseRequestLine(line: Buffer, exchange: number): RequestLine {
-  const command = firstToken(line);
+/** The command line `line[from, to)` (read in place: most lines are a range of their chunk). */
+export function parseRequestLine(line: Buffer, exchange: number, from = 0, to = line.length): RequestLine {
+  const command = firstToken(line, from, to);
   switch (command) {
     case 'set':
     case 'add':
     case 'replace':
     case 'append':
     case 'prepend':
-      return storage(command, tokensOf(line), 5);
+      return storage(command, tokensOf(line, from, to), 5);
     case 'cas':
-      return storage(command, tokensOf(line), 6);
+      return storage(command, tokensOf(line, from, to), 6);
     case 'incr':
     case 'decr':
     case 'touch':
     case 'delete':
-      return withNoReply(command, tokensOf(line), 3, 4);
+      return withNoReply(command, tokensOf(line, from, to), 3, 4);
     case 'verbosity':
     case 'flush_all':
     case 'cache_memlimit':
-      return withNoReply(command, tokensOf(line), 2, 3);
+      return withNoReply(command, tokensOf(line, from, to), 2, 3);
     case 'quit':
       return { command, info: infoFor(command), dataBytes: 0, noReply: true };
     case 'ms':
     case 'mg':
     case 'md':
     case 'ma':
-      return meta(command, tokensOf(line), exchange);
+      return meta(command, tokensOf(line, from, to), exchange);
     default:
       return plainOf.get(command) ?? { command, info: { command }, dataBytes: 0, noReply: false };
   }

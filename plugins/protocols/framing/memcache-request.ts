@@ -58,15 +58,14 @@ export function createMemcacheRequestFramer(context: FramerContext, state: Memca
       }
       at = lines.next;
       const { lineStart, lineEnd } = lines;
-      const line = holder === chunk ? chunk.subarray(lineStart, lineEnd) : holder;
       exchange = context.openExchange();
-      const request = parseRequestLine(line, exchange);
+      const request = parseRequestLine(holder, exchange, lineStart, lineEnd);
       if (request.quiet !== undefined) rememberQuiet(state, request.quiet);
       noReply = request.noReply;
       remaining = request.dataBytes;
       if (remaining > 0) mode = 'data';
       if (holder === chunk) out.add(lineStart, lineEnd, exchange, true, remaining === 0, request.info, noReply);
-      else out.addBytes(line, exchange, true, remaining === 0, request.info, noReply);
+      else out.addBytes(holder, exchange, true, remaining === 0, request.info, noReply);
     }
   }
 

@@ -11,14 +11,16 @@ import type { Message } from '../../../lib/contract/message.js';
 import type { Framer, FramerContext } from '../../../lib/contract/protocol.js';
 import { LineReader } from './line-reader.js';
 import { addRawPieces } from './raw-pieces.js';
-import { firstToken, tokenSpan } from './memcache-commands.js';
+import { firstToken, tokenNumber } from './memcache-commands.js';
+import { shareTexts } from './latin1-text.js';
 import { ResponsePairing, type MemcacheShared } from './memcache-pairing.js';
 
 /** memcached's answer lines are short (a VALUE line is at most ~300 bytes); longer is not memcached. */
 export const MAX_RESPONSE_LINE_BYTES = 64 * 1024;
 const MAX_DATA_LENGTH = 2 ** 31 - 1;
 const EMPTY = Buffer.alloc(0);
-const ZERO = 0x30;
+// The heads the framer compares: read from a GET's answer, `VALUE` and `END` are these strings.
+shareTexts(['STAT', 'ITEM', 'PREFIX', 'MN', 'HD', 'EN', 'VA', 'END', 'VALUE']);
 
 /** How an answer goes on after its first line. */
 type Shape = 'single' | 'items' | 'stats' | 'crawler';
@@ -52,14 +54,8 @@ function continues(shape: Shape, head: string, line: Buffer, start: number, end:
 function dataLengthOf(head: string, line: Buffer, start: number, end: number): number | undefined {
   // Read from the bytes: one per answer, and splitting the line into strings cost more than
   // the rest of its framing.
-  const span = tokenSpan(line, head === 'VA' ? 1 : 3, start, end);
-  if (span === undefined || span.end - span.start > 10) return undefined;
-  let length = 0;
-  for (let at = span.start; at < span.end; at++) {
-    const digit = (line[at] as number) - ZERO;
-    if (digit < 0 || digit > 9) return undefined;
-    length = length * 10 + digit;
-  }
+  const length = tokenNumber(line, head === 'VA' ? 1 : 3, start, end);
+  if (length === undefined) return undefined;
   return length <= MAX_DATA_LENGTH ? length : undefined;
 }
 

@@ -13,8 +13,17 @@ const NO_REPLY = 4;
 const STRIDE = 4;
 
 export class ChunkRanges implements Iterable<Message> {
-  private readonly numbers: number[] = [];
-  private readonly infos: (MessageInfo | undefined)[] = [];
+  // A chunk's only message is kept in fields; from a second one on, all are in two arrays. One
+  // request at a time, a chunk holds one message, and making the arrays was most of its cost.
+  private kept = 0;
+  private start0 = 0;
+  private end0 = 0;
+  private exchange0 = 0;
+  private flags0 = 0;
+  private info0: MessageInfo | undefined;
+  /** With two messages or more: STRIDE numbers per message. */
+  private numbers: number[] | undefined;
+  private infos: (MessageInfo | undefined)[] | undefined;
   /** The bytes of messages that are not a range of the chunk (made on first need). */
   private own: Buffer[] | undefined;
 
@@ -25,60 +34,61 @@ export class ChunkRanges implements Iterable<Message> {
 
   /** Messages kept. */
   get count(): number {
-    return this.infos.length;
+    return this.kept;
   }
 
   /** Adds the message whose bytes are [start, end) of the chunk. */
   add(start: number, end: number, exchange: number, first: boolean, last: boolean, info?: MessageInfo, noReply?: boolean): void {
-    this.numbers.push(start, end, exchange, flagsOf(first, last, noReply));
-    this.infos.push(info);
+    this.keep(start, end, exchange, flagsOf(first, last, noReply), info);
   }
 
   /** Adds a message with bytes of its own (not a range of the chunk). */
   addBytes(bytes: Buffer, exchange: number, first: boolean, last: boolean, info?: MessageInfo, noReply?: boolean): void {
     const own = (this.own ??= []);
     own.push(bytes);
-    this.numbers.push(-own.length, 0, exchange, flagsOf(first, last, noReply));
-    this.infos.push(info);
+    this.keep(-own.length, 0, exchange, flagsOf(first, last, noReply), info);
   }
 
   /** True when message `at` is a range of the chunk (false: bytes of its own). */
   isRange(at: number): boolean {
-    return (this.numbers[at * STRIDE] as number) >= 0;
+    return this.startOf(at) >= 0;
   }
 
   startOf(at: number): number {
-    return this.numbers[at * STRIDE] as number;
+    const numbers = this.numbers;
+    return numbers === undefined ? this.start0 : (numbers[at * STRIDE] as number);
   }
 
   endOf(at: number): number {
-    return this.numbers[at * STRIDE + 1] as number;
+    const numbers = this.numbers;
+    return numbers === undefined ? this.end0 : (numbers[at * STRIDE + 1] as number);
   }
 
   exchangeOf(at: number): number {
-    return this.numbers[at * STRIDE + 2] as number;
+    const numbers = this.numbers;
+    return numbers === undefined ? this.exchange0 : (numbers[at * STRIDE + 2] as number);
   }
 
   isLast(at: number): boolean {
-    return ((this.numbers[at * STRIDE + 3] as number) & LAST) !== 0;
+    return (this.flagsOf(at) & LAST) !== 0;
   }
 
   isNoReply(at: number): boolean {
-    return ((this.numbers[at * STRIDE + 3] as number) & NO_REPLY) !== 0;
+    return (this.flagsOf(at) & NO_REPLY) !== 0;
   }
 
   infoOf(at: number): MessageInfo | undefined {
-    return this.infos[at];
+    const infos = this.infos;
+    return infos === undefined ? this.info0 : infos[at];
   }
 
   /** Message `at`, made. */
   messageAt(at: number): Message {
-    const base = at * STRIDE;
-    const start = this.numbers[base] as number;
-    const flags = this.numbers[base + 3] as number;
-    const bytes = start >= 0 ? this.chunk.subarray(start, this.numbers[base + 1]) : ((this.own as Buffer[])[-start - 1] as Buffer);
-    const message: { -readonly [K in keyof Message]: Message[K] } = { bytes, direction: this.direction, exchange: this.numbers[base + 2] as number, first: (flags & FIRST) !== 0, last: (flags & LAST) !== 0 };
-    const info = this.infos[at];
+    const start = this.startOf(at);
+    const flags = this.flagsOf(at);
+    const bytes = start >= 0 ? this.chunk.subarray(start, this.endOf(at)) : ((this.own as Buffer[])[-start - 1] as Buffer);
+    const message: { -readonly [K in keyof Message]: Message[K] } = { bytes, direction: this.direction, exchange: this.exchangeOf(at), first: (flags & FIRST) !== 0, last: (flags & LAST) !== 0 };
+    const info = this.infoOf(at);
     if (info !== undefined) message.info = info;
     if ((flags & NO_REPLY) !== 0) message.noReply = true;
     return message;
@@ -91,6 +101,30 @@ export class ChunkRanges implements Iterable<Message> {
 
   [Symbol.iterator](): Iterator<Message> {
     return this.messagesFrom(0);
+  }
+
+  private keep(start: number, end: number, exchange: number, flags: number, info: MessageInfo | undefined): void {
+    const kept = this.kept++;
+    if (kept === 0) {
+      this.start0 = start;
+      this.end0 = end;
+      this.exchange0 = exchange;
+      this.flags0 = flags;
+      this.info0 = info;
+      return;
+    }
+    if (kept === 1) {
+      this.numbers = [this.start0, this.end0, this.exchange0, this.flags0, start, end, exchange, flags];
+      this.infos = [this.info0, info];
+      return;
+    }
+    (this.numbers as number[]).push(start, end, exchange, flags);
+    (this.infos as (MessageInfo | undefined)[]).push(info);
+  }
+
+  private flagsOf(at: number): number {
+    const numbers = this.numbers;
+    return numbers === undefined ? this.flags0 : (numbers[at * STRIDE + 3] as number);
   }
 }
 

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import test, { type TestContext } from 'node:test';
+import fc from 'fast-check';
 import { identity, tap, type MonoTypeOperatorFunction } from 'rxjs';
 import { ChunkRanges, ConnectionPipelines, DirectionPipeline, SocketWriter, defineBehavior, type Direction, type Message, type ProtocolDefinition } from '../../lib/index.js';
 import { silentLogger } from '../../lib/log.js';
@@ -152,4 +153,39 @@ test('iterating ChunkRanges gives its ranges and its own bytes as messages, in o
   ]);
   assert.deepEqual([...ranges.messagesFrom(1)].map((message) => message.bytes.toString()), ['held', 'defgh']);
   assert.deepEqual([...new ChunkRanges(Buffer.alloc(0), 'response')], []);
+});
+
+test('any number of messages, one alone or many, reads back the same through every accessor and iterated', () => {
+  const chunk = Buffer.from('0123456789abcdefghij');
+  const message = fc.record({
+    own: fc.boolean(),
+    start: fc.nat({ max: chunk.length }),
+    length: fc.nat({ max: 5 }),
+    exchange: fc.nat({ max: 9 }),
+    first: fc.boolean(),
+    last: fc.boolean(),
+    info: fc.option(fc.constantFrom('GET', 'SET'), { nil: undefined }),
+    noReply: fc.boolean(),
+  });
+  fc.assert(
+    fc.property(fc.array(message, { maxLength: 20 }), (added) => {
+      const ranges = new ChunkRanges(chunk, 'response');
+      const expected = added.map(({ own, start, length, exchange, first, last, info, noReply }) => {
+        const end = Math.min(start + length, chunk.length);
+        const bytes = own ? Buffer.from(`own ${start}`) : chunk.subarray(start, end);
+        const infoObject = info === undefined ? undefined : { command: info };
+        if (own) ranges.addBytes(bytes, exchange, first, last, infoObject, noReply);
+        else ranges.add(start, end, exchange, first, last, infoObject, noReply);
+        return { own, start, end, exchange, last, info: infoObject, noReply, seen: seen({ bytes, direction: 'response', exchange, first, last, ...(infoObject === undefined ? {} : { info: infoObject }), ...(noReply ? { noReply } : {}) }) };
+      });
+      assert.equal(ranges.count, added.length);
+      expected.forEach((want, at) => {
+        assert.equal(ranges.isRange(at), !want.own);
+        if (!want.own) assert.deepEqual([ranges.startOf(at), ranges.endOf(at)], [want.start, want.end]);
+        assert.deepEqual([ranges.exchangeOf(at), ranges.isLast(at), ranges.isNoReply(at), ranges.infoOf(at)], [want.exchange, want.last, want.noReply, want.info]);
+      });
+      assert.deepEqual([...ranges].map(seen), expected.map((want) => want.seen));
+    }),
+    { numRuns: 300 },
+  );
 });

@@ -55,8 +55,7 @@ function dataLengthOf(head: string, line: Buffer, start: number, end: number): n
   // Read from the bytes: one per answer, and splitting the line into strings cost more than
   // the rest of its framing.
   const length = tokenNumber(line, head === 'VA' ? 1 : 3, start, end);
-  if (length === undefined) return undefined;
-  return length <= MAX_DATA_LENGTH ? length : undefined;
+  return length !== undefined && length <= MAX_DATA_LENGTH ? length : undefined;
 }
 
 export function createMemcacheResponseFramer(context: FramerContext, state: MemcacheShared, bufferBytes: number): Framer {

@@ -94,7 +94,8 @@ const failed = rows.flatMap((row) => row.checks).filter((check) => check.pass ==
 const checks = rows.flatMap((row) => row.checks).filter((check) => check.pass !== undefined).length;
 process.stdout.write(
   `\nvaurien bench — ${options.quick ? 'quick, ' : ''}${options.reps} interleaved repetitions, medians; ` +
-    `v/direct and v/pipe: vaurien's figure relative to them (> 1 better; latency rows: µs added vs direct)\n\n`,
+    `v/direct, v/pipe, v/toxi: vaurien's figure relative to them (> 1 better; latency rows: µs added vs direct)\n` +
+    `ratios are paired: the median of the ratios within each repetition; got: that ratio, and in how many repetitions the target was met\n\n`,
 );
 if (rows.some((row) => row.group !== 'server')) process.stdout.write(`${renderTable(rows)}\n\n`);
 const serverTable = renderServerTable(rows);

@@ -1,8 +1,10 @@
 // Turns scenario results into table rows (medians per target, vaurien's ratios to direct and
 // to the pipe proxy, each target of issue #5 with the measured figure and pass/fail) and
-// prints them as a fixed-width table.
+// prints them as a fixed-width table. A ratio between two targets is paired: the median of
+// their ratios repetition by repetition (see `pairedRatio`).
 import type { Check, CompareAs, RowSpec, Scenario, TargetName } from './scenario.js';
 import type { ScenarioResult } from './runner.js';
+import { median } from './stats.js';
 
 export interface CheckResult {
   readonly target: string;
@@ -22,6 +24,8 @@ export interface ReportRow {
   readonly higherIsBetter: boolean;
   readonly compareAs: CompareAs;
   readonly medians: Partial<Record<TargetName, number>>;
+  /** Each target's value per repetition, in repetition order (what ratios pair). */
+  readonly samples: Partial<Record<TargetName, readonly number[]>>;
   readonly checks: readonly CheckResult[];
 }
 
@@ -32,9 +36,12 @@ export function buildRows(scenarios: readonly Scenario[], results: readonly Scen
     if (scenario === undefined || result.skipped !== undefined) continue;
     for (const spec of scenario.rows) {
       const medians: Partial<Record<TargetName, number>> = {};
+      const samples: Partial<Record<TargetName, readonly number[]>> = {};
       for (const target of result.targets) {
         const value = result.medians[target]?.[spec.metric];
         if (value !== undefined) medians[target] = value;
+        const values = result.samples[target]?.[spec.metric];
+        if (values !== undefined) samples[target] = values;
       }
       rows.push({
         scenario: result.id,
@@ -46,7 +53,8 @@ export function buildRows(scenarios: readonly Scenario[], results: readonly Scen
         higherIsBetter: spec.higherIsBetter,
         compareAs: spec.compareAs ?? 'relative',
         medians,
-        checks: (spec.checks ?? []).map((check) => evaluate(check, spec, medians)),
+        samples,
+        checks: (spec.checks ?? []).map((check) => evaluate(check, spec, medians, samples)),
       });
     }
   }
@@ -60,15 +68,36 @@ export function betterRatio(higherIsBetter: boolean, target: number, base: numbe
   return higherIsBetter ? target / base : base / target;
 }
 
-function evaluate(check: Check, spec: RowSpec, medians: Partial<Record<TargetName, number>>): CheckResult {
+/**
+ * How many times better `target` is than `base` (> 1: better), paired: the ratio of their
+ * values in each repetition, where both ran moments apart, then the median of those ratios.
+ * When the machine changes speed between repetitions, a ratio of medians can set one target's
+ * fast repetitions against the other's slow ones; a paired ratio compares what ran together.
+ * The ratio of medians where the repetitions do not pair up (a target missing some).
+ */
+export function pairedRatio(higherIsBetter: boolean, target: readonly number[] | undefined, base: readonly number[] | undefined): number {
+  return median(pairedRatios(higherIsBetter, target, base));
+}
+
+/** The per-repetition ratios `pairedRatio` takes the median of (one ratio of medians when they do not pair up). */
+export function pairedRatios(higherIsBetter: boolean, target: readonly number[] | undefined, base: readonly number[] | undefined): number[] {
+  if (target === undefined || base === undefined || target.length === 0 || base.length === 0) return [NaN];
+  if (target.length !== base.length) return [betterRatio(higherIsBetter, median(target), median(base))];
+  return target.map((value, rep) => betterRatio(higherIsBetter, value, base[rep] as number));
+}
+
+function evaluate(check: Check, spec: RowSpec, medians: Partial<Record<TargetName, number>>, samples: Partial<Record<TargetName, readonly number[]>>): CheckResult {
   const value = medians[check.target] ?? NaN;
   switch (check.kind) {
     case 'ratio': {
-      const ratio = betterRatio(spec.higherIsBetter, value, medians[check.base] ?? NaN);
-      return { target: `≥ ${check.min.toFixed(2)}× ${short(check.base)}`, got: `${ratio.toFixed(2)}×`, pass: ratio >= check.min };
+      const ratios = pairedRatios(spec.higherIsBetter, samples[check.target], samples[check.base]);
+      const ratio = median(ratios);
+      // How many repetitions met the bound on their own: a median alone hides a split.
+      const met = ratios.length > 1 ? ` ${ratios.filter((each) => each >= check.min).length}/${ratios.length}` : '';
+      return { target: `≥ ${check.min.toFixed(2)}× ${short(check.base)}`, got: `${ratio.toFixed(2)}×${met}`, pass: ratio >= check.min };
     }
     case 'reference':
-      return { target: `${short(check.target)} vs ${short(check.base)}`, got: `${betterRatio(spec.higherIsBetter, value, medians[check.base] ?? NaN).toFixed(2)}×`, pass: undefined };
+      return { target: `${short(check.target)} vs ${short(check.base)}`, got: `${pairedRatio(spec.higherIsBetter, samples[check.target], samples[check.base]).toFixed(2)}×`, pass: undefined };
     case 'added': {
       const added = value - (medians[check.base] ?? NaN);
       return { target: `≤ +${check.max} ${spec.unit} vs ${short(check.base)}`, got: `${signed(added)} ${spec.unit}`, pass: added <= check.max };
@@ -117,6 +146,9 @@ function signed(value: number): string {
   return Number.isFinite(value) ? `${value >= 0 ? '+' : ''}${format(value)}` : '-';
 }
 
+/** Whose figure the vaurien column shows: plain vaurien, else the fault log's and idle rows' baseline. */
+const VAURIEN_COLUMN: readonly TargetName[] = ['vaurien', 'vaurien-faults', 'vaurien-api'];
+
 /** The table: one line per row, continuation lines for a row's further checks (the `server/` rows apart: renderServerTable). */
 export function renderTable(rows: readonly ReportRow[]): string {
   const header = ['scenario', 'unit', 'direct', 'pipe', 'v-tcp', 'vaurien', 'chaos', 'toxiproxy', 'v/direct', 'v/pipe', 'v/toxi', 'target', 'got', 'ok'];
@@ -127,12 +159,14 @@ export function renderTable(rows: readonly ReportRow[]): string {
     lastGroup = row.group;
     const m = row.medians;
     // Fault log rows: without it in the vaurien column, with it in chaos; idle rows: idle, then watched (or a tab).
-    const vaurien = m.vaurien ?? m['vaurien-faults'] ?? m['vaurien-api'];
+    const shown = VAURIEN_COLUMN.find((target) => m[target] !== undefined);
+    const vaurien = shown === undefined ? undefined : m[shown];
+    const versus = (base: TargetName): string => (m[base] === undefined || shown === undefined ? '' : pairedRatio(row.higherIsBetter, row.samples[shown], row.samples[base]).toFixed(2));
     const chaos = m['vaurien-delay'] ?? m['vaurien-error'] ?? m['vaurien-faultlog'] ?? m['vaurien-watched'] ?? m['vaurien-tab'];
     // Latency rows: the added µs vs direct is the figure people ask for; other rows: the ratio.
-    const versusDirect = m.direct === undefined || vaurien === undefined ? '' : row.unit === 'µs' ? signed(vaurien - m.direct) : betterRatio(row.higherIsBetter, vaurien, m.direct).toFixed(2);
-    const versusPipe = m.pipe === undefined || vaurien === undefined ? '' : betterRatio(row.higherIsBetter, vaurien, m.pipe).toFixed(2);
-    const versusToxiproxy = m.toxiproxy === undefined || vaurien === undefined ? '' : betterRatio(row.higherIsBetter, vaurien, m.toxiproxy).toFixed(2);
+    const versusDirect = row.unit === 'µs' && m.direct !== undefined && vaurien !== undefined ? signed(vaurien - m.direct) : versus('direct');
+    const versusPipe = versus('pipe');
+    const versusToxiproxy = versus('toxiproxy');
     const [first, ...more] = row.checks;
     lines.push([
       `${row.protocol} ${row.label}`,
@@ -166,7 +200,7 @@ export function renderServerTable(rows: readonly ReportRow[]): string {
   for (const row of rows.filter((candidate) => candidate.group === 'server')) {
     const m = row.medians;
     const server = m['vaurien-server'];
-    const versus = (base: number | undefined): string => (server === undefined || base === undefined ? '' : betterRatio(row.higherIsBetter, server, base).toFixed(2));
+    const versus = (base: TargetName): string => (server === undefined || m[base] === undefined ? '' : pairedRatio(row.higherIsBetter, row.samples['vaurien-server'], row.samples[base]).toFixed(2));
     const [first, ...more] = row.checks;
     lines.push([
       row.label,
@@ -175,9 +209,9 @@ export function renderServerTable(rows: readonly ReportRow[]): string {
       format(server),
       format(m.toxiproxy),
       format(m['toxiproxy-latency0']),
-      versus(m.vaurien),
-      versus(m.toxiproxy),
-      versus(m['toxiproxy-latency0']),
+      versus('vaurien'),
+      versus('toxiproxy'),
+      versus('toxiproxy-latency0'),
       first?.target ?? '',
       first?.got ?? '',
       first === undefined ? '' : verdict(first),

@@ -169,13 +169,13 @@ export function createHttpMessageFramer(side: HttpSide, maxBodyBytes: number, lo
       frame(chunk, out);
       return out;
     },
-    *end() {
+    end(): Message[] {
       // A partial head still goes through; the open side (a body read until close) ends here.
       const partial = pieces?.view() ?? EMPTY;
       pieces = undefined;
-      if (open !== 0) yield message(partial, open, false, true);
-      else if (partial.length > 0) yield raw(partial);
+      const rest = open !== 0 ? [message(partial, open, false, true)] : partial.length > 0 ? [raw(partial)] : [];
       open = 0;
+      return rest;
     },
   };
 }

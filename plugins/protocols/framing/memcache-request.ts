@@ -75,9 +75,9 @@ export function createMemcacheRequestFramer(context: FramerContext, state: Memca
       frame(chunk, out);
       return out;
     },
-    *end(): Generator<Message> {
+    end(): Message[] {
       // An unfinished command line is still delivered, outside any exchange: no answer comes.
-      if (lines.pendingBytes > 0) yield { bytes: lines.takePending(), direction: 'request', exchange: 0, first: true, last: true };
+      return lines.pendingBytes > 0 ? [{ bytes: lines.takePending(), direction: 'request', exchange: 0, first: true, last: true }] : [];
     },
   };
 }

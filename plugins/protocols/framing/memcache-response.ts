@@ -176,9 +176,9 @@ export function createMemcacheResponseFramer(context: FramerContext, state: Memc
       endRun(out, false);
       return out;
     },
-    *end(): Generator<Message> {
+    end(): Message[] {
       // A cut answer's tail still goes through, outside any exchange.
-      if (lines.pendingBytes > 0) yield { bytes: lines.takePending(), direction: 'response', exchange: 0, first: true, last: true };
+      return lines.pendingBytes > 0 ? [{ bytes: lines.takePending(), direction: 'response', exchange: 0, first: true, last: true }] : [];
     },
   };
 }

@@ -213,9 +213,9 @@ export function createRespFramer(direction: Direction, context: FramerContext, s
       frame(chunk, out);
       return out;
     },
-    *end(): Generator<Message> {
+    end(): Message[] {
       // Leftovers still go through: an undecided partial value goes as exchange 0.
-      if (!raw && held.size > 0) yield { bytes: held.take(EMPTY), direction, exchange: 0, first: true, last: true };
+      return !raw && held.size > 0 ? [{ bytes: held.take(EMPTY), direction, exchange: 0, first: true, last: true }] : [];
     },
   };
 }

@@ -21,67 +21,86 @@ export interface PacketSide {
 const EMPTY = Buffer.alloc(0);
 
 export function createMysqlFramer(direction: Direction, pieceBytes: number, session: MysqlSession, side: PacketSide, context: FramerContext): Framer {
-  const { log } = context;
-  const reader = new PacketReader(pieceBytes);
-  let raw = false;
+  return new MysqlFramer(direction, pieceBytes, session, side, context);
+}
 
-  function* rawSlices(bytes: Buffer): Generator<Message> {
+/**
+ * A class, not a closure: its generator methods are made once, shared by every connection. A
+ * generator function made per connection got a prototype and a hidden class of its own when
+ * first run (see test/framing/framer-per-connection.test.ts).
+ */
+class MysqlFramer implements Framer {
+  private readonly reader: PacketReader;
+  private raw = false;
+
+  constructor(
+    private readonly direction: Direction,
+    private readonly pieceBytes: number,
+    private readonly session: MysqlSession,
+    private readonly side: PacketSide,
+    private readonly context: FramerContext,
+  ) {
+    this.reader = new PacketReader(pieceBytes);
+  }
+
+  *push(chunk: Buffer): Generator<Message> {
+    const { reader, session, side, direction } = this;
+    if (!this.raw && session.raw) yield* this.goRaw(reader.held());
+    if (this.raw) return yield* this.rawSlices(chunk);
+    reader.feed(chunk);
+    for (let piece = reader.next(); piece !== undefined; piece = reader.next()) {
+      const message = side.message(piece);
+      if (typeof message === 'string') {
+        if (!session.raw) this.context.log.warning(`mysql: malformed ${direction} (${message}); passing the rest of the connection through unchanged`);
+        session.raw = true;
+        return yield* this.goRaw([piece.bytes, reader.unread()]);
+      }
+      if (session.tls === 'asked') return yield* this.switchToTls(message);
+      yield message;
+      // The other direction switched the connection to raw.
+      if (session.raw) return yield* this.goRaw([reader.unread()]);
+    }
+  }
+
+  *end(): Generator<Message> {
+    if (this.raw) return;
+    const piece = this.reader.finish();
+    if (piece === undefined) return;
+    const message = this.side.message(piece);
+    if (typeof message === 'string') yield* this.rawSlices(piece.bytes);
+    else yield message;
+  }
+
+  private *rawSlices(bytes: Buffer): Generator<Message> {
+    const { pieceBytes, direction } = this;
     for (let start = 0; start < bytes.length; start += pieceBytes) {
       yield { bytes: bytes.subarray(start, start + pieceBytes), direction, exchange: 0, first: true, last: true };
     }
   }
 
   /** Stops framing: closes the half-framed exchange, then `rest` and everything after it goes raw. */
-  function* goRaw(rest: readonly Buffer[]): Generator<Message> {
-    raw = true;
-    const open = side.openExchange();
-    if (open !== undefined) yield { bytes: EMPTY, direction, exchange: open, first: false, last: true };
-    for (const part of rest) yield* rawSlices(part);
+  private *goRaw(rest: readonly Buffer[]): Generator<Message> {
+    this.raw = true;
+    const open = this.side.openExchange();
+    if (open !== undefined) yield { bytes: EMPTY, direction: this.direction, exchange: open, first: false, last: true };
+    for (const part of rest) yield* this.rawSlices(part);
   }
 
   /**
    * The SSL request (`message`): what follows it is the client's TLS. Terminated, it goes to the
    * TLS layer and framing goes on over TLS with the HandshakeResponse; else the rest is raw.
    */
-  function* switchToTls(message: Message): Generator<Message> {
-    const rest = reader.unread();
+  private *switchToTls(message: Message): Generator<Message> {
+    const rest = this.reader.unread();
     // Asked before the message leaves: the backend switches once it has been written.
-    if (context.startTls?.({ direction, exchange: message.exchange, rest: [rest] }) === true) {
-      session.tls = 'secured';
+    if (this.context.startTls?.({ direction: this.direction, exchange: message.exchange, rest: [rest] }) === true) {
+      this.session.tls = 'secured';
       yield message;
       return;
     }
-    log.debug('mysql: the client asked for TLS; passing the connection through unchanged');
-    session.raw = true;
+    this.context.log.debug('mysql: the client asked for TLS; passing the connection through unchanged');
+    this.session.raw = true;
     yield message;
-    yield* goRaw([rest]);
+    yield* this.goRaw([rest]);
   }
-
-  return {
-    *push(chunk) {
-      if (!raw && session.raw) yield* goRaw(reader.held());
-      if (raw) return yield* rawSlices(chunk);
-      reader.feed(chunk);
-      for (let piece = reader.next(); piece !== undefined; piece = reader.next()) {
-        const message = side.message(piece);
-        if (typeof message === 'string') {
-          if (!session.raw) log.warning(`mysql: malformed ${direction} (${message}); passing the rest of the connection through unchanged`);
-          session.raw = true;
-          return yield* goRaw([piece.bytes, reader.unread()]);
-        }
-        if (session.tls === 'asked') return yield* switchToTls(message);
-        yield message;
-        // The other direction switched the connection to raw.
-        if (session.raw) return yield* goRaw([reader.unread()]);
-      }
-    },
-    *end() {
-      if (raw) return;
-      const piece = reader.finish();
-      if (piece === undefined) return;
-      const message = side.message(piece);
-      if (typeof message === 'string') yield* rawSlices(piece.bytes);
-      else yield message;
-    },
-  };
 }

@@ -31,120 +31,134 @@ export function verbOf(line: Buffer): string {
 }
 
 export function createSmtpRequestFramer(context: FramerContext, session: SmtpSession): Framer {
-  const lines = new LineReader();
-  const dataEnd = new DataEndFinder();
-  let mode: Mode = 'command';
+  return new SmtpRequestFramer(context, session);
+}
+
+const message = (bytes: Buffer, exchange: number, first: boolean, last: boolean, info?: MessageInfo): Message =>
+  info === undefined ? { bytes, direction: 'request', exchange, first, last } : { bytes, direction: 'request', exchange, first, last, info };
+const raw = (bytes: Buffer): Message => message(bytes, 0, true, false);
+
+/**
+ * A class, not a closure: its generator methods are made once, shared by every connection. A
+ * generator function made per connection got a prototype and a hidden class of its own when
+ * first run (see test/framing/framer-per-connection.test.ts).
+ */
+class SmtpRequestFramer implements Framer {
+  private readonly lines = new LineReader();
+  private readonly dataEnd = new DataEndFinder();
+  private mode: Mode = 'command';
   /** The newest exchange this side opened: the reply to it decides how to read what follows. */
-  let latest = 0;
+  private latest = 0;
   /** The exchange a body or chunk being read belongs to, and what its messages carry. */
-  let current = 0;
-  let currentInfo: MessageInfo = BODY_INFO;
-  let currentStarted = false;
-  let chunkRemaining = 0;
+  private current = 0;
+  private currentInfo: MessageInfo = BODY_INFO;
+  private currentStarted = false;
+  private chunkRemaining = 0;
   /** The line being read answers a 334 challenge. */
-  let continuation = false;
+  private continuation = false;
 
-  const message = (bytes: Buffer, exchange: number, first: boolean, last: boolean, info?: MessageInfo): Message =>
-    info === undefined ? { bytes, direction: 'request', exchange, first, last } : { bytes, direction: 'request', exchange, first, last, info };
-  const raw = (bytes: Buffer): Message => message(bytes, 0, true, false);
+  constructor(
+    private readonly context: FramerContext,
+    private readonly session: SmtpSession,
+  ) {}
 
-  /** A new unit starts: the reply to the newest request says whether it is a command, a body, TLS. */
-  function startUnit(): void {
-    if (session.raw) {
-      mode = 'raw';
-      return;
-    }
-    const unit = nextClientUnit(session, latest);
-    continuation = unit === 'continuation';
-    if (unit === 'tls') mode = 'raw';
-    else if (unit === 'body') {
-      current = latest = context.openExchange();
-      currentInfo = BODY_INFO;
-      currentStarted = false;
-      dataEnd.reset();
-      mode = 'body';
+  *push(chunk: Buffer): Generator<Message> {
+    const { lines } = this;
+    let at = 0;
+    while (at < chunk.length) {
+      if (this.mode === 'command' && lines.pendingBytes === 0) this.startUnit();
+      if (this.mode === 'raw') {
+        yield raw(at === 0 ? chunk : chunk.subarray(at));
+        return;
+      }
+      if (this.mode === 'body') {
+        at = yield* this.body(chunk, at);
+        continue;
+      }
+      if (this.mode === 'chunk') {
+        at = yield* this.bdatData(chunk, at);
+        continue;
+      }
+      const line = lines.read(chunk, at);
+      if (line === undefined) {
+        if (lines.pendingBytes > MAX_COMMAND_LINE_BYTES) {
+          this.malformed(`a client line longer than ${MAX_COMMAND_LINE_BYTES} bytes`);
+          yield raw(lines.takePending());
+        }
+        return;
+      }
+      at = lines.next;
+      yield this.commandLine(line);
     }
   }
 
-  function commandLine(line: Buffer): Message {
-    const info: MessageInfo = continuation ? CONTINUATION_INFO : { command: verbOf(line) };
-    continuation = false;
-    const exchange = (latest = context.openExchange(HANDSHAKE_VERBS.has(info['command'] as string) ? HANDSHAKE : undefined));
+  *end(): Generator<Message> {
+    // An unfinished last line still goes out: the server reads it as a command at close.
+    if (this.lines.pendingBytes === 0) return;
+    const line = this.lines.takePending();
+    yield this.mode === 'command' ? this.commandLine(line) : raw(line);
+  }
+
+  /** A new unit starts: the reply to the newest request says whether it is a command, a body, TLS. */
+  private startUnit(): void {
+    if (this.session.raw) {
+      this.mode = 'raw';
+      return;
+    }
+    const unit = nextClientUnit(this.session, this.latest);
+    this.continuation = unit === 'continuation';
+    if (unit === 'tls') this.mode = 'raw';
+    else if (unit === 'body') {
+      this.current = this.latest = this.context.openExchange();
+      this.currentInfo = BODY_INFO;
+      this.currentStarted = false;
+      this.dataEnd.reset();
+      this.mode = 'body';
+    }
+  }
+
+  private commandLine(line: Buffer): Message {
+    const info: MessageInfo = this.continuation ? CONTINUATION_INFO : { command: verbOf(line) };
+    this.continuation = false;
+    const exchange = (this.latest = this.context.openExchange(HANDSHAKE_VERBS.has(info['command'] as string) ? HANDSHAKE : undefined));
     const bdat = info['command'] === 'BDAT' ? BDAT_LINE.exec(line.toString('latin1')) : null;
     const size = bdat === null ? 0 : Number(bdat[1]);
     if (size === 0) return message(line, exchange, true, true, info);
     // The chunk's bytes follow at once (no reply in between): one request with the line.
-    current = exchange;
-    currentInfo = info;
-    currentStarted = true;
-    chunkRemaining = size;
-    mode = 'chunk';
+    this.current = exchange;
+    this.currentInfo = info;
+    this.currentStarted = true;
+    this.chunkRemaining = size;
+    this.mode = 'chunk';
     return message(line, exchange, true, false, info);
   }
 
   /** Reads DATA body bytes from `at`; returns where the chunk continues. */
-  function* body(chunk: Buffer, at: number): Generator<Message, number> {
-    const end = dataEnd.find(chunk, at);
+  private *body(chunk: Buffer, at: number): Generator<Message, number> {
+    const end = this.dataEnd.find(chunk, at);
     const to = end === -1 ? chunk.length : end;
-    const first = !currentStarted;
-    currentStarted = true;
-    if (end !== -1) mode = 'command';
-    yield message(chunk.subarray(at, to), current, first, end !== -1, currentInfo);
+    const first = !this.currentStarted;
+    this.currentStarted = true;
+    if (end !== -1) this.mode = 'command';
+    yield message(chunk.subarray(at, to), this.current, first, end !== -1, this.currentInfo);
     return to;
   }
 
   /** Reads BDAT chunk bytes from `at`; returns where the chunk continues. */
-  function* bdatData(chunk: Buffer, at: number): Generator<Message, number> {
-    const to = Math.min(chunk.length, at + chunkRemaining);
-    chunkRemaining -= to - at;
-    if (chunkRemaining === 0) mode = 'command';
-    yield message(chunk.subarray(at, to), current, false, chunkRemaining === 0, currentInfo);
+  private *bdatData(chunk: Buffer, at: number): Generator<Message, number> {
+    const to = Math.min(chunk.length, at + this.chunkRemaining);
+    this.chunkRemaining -= to - at;
+    if (this.chunkRemaining === 0) this.mode = 'command';
+    yield message(chunk.subarray(at, to), this.current, false, this.chunkRemaining === 0, this.currentInfo);
     return to;
   }
 
-  function malformed(problem: string): void {
-    if (!session.warned) {
-      session.warned = true;
-      context.log.warning(`smtp: ${problem}; passing the rest of the connection through unframed`);
+  private malformed(problem: string): void {
+    if (!this.session.warned) {
+      this.session.warned = true;
+      this.context.log.warning(`smtp: ${problem}; passing the rest of the connection through unframed`);
     }
-    session.raw = true;
-    mode = 'raw';
+    this.session.raw = true;
+    this.mode = 'raw';
   }
-
-  return {
-    *push(chunk) {
-      let at = 0;
-      while (at < chunk.length) {
-        if (mode === 'command' && lines.pendingBytes === 0) startUnit();
-        if (mode === 'raw') {
-          yield raw(at === 0 ? chunk : chunk.subarray(at));
-          return;
-        }
-        if (mode === 'body') {
-          at = yield* body(chunk, at);
-          continue;
-        }
-        if (mode === 'chunk') {
-          at = yield* bdatData(chunk, at);
-          continue;
-        }
-        const line = lines.read(chunk, at);
-        if (line === undefined) {
-          if (lines.pendingBytes > MAX_COMMAND_LINE_BYTES) {
-            malformed(`a client line longer than ${MAX_COMMAND_LINE_BYTES} bytes`);
-            yield raw(lines.takePending());
-          }
-          return;
-        }
-        at = lines.next;
-        yield commandLine(line);
-      }
-    },
-    *end() {
-      // An unfinished last line still goes out: the server reads it as a command at close.
-      if (lines.pendingBytes === 0) return;
-      const line = lines.takePending();
-      yield mode === 'command' ? commandLine(line) : raw(line);
-    },
-  };
 }

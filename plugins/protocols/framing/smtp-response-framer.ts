@@ -42,109 +42,126 @@ interface Reply {
 }
 
 export function createSmtpResponseFramer(context: FramerContext, session: SmtpSession): Framer {
-  const lines = new LineReader();
-  let raw = false;
-  let greeted = false;
-  let reply: Reply | undefined;
+  return new SmtpResponseFramer(context, session);
+}
 
-  const message = (bytes: Buffer, exchange: number, first: boolean, last: boolean): Message => ({ bytes, direction: 'response', exchange, first, last });
+const message = (bytes: Buffer, exchange: number, first: boolean, last: boolean): Message => ({ bytes, direction: 'response', exchange, first, last });
+
+/**
+ * A class, not a closure: its generator methods are made once, shared by every connection. A
+ * generator function made per connection got a prototype and a hidden class of its own when
+ * first run (see test/framing/framer-per-connection.test.ts).
+ */
+class SmtpResponseFramer implements Framer {
+  private readonly lines = new LineReader();
+  private raw = false;
+  private greeted = false;
+  private reply: Reply | undefined;
+
+  constructor(
+    private readonly context: FramerContext,
+    private readonly session: SmtpSession,
+  ) {}
+
+  *push(chunk: Buffer): Generator<Message> {
+    const { lines, session } = this;
+    let at = 0;
+    while (at < chunk.length) {
+      // The request side gave up on framing: this side follows at the next reply.
+      if (!this.raw && this.reply === undefined && lines.pendingBytes === 0 && session.raw) {
+        this.raw = true;
+        yield* this.settle();
+      }
+      if (this.raw) {
+        yield message(at === 0 ? chunk : chunk.subarray(at), 0, true, false);
+        return;
+      }
+      const bytes = lines.read(chunk, at);
+      if (bytes === undefined) {
+        if (lines.pendingBytes > MAX_REPLY_LINE_BYTES) yield* this.malformed(lines.takePending(), `a reply line longer than ${MAX_REPLY_LINE_BYTES} bytes`);
+        return;
+      }
+      at = lines.next;
+      if (yield* this.line(bytes, chunk, at)) return;
+    }
+  }
+
+  *end(): Generator<Message> {
+    if (this.lines.pendingBytes === 0) return;
+    const bytes = this.lines.takePending();
+    if (this.raw) {
+      yield message(bytes, 0, true, false);
+      return;
+    }
+    // An unfinished last line: it still completes the reply it belongs to.
+    const current = (this.reply ??= this.begin());
+    this.reply = undefined;
+    yield message(bytes, current.exchange, !current.started, true);
+  }
 
   /** A reply begins: the first one is the greeting, each later one answers the oldest request. */
-  function begin(): Reply {
-    if (!greeted) {
-      greeted = true;
-      return { exchange: context.openExchange(HANDSHAKE_GREETING), info: undefined, started: false };
+  private begin(): Reply {
+    if (!this.greeted) {
+      this.greeted = true;
+      return { exchange: this.context.openExchange(HANDSHAKE_GREETING), info: undefined, started: false };
     }
-    const request = context.nextForwarded();
+    const request = this.context.nextForwarded();
     return { exchange: request?.exchange ?? 0, info: request?.info, started: false };
   }
 
   /** Requests forwarded that will get no framed reply now: each gets an empty last message. */
-  function* settle(): Generator<Message> {
+  private *settle(): Generator<Message> {
+    const { context } = this;
     for (let request = context.nextForwarded(); request !== undefined; request = context.nextForwarded()) {
       yield message(EMPTY, request.exchange, true, true);
     }
   }
 
   /** One reply line, read from `chunk` up to `at`; returns true when the rest of `chunk` went to TLS. */
-  function* line(bytes: Buffer, chunk: Buffer, at: number): Generator<Message, boolean> {
+  private *line(bytes: Buffer, chunk: Buffer, at: number): Generator<Message, boolean> {
+    const { session } = this;
     const parsed = parseReplyLine(bytes);
     if (parsed === undefined) {
-      yield* malformed(bytes, 'a server line that is not an SMTP reply');
+      yield* this.malformed(bytes, 'a server line that is not an SMTP reply');
       return false;
     }
-    const current = (reply ??= begin());
+    const current = (this.reply ??= this.begin());
     const first = !current.started;
     current.started = true;
     if (!parsed.final) {
       yield message(bytes, current.exchange, first, false);
       return false;
     }
-    reply = undefined;
+    this.reply = undefined;
     // Recorded before the reply goes on: the client answers it only once it has it.
     if (current.exchange !== 0) recordReply(session, current.exchange, parsed.code, current.info);
     const tls = parsed.code === 220 && current.info?.['command'] === 'STARTTLS';
     // Asked before the 220 leaves: the client switches once it has been written.
-    if (tls && context.startTls?.({ direction: 'response', exchange: current.exchange, rest: [chunk.subarray(at)] }) === true) {
+    if (tls && this.context.startTls?.({ direction: 'response', exchange: current.exchange, rest: [chunk.subarray(at)] }) === true) {
       session.tls = 'secured';
       yield message(bytes, current.exchange, first, true);
       return true;
     }
     yield message(bytes, current.exchange, first, true);
     if (tls) {
-      raw = true;
-      yield* settle();
+      this.raw = true;
+      yield* this.settle();
     }
     return false;
   }
 
   /** The bytes end the reply under way (or answer the oldest request); the rest is raw. */
-  function* malformed(bytes: Buffer, problem: string): Generator<Message> {
+  private *malformed(bytes: Buffer, problem: string): Generator<Message> {
+    const { session } = this;
     if (!session.warned) {
       session.warned = true;
-      context.log.warning(`smtp: ${problem}; passing the rest of the connection through unframed`);
+      this.context.log.warning(`smtp: ${problem}; passing the rest of the connection through unframed`);
     }
     session.raw = true;
-    raw = true;
-    const current = (reply ??= begin());
-    reply = undefined;
+    this.raw = true;
+    const current = (this.reply ??= this.begin());
+    this.reply = undefined;
     yield message(bytes, current.exchange, !current.started, true);
-    yield* settle();
+    yield* this.settle();
   }
-
-  return {
-    *push(chunk) {
-      let at = 0;
-      while (at < chunk.length) {
-        // The request side gave up on framing: this side follows at the next reply.
-        if (!raw && reply === undefined && lines.pendingBytes === 0 && session.raw) {
-          raw = true;
-          yield* settle();
-        }
-        if (raw) {
-          yield message(at === 0 ? chunk : chunk.subarray(at), 0, true, false);
-          return;
-        }
-        const bytes = lines.read(chunk, at);
-        if (bytes === undefined) {
-          if (lines.pendingBytes > MAX_REPLY_LINE_BYTES) yield* malformed(lines.takePending(), `a reply line longer than ${MAX_REPLY_LINE_BYTES} bytes`);
-          return;
-        }
-        at = lines.next;
-        if (yield* line(bytes, chunk, at)) return;
-      }
-    },
-    *end() {
-      if (lines.pendingBytes === 0) return;
-      const bytes = lines.takePending();
-      if (raw) {
-        yield message(bytes, 0, true, false);
-        return;
-      }
-      // An unfinished last line: it still completes the reply it belongs to.
-      const current = (reply ??= begin());
-      reply = undefined;
-      yield message(bytes, current.exchange, !current.started, true);
-    },
-  };
 }

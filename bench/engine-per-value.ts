@@ -7,10 +7,8 @@
 // --floor (redis), the pairing proxy's scanners instead (bench/servers/resp-scan.ts): the least
 // a protocol-aware Node proxy does per value, against which vaurien's engine is measured. With
 // --miss, every reply says the key is not there (redis `$-1`, memcache a bare `END`).
-import { EventEmitter } from 'node:events';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { loadEngine, sink, source, trafficOf, type EngineConnection } from './harness/engine-build.js';
 import { Awaiting, scanner } from './servers/resp-scan.js';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { depth: { type: 'string', default: '16' }, connections: { type: 'string', default: '1' }, dist: { type: 'string', default: 'dist' }, floor: { type: 'boolean', default: false }, miss: { type: 'boolean', default: false } } });
@@ -19,47 +17,11 @@ const depth = Number(values.depth);
 const ROUNDS = 5;
 const CHUNKS = 200_000;
 
-const load = async (path: string): Promise<Record<string, unknown>> => (await import(pathToFileURL(resolve(values.dist, path)).href)) as Record<string, unknown>;
-// The build's classes, typed loosely: the point is to run whichever build is given.
-type Constructor = new (...args: unknown[]) => Record<string, never>;
-const { ConnectionPipelines } = (await load('lib/pipeline/connection-pipelines.js')) as { ConnectionPipelines: Constructor };
-const { DirectionPipeline } = (await load('lib/pipeline/direction.js')) as { DirectionPipeline: new (...args: unknown[]) => { feed(source: EventEmitter): void } };
-const { SocketWriter } = (await load('lib/proxy/socket-write.js')) as { SocketWriter: Constructor };
-await load('plugins/index.js');
-const { Protocol } = (await load('lib/registry/protocols.js')) as { Protocol: { require(name: string, what: string): unknown } };
+type Connection = Pick<EngineConnection, 'client' | 'backend'> & { readonly pipelines: { readonly pendingAnswers: number } };
 
-/** A socket that takes every write and counts nothing else. */
-const sink = (): object => ({ write: () => true, cork() {}, uncork() {}, destroyed: false, writableEnded: false, writableNeedDrain: false });
-/** A source the direction reads as a socket's 'data' events. */
-const source = (): EventEmitter => Object.assign(new EventEmitter(), { pause() {}, resume() {} });
-const quiet = { warning() {}, info() {}, debug() {}, error() {} };
-
-interface Connection {
-  readonly client: EventEmitter;
-  readonly backend: EventEmitter;
-  readonly pipelines: { readonly pendingAnswers: number };
-}
-
-const sharedHost = { choose: () => undefined, directionFinished() {}, operatorFailed() {}, answered() {}, closeClient() {}, endThenClose() {}, reset() {}, notice() {} };
-const sharedDirectionHost = { chunkArrived() {}, fail: (_direction: string, error: unknown) => { throw error; } };
+const engine = await loadEngine(values.dist);
 /** One connection's pipelines, fed from two sources that stand for its sockets. */
-function connection(): Connection {
-  const pipelines = new ConnectionPipelines({
-    protocol: Protocol.require(protocolName, 'protocol'),
-    protocolOptions: { buffer: 2048, keep_alive: false, reuse_socket: false },
-    toBackend: new SocketWriter(sink()),
-    toClient: new SocketWriter(sink()),
-    seed: 1,
-    log: quiet,
-    counters: { bytes: { request: 0, response: 0 }, countFault() {} },
-    host: sharedHost,
-  }) as unknown as { framers: Record<'request' | 'response', unknown>; request: unknown; response: unknown; pendingAnswers: number };
-  const client = source();
-  const backend = source();
-  new DirectionPipeline('request', pipelines.framers.request, pipelines.request, sharedDirectionHost).feed(client);
-  new DirectionPipeline('response', pipelines.framers.response, pipelines.response, sharedDirectionHost).feed(backend);
-  return { client, backend, pipelines };
-}
+const connection = (): Connection => engine.connection(protocolName);
 
 /** The pairing proxy's work for one connection: each chunk scanned, commands noted and replies paired, then written. */
 function floorConnection(): Connection {
@@ -87,9 +49,7 @@ if (values.floor && protocolName !== 'redis') throw new Error('--floor measures 
 // the CPU's caches more often than with one.
 const connections = Array.from({ length: Number(values.connections) }, values.floor ? floorConnection : connection);
 
-const command = protocolName === 'memcache' ? 'get vaurien-bench\r\n' : '*2\r\n$3\r\nGET\r\n$13\r\nvaurien-bench\r\n';
-const hit = protocolName === 'memcache' ? 'VALUE vaurien-bench 0 16\r\n0123456789abcdef\r\nEND\r\n' : '$16\r\n0123456789abcdef\r\n';
-const reply = values.miss ? (protocolName === 'memcache' ? 'END\r\n' : '$-1\r\n') : hit;
+const { command, reply } = trafficOf(protocolName, values.miss);
 const commands = Buffer.from(command.repeat(depth));
 const replies = Buffer.from(reply.repeat(depth));
 

@@ -5,7 +5,12 @@ import type { Rng } from '../rng.js';
 import type { Direction, Message, MessageInfo } from './message.js';
 import type { OptionTable, OptionValues } from './options.js';
 
-/** Turns one direction's byte stream into messages; one per direction per connection. */
+/**
+ * Turns one direction's byte stream into messages; one per direction per connection. Made per
+ * connection, so no generator methods in an object literal: each would be a new generator
+ * function, which V8 gives a prototype and hidden class of its own (return arrays, or make the
+ * framer a class whose generator methods exist once).
+ */
 export interface Framer {
   /**
    * Frames what a chunk completes. A message may be a view of `chunk`; keep no reference you

@@ -26,6 +26,8 @@ export class ChunkRanges implements Iterable<Message> {
   private infos: (MessageInfo | undefined)[] | undefined;
   /** The bytes of messages that are not a range of the chunk (made on first need). */
   private own: Buffer[] | undefined;
+  /** Every message so far is a range, each starting where the one before ended (-1 once not). */
+  private runEnd = -1;
 
   constructor(
     readonly chunk: Buffer,
@@ -47,6 +49,14 @@ export class ChunkRanges implements Iterable<Message> {
     const own = (this.own ??= []);
     own.push(bytes);
     this.keep(-own.length, 0, exchange, flagsOf(first, last, noReply), info);
+  }
+
+  /**
+   * True when the messages are ranges of the chunk back to back, one run of bytes: the proxy can
+   * write them in one go without looking at each (pipelined commands, a chunk of 16 GETs).
+   */
+  get isOneRun(): boolean {
+    return this.runEnd !== -1;
   }
 
   /** True when message `at` is a range of the chunk (false: bytes of its own). */
@@ -105,6 +115,7 @@ export class ChunkRanges implements Iterable<Message> {
 
   private keep(start: number, end: number, exchange: number, flags: number, info: MessageInfo | undefined): void {
     const kept = this.kept++;
+    this.runEnd = start >= 0 && (kept === 0 || start === this.runEnd) ? end : -1;
     if (kept === 0) {
       this.start0 = start;
       this.end0 = end;

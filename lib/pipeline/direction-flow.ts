@@ -96,9 +96,17 @@ export class DirectionFlow implements ExchangeStageSink, StreamSink {
   passRun(ranges: ChunkRanges, from: number): number {
     const { chunk, count } = ranges;
     const start = ranges.startOf(from);
-    let end = ranges.endOf(from);
-    let to = from + 1;
-    while (to < count && ranges.isRange(to) && ranges.startOf(to) === end && this.passesRange(ranges.exchangeOf(to))) end = ranges.endOf(to++);
+    let end: number;
+    let to: number;
+    if (from === 0 && ranges.isOneRun && (this.streamsIfMade === undefined || this.streamsIfMade.isEmpty) && this.exchanges.passesAllUntracked()) {
+      // Every message passes and they are one run of the chunk: no need to look at each.
+      to = count;
+      end = ranges.endOf(count - 1);
+    } else {
+      end = ranges.endOf(from);
+      to = from + 1;
+      while (to < count && ranges.isRange(to) && ranges.startOf(to) === end && this.passesRange(ranges.exchangeOf(to))) end = ranges.endOf(to++);
+    }
     if (this.stopped) return to;
     if (to === from + 1 || !this.host.forwardedRun(this.direction, ranges, from, to)) {
       for (let at = from; at < to; at++) this.passRange(chunk, ranges.startOf(at), ranges.endOf(at), ranges.exchangeOf(at), ranges.isLast(at), ranges.infoOf(at), ranges.isNoReply(at));

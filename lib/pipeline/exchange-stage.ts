@@ -24,6 +24,8 @@ export interface OperatorSource {
   operatorFor(exchange: number, direction: Direction, first: Message): MessageOperator;
   /** True when something acts on or watches `exchange` (absent: assume so); false for a dummy exchange. */
   tracks?(exchange: number): boolean;
+  /** True when no exchange is tracked at all (absent: assume some are). */
+  tracksNone?(): boolean;
 }
 
 export class ExchangeStage {
@@ -53,6 +55,11 @@ export class ExchangeStage {
    */
   passesUntracked(exchange: number): boolean {
     return this.active === undefined && exchange !== this.overExchange && (exchange === 0 || this.operators.tracks?.(exchange) === false);
+  }
+
+  /** `passesUntracked` for every exchange at once: nothing tracked, no side ever ran an operator here. */
+  passesAllUntracked(): boolean {
+    return this.active === undefined && this.overExchange === -1 && this.operators.tracksNone?.() === true;
   }
 
   /** The run of `exchange`'s side, while it is in progress (for `context.discard`). */

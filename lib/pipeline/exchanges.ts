@@ -161,6 +161,11 @@ export class ExchangeLedger {
     return this.entries.size > 0 && this.entries.has(exchange);
   }
 
+  /** True when no exchange got a behavior (or is watched) now. */
+  tracksNone(): boolean {
+    return this.entries.size === 0;
+  }
+
   /** The operator for one side of an exchange (`first`: its first message); `identity` for dummy (and for exchange 0). */
   operatorFor(exchange: number, direction: Direction, first?: Message): MessageOperator {
     if (this.entries.size === 0) return identity;

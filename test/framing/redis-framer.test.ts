@@ -258,6 +258,22 @@ test('RESP2 pub/sub: k confirmations answer a k-channel SUBSCRIBE (last on the k
   assert.deepEqual(brief(units(h.receive(message('x', 'y')))), [[6, message('x', 'y')]]);
 });
 
+test('fewer confirmations than channels: the next plain reply first closes the (un)subscribe, then answers its own command', () => {
+  const h = createHarness();
+  h.send(cmd('SUBSCRIBE', 'a', 'b', 'c') + cmd('PING') + cmd('GET', 'k'));
+  const got = h.receive(confirm('subscribe', 'a', 1) + confirm('subscribe', 'b', 2) + '-ERR cut short\r\n' + bulk('v'));
+  assert.deepEqual(
+    got.map((m) => [m.exchange, m.first, m.last, m.bytes.toString('latin1')]),
+    [
+      [1, true, false, confirm('subscribe', 'a', 1)],
+      [1, false, false, confirm('subscribe', 'b', 2)],
+      [1, false, true, ''], // the empty closing message: nothing more will answer SUBSCRIBE
+      [2, true, true, '-ERR cut short\r\n'],
+      [3, true, true, bulk('v')],
+    ],
+  );
+});
+
 test('RESP3 pub/sub: confirmations are pushes that answer their (un)subscribe; other pushes are exchange 0', () => {
   const h = createHarness();
   h.send(cmd('HELLO', '3') + cmd('SUBSCRIBE', 'a', 'b') + cmd('LRANGE', 'l', '0', '-1') + cmd('UNSUBSCRIBE', 'zz'));

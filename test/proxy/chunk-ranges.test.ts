@@ -155,7 +155,7 @@ test('iterating ChunkRanges gives its ranges and its own bytes as messages, in o
   assert.deepEqual([...new ChunkRanges(Buffer.alloc(0), 'response')], []);
 });
 
-test('any number of messages, one alone or many, reads back the same through every accessor and iterated', () => {
+test('any number of messages, one alone or many, reads back the same through every accessor and iterated, and tells one run', () => {
   const chunk = Buffer.from('0123456789abcdefghij');
   const message = fc.record({
     own: fc.boolean(),
@@ -185,6 +185,9 @@ test('any number of messages, one alone or many, reads back the same through eve
         assert.deepEqual([ranges.exchangeOf(at), ranges.isLast(at), ranges.isNoReply(at), ranges.infoOf(at)], [want.exchange, want.last, want.noReply, want.info]);
       });
       assert.deepEqual([...ranges].map(seen), expected.map((want) => want.seen));
+      // One run: every message a range of the chunk, each starting where the one before ended.
+      const oneRun = expected.length > 0 && expected.every((want, at) => !want.own && (at === 0 || want.start === (expected[at - 1] as { end: number }).end));
+      assert.equal(ranges.isOneRun, oneRun);
     }),
     { numRuns: 300 },
   );

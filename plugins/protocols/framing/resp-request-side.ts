@@ -30,10 +30,19 @@ interface NamedCommand {
 export function createRespRequestSide(context: FramerContext, session: RedisSession = { bound: false }): RespSide {
   const commands = new Map<string, NamedCommand>();
 
+  // The last command's name again (a pipeline of GETs): the very same string, as names are
+  // shared (latin1Text), so no lookup.
+  let lastName: string | undefined;
+  let lastCommand: NamedCommand | undefined;
   // Keyed by the name as sent (`get`, `GET`): a hit costs no upper-casing.
   const commandFor = (name: string, argumentCount: number): NamedCommand => {
+    if (name === lastName) return lastCommand as NamedCommand;
     const cached = commands.get(name);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) {
+      lastName = name;
+      lastCommand = cached;
+      return cached;
+    }
     const command = name.toUpperCase();
     const binds = SESSION_COMMANDS.has(command);
     if (PUBSUB_COMMANDS.has(command)) return { info: { command, channels: argumentCount }, binds };

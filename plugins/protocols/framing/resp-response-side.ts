@@ -49,6 +49,13 @@ export function createRespResponseSide(context: FramerContext): RespSide {
   function decide(scanner: RespScanner, forced: boolean): Stamp | undefined {
     const type = scanner.topType;
     if (type === 0 && !forced) return undefined; // attributes still coming
+    if (answering === undefined && type !== RespType.array && type !== RespType.push) {
+      // Not an array: neither a confirmation nor a push, so the answer to the oldest request.
+      currentConfirms = undefined;
+      const request = take();
+      currentRequest = request;
+      return stampOf(request?.exchange ?? 0, undefined);
+    }
     const length = scanner.topLength;
     const known = scanner.knownElements;
     const aggregate = type === RespType.array || type === RespType.push;

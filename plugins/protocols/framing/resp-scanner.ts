@@ -82,6 +82,12 @@ const S_BODY_LF = 6;
  * ends first.
  */
 export function readLengthLine(data: Buffer, pos: number, into: { length: number }): number {
+  // One digit, the usual case (`*2`, `$3`): no loop.
+  const digit = (data[pos] as number) - ZERO;
+  if (digit >= 0 && digit <= 9 && data[pos + 1] === CR && data[pos + 2] === LF) {
+    into.length = digit;
+    return pos + 3;
+  }
   let value = 0;
   let at = pos;
   for (; at < data.length && at - pos <= MAX_DIGITS; at++) {

@@ -98,8 +98,9 @@ export class DirectionFlow implements ExchangeStageSink, StreamSink {
     const start = ranges.startOf(from);
     let end: number;
     let to: number;
-    if (from === 0 && ranges.isOneRun && (this.streamsIfMade === undefined || this.streamsIfMade.isEmpty) && this.exchanges.passesAllUntracked()) {
-      // Every message passes and they are one run of the chunk: no need to look at each.
+    if (from === 0 && ranges.isOneRun && this.exchanges.passesAllUntracked()) {
+      // The first passed (no stream behavior, no side in progress), nothing is tracked, and
+      // they are one run of the chunk: every one passes, no need to look at each.
       to = count;
       end = ranges.endOf(count - 1);
     } else {

@@ -6,7 +6,7 @@ import { PassThrough } from 'node:stream';
 import test, { type TestContext } from 'node:test';
 import fc from 'fast-check';
 import { identity, tap, type MonoTypeOperatorFunction } from 'rxjs';
-import { ChunkRanges, ConnectionPipelines, DirectionPipeline, SocketWriter, defineBehavior, type Direction, type Message, type ProtocolDefinition } from '../../lib/index.js';
+import { ChunkRanges, ConnectionPipelines, DirectionPipeline, SocketWriter, defineBehavior, type BehaviorDefinition, type Direction, type Message, type ProtocolDefinition } from '../../lib/index.js';
 import { silentLogger } from '../../lib/log.js';
 import { memcache } from '../../plugins/protocols/memcache.js';
 import { redis } from '../../plugins/protocols/redis.js';
@@ -37,7 +37,7 @@ const seen = (message: Message): Seen => ({
  * answers) into real sockets; exchanges for which `acts` is true get a behavior that records
  * the messages it is given on both sides.
  */
-async function run(t: TestContext, protocol: ProtocolDefinition, acts: (exchange: number) => boolean, requests: readonly Buffer[], answers: readonly Buffer[]) {
+async function run(t: TestContext, protocol: ProtocolDefinition, acts: (exchange: number) => boolean, requests: readonly Buffer[], answers: readonly Buffer[], streamWatch?: BehaviorDefinition) {
   const toBackend = await collectingSocket(t);
   const toClient = await collectingSocket(t);
   const recorded: Record<Direction, Seen[]> = { request: [], response: [] };
@@ -59,6 +59,7 @@ async function run(t: TestContext, protocol: ProtocolDefinition, acts: (exchange
       ...UNWATCHED_HOST,
     },
   });
+  if (streamWatch !== undefined) pipelines.setStreamBehaviors([{ key: streamWatch.name, version: 1, definition: streamWatch, options: {} }]);
   for (const [direction, chunks] of [['request', requests], ['response', answers]] as const) {
     const source = new PassThrough();
     const over = done(direction);
@@ -138,6 +139,24 @@ for (const [protocol, requestBytes, answerBytes] of [
       assert.deepEqual(clientGot, answerBytes);
     });
   }
+}
+
+for (const [protocol, requestBytes, answerBytes] of [
+  [redis, REDIS_REQUESTS, REDIS_ANSWERS],
+  [memcache, MEMCACHE_REQUESTS, MEMCACHE_ANSWERS],
+] as const) {
+  test(`${protocol.name}, every exchange dummy under a stream behavior: the stream behavior is given every byte, in order`, async (t) => {
+    // Whole runs of dummy messages skip the per-message checks: never past a stream behavior.
+    const given: Record<Direction, Buffer[]> = { request: [], response: [] };
+    const watch = defineBehavior({ name: 'watch', description: 'records every byte', options: {}, scope: 'stream', operator: (context) => tap((message: Message) => given[context.direction].push(message.bytes)) });
+    const requests = splitAt(requestBytes, CUTS);
+    const answers = splitAt(answerBytes, CUTS.map((cut) => cut * 3));
+    const { backendGot, clientGot } = await run(t, protocol, () => false, requests, answers, watch);
+    assert.deepEqual(Buffer.concat(given.request), requestBytes);
+    assert.deepEqual(Buffer.concat(given.response), answerBytes);
+    assert.deepEqual(backendGot, requestBytes);
+    assert.deepEqual(clientGot, answerBytes);
+  });
 }
 
 test('iterating ChunkRanges gives its ranges and its own bytes as messages, in order, with first, last, info and noReply', () => {

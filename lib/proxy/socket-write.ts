@@ -5,6 +5,7 @@
 // SocketWriter, so order holds. Backpressure works as with `pipe`: every write is accepted, and
 // the source waits for 'drain' before its next chunk when the socket is over its high-water mark.
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 
 export class SocketWriter {
   /** Runs queued before the current one. */
@@ -80,8 +81,12 @@ export class SocketWriter {
   /** Flushes, then sends FIN once written; `then` runs when the socket has finished. */
   end(then?: () => void): void {
     this.flush();
-    if (then === undefined) this.socket.end();
-    else this.socket.end(then);
+    const socket = this.socket;
+    if (then !== undefined) socket.end(then);
+    // The peer already sent its FIN and every byte reached the kernel: close() sends ours after
+    // them, as shutdown() would, without the shutdown call and Node's steps from end() to close.
+    else if (socket.readableEnded && socket.writableLength === 0 && !socket.connecting && !(socket instanceof TLSSocket)) socket.destroy();
+    else socket.end();
   }
 
   /** Resolves when the socket can take more (or is gone); undefined when it can already. */

@@ -3,6 +3,9 @@
 // per round and median rate and CPU per request. Where a full run's row moves by ±10 % from
 // one run to the next, many short alternations say more about which proxy leads.
 //   node --import tsx bench/in-turn.ts redis|memcache|tcp|http [--depth N] [--rounds N] [--seconds S]
+//     [--churn] [--old DIR]
+// --churn: a new connection per request, 16 at a time (the bench's churn), per connection.
+// --old DIR: an older build (the `dist` of another checkout) takes its turn as `vaurien@old`.
 // With TOXIPROXY_BIN set, the real Toxiproxy takes its turn too.
 import { parseArgs } from 'node:util';
 import { Endpoints, TOXIPROXY_ON } from './harness/endpoints.js';
@@ -10,42 +13,75 @@ import { cpuMicros, stopAll } from './harness/processes.js';
 import type { TargetName } from './harness/scenario.js';
 import { median } from './harness/stats.js';
 import { wires, type ProtocolName } from './harness/wire.js';
+import { churn } from './load/churn.js';
 import { closedLoop } from './load/closed-loop.js';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { depth: { type: 'string', default: '1' }, rounds: { type: 'string', default: '6' }, seconds: { type: 'string', default: '2.5' } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { depth: { type: 'string', default: '1' }, rounds: { type: 'string', default: '6' }, seconds: { type: 'string', default: '2.5' }, churn: { type: 'boolean', default: false }, old: { type: 'string' } },
+});
 const protocol = (positionals[0] ?? 'redis') as ProtocolName;
 const depth = Number(values.depth);
 const rounds = Number(values.rounds);
 const seconds = Number(values.seconds);
 
+interface Turn {
+  readonly label: string;
+  readonly endpoints: Endpoints;
+  readonly target: TargetName;
+  readonly rates: number[];
+  readonly cpus: number[];
+}
+
 const framed = protocol !== 'tcp';
 const paired = protocol === 'redis' || protocol === 'memcache';
-const targets: TargetName[] = ['vaurien', ...(framed ? (['vaurien-tcp'] as const) : []), 'pipe', ...(paired ? (['pair'] as const) : []), ...(TOXIPROXY_ON ? (['toxiproxy'] as const) : [])];
-const endpoints = new Endpoints({ distDir: 'dist' }, 4096, 0.6);
-const rates = new Map<TargetName, number[]>(targets.map((target) => [target, []]));
-const cpus = new Map<TargetName, number[]>(targets.map((target) => [target, []]));
+const current = new Endpoints({ distDir: 'dist' }, 4096, 0.6);
+const older = values.old === undefined ? undefined : new Endpoints({ distDir: values.old }, 4096, 0.6);
+const turn = (label: string, endpoints: Endpoints, target: TargetName): Turn => ({ label, endpoints, target, rates: [], cpus: [] });
+const turns: Turn[] = [
+  turn('vaurien', current, 'vaurien'),
+  ...(older === undefined ? [] : [turn('vaurien@old', older, 'vaurien')]),
+  ...(framed ? [turn('vaurien-tcp', current, 'vaurien-tcp')] : []),
+  turn('pipe', current, 'pipe'),
+  ...(paired && !values.churn ? [turn('pair', current, 'pair')] : []),
+  ...(TOXIPROXY_ON ? [turn('toxiproxy', current, 'toxiproxy')] : []),
+];
 
-process.stdout.write(`${protocol}, 50 connections, ${depth} in flight each, ${rounds} rounds of ${seconds} s per proxy\n`);
+/** One turn's rate (per second) and CPU (µs) per request, or per connection under churn. */
+async function measure(port: number, pid: number, span = seconds): Promise<{ rate: number; cpu: number }> {
+  if (values.churn) {
+    const result = await churn(port, 16, span, wires[protocol], () => cpuMicros(pid));
+    return { rate: result.connections / result.seconds, cpu: result.metered / result.connections };
+  }
+  const result = await closedLoop({ port, connections: 50, pipeline: depth, seconds: span, wire: wires[protocol], meter: () => cpuMicros(pid) });
+  return { rate: result.requests / result.seconds, cpu: result.metered / result.requests };
+}
+
+const unit = values.churn ? 'connection' : 'request';
+process.stdout.write(values.churn ? `${protocol}, churn 16 at a time, ${rounds} rounds of ${seconds} s per proxy\n` : `${protocol}, 50 connections, ${depth} in flight each, ${rounds} rounds of ${seconds} s per proxy\n`);
+// A short turn each first, not counted: a fresh process's first connections pay its JIT.
+for (const each of turns) {
+  const { port, pid } = await each.endpoints.get(protocol, each.target);
+  await measure(port, pid, Math.min(seconds, 0.5));
+}
 for (let round = 1; round <= rounds; round++) {
   const line: string[] = [];
-  for (const target of targets) {
-    const { port, pid } = await endpoints.get(protocol, target);
-    const result = await closedLoop({ port, connections: 50, pipeline: depth, seconds, wire: wires[protocol], meter: () => cpuMicros(pid) });
-    const rate = result.requests / result.seconds;
-    const cpu = result.metered / result.requests;
-    rates.get(target)?.push(rate);
-    cpus.get(target)?.push(cpu);
-    line.push(`${target} ${Math.round(rate)}/s ${cpu.toFixed(2)} µs`);
+  // Every other round in reverse: no proxy always follows the same one.
+  for (const each of round % 2 === 0 ? [...turns].reverse() : turns) {
+    const { port, pid } = await each.endpoints.get(protocol, each.target);
+    const { rate, cpu } = await measure(port, pid);
+    each.rates.push(rate);
+    each.cpus.push(cpu);
+    line.push(`${each.label} ${Math.round(rate)}/s ${cpu.toFixed(2)} µs`);
   }
   process.stdout.write(`round ${round}: ${line.join(', ')}\n`);
 }
 
-const medianOf = median;
-const vaurienRates = rates.get('vaurien') as number[];
-process.stdout.write('\nmedians (rate, CPU per request); vaurien/x: median of the per-round ratios of rates\n');
-for (const target of targets) {
-  const own = rates.get(target) as number[];
-  const ratio = target === 'vaurien' ? '' : `  vaurien/x ${medianOf(vaurienRates.map((rate, at) => rate / (own[at] as number))).toFixed(2)}×`;
-  process.stdout.write(`${target.padEnd(12)} ${Math.round(medianOf(own)).toString().padStart(8)}/s  ${medianOf(cpus.get(target) as number[]).toFixed(2)} µs${ratio}\n`);
+const vaurien = turns[0] as Turn;
+const perRound = (mine: number[], theirs: number[]): string => median(mine.map((value, at) => value / (theirs[at] as number))).toFixed(3);
+process.stdout.write(`\nmedians (rate, CPU per ${unit}); vaurien/x: medians of the per-round ratios of rates, and of CPU\n`);
+for (const each of turns) {
+  const ratio = each === vaurien ? '' : `  vaurien/x ${perRound(vaurien.rates, each.rates)}×, CPU ${perRound(vaurien.cpus, each.cpus)}×`;
+  process.stdout.write(`${each.label.padEnd(12)} ${Math.round(median(each.rates)).toString().padStart(8)}/s  ${median(each.cpus).toFixed(2)} µs${ratio}\n`);
 }
 await stopAll();

@@ -3,7 +3,8 @@
 // per round and median rate and CPU per request. Where a full run's row moves by ±10 % from
 // one run to the next, many short alternations say more about which proxy leads.
 //   node --import tsx bench/in-turn.ts redis|memcache|tcp|http [--depth N] [--rounds N] [--seconds S]
-//     [--churn] [--old DIR]
+//     [--connections N] [--churn] [--old DIR]
+// --connections N: N connections instead of 50 (not with --churn).
 // --churn: a new connection per request, 16 at a time (the bench's churn), per connection.
 // --old DIR: an older build (the `dist` of another checkout) takes its turn as `vaurien@old`.
 // With TOXIPROXY_BIN set, the real Toxiproxy takes its turn too.
@@ -18,10 +19,11 @@ import { closedLoop } from './load/closed-loop.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { depth: { type: 'string', default: '1' }, rounds: { type: 'string', default: '6' }, seconds: { type: 'string', default: '2.5' }, churn: { type: 'boolean', default: false }, old: { type: 'string' } },
+  options: { depth: { type: 'string', default: '1' }, connections: { type: 'string', default: '50' }, rounds: { type: 'string', default: '6' }, seconds: { type: 'string', default: '2.5' }, churn: { type: 'boolean', default: false }, old: { type: 'string' } },
 });
 const protocol = (positionals[0] ?? 'redis') as ProtocolName;
 const depth = Number(values.depth);
+const connections = Number(values.connections);
 const rounds = Number(values.rounds);
 const seconds = Number(values.seconds);
 
@@ -53,12 +55,12 @@ async function measure(port: number, pid: number, span = seconds): Promise<{ rat
     const result = await churn(port, 16, span, wires[protocol], () => cpuMicros(pid));
     return { rate: result.connections / result.seconds, cpu: result.metered / result.connections };
   }
-  const result = await closedLoop({ port, connections: 50, pipeline: depth, seconds: span, wire: wires[protocol], meter: () => cpuMicros(pid) });
+  const result = await closedLoop({ port, connections, pipeline: depth, seconds: span, wire: wires[protocol], meter: () => cpuMicros(pid) });
   return { rate: result.requests / result.seconds, cpu: result.metered / result.requests };
 }
 
 const unit = values.churn ? 'connection' : 'request';
-process.stdout.write(values.churn ? `${protocol}, churn 16 at a time, ${rounds} rounds of ${seconds} s per proxy\n` : `${protocol}, 50 connections, ${depth} in flight each, ${rounds} rounds of ${seconds} s per proxy\n`);
+process.stdout.write(values.churn ? `${protocol}, churn 16 at a time, ${rounds} rounds of ${seconds} s per proxy\n` : `${protocol}, ${connections} connections, ${depth} in flight each, ${rounds} rounds of ${seconds} s per proxy\n`);
 // A short turn each first, not counted: a fresh process's first connections pay its JIT.
 for (const each of turns) {
   const { port, pid } = await each.endpoints.get(protocol, each.target);

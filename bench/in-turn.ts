@@ -5,7 +5,7 @@
 //   node --import tsx bench/in-turn.ts redis|memcache|tcp|http [--depth N] [--rounds N] [--seconds S]
 //     [--connections N] [--churn] [--old DIR]
 // --connections N: N connections instead of 50 (not with --churn).
-// --churn: a new connection per request, 16 at a time (the bench's churn), per connection.
+// --churn: the bench's churn (a new connection per request), figures per connection.
 // --old DIR: an older build (the `dist` of another checkout) takes its turn as `vaurien@old`.
 // With TOXIPROXY_BIN set, the real Toxiproxy takes its turn too.
 import { parseArgs } from 'node:util';
@@ -16,6 +16,7 @@ import { median } from './harness/stats.js';
 import { wires, type ProtocolName } from './harness/wire.js';
 import { churn } from './load/churn.js';
 import { closedLoop } from './load/closed-loop.js';
+import { CHURN_CONCURRENCY } from './scenarios/churn.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -52,7 +53,7 @@ const turns: Turn[] = [
 /** One turn's rate (per second) and CPU (µs) per request, or per connection under churn. */
 async function measure(port: number, pid: number, span = seconds): Promise<{ rate: number; cpu: number }> {
   if (values.churn) {
-    const result = await churn(port, 16, span, wires[protocol], () => cpuMicros(pid));
+    const result = await churn(port, CHURN_CONCURRENCY, span, wires[protocol], () => cpuMicros(pid));
     return { rate: result.connections / result.seconds, cpu: result.metered / result.connections };
   }
   const result = await closedLoop({ port, connections, pipeline: depth, seconds: span, wire: wires[protocol], meter: () => cpuMicros(pid) });
@@ -60,7 +61,7 @@ async function measure(port: number, pid: number, span = seconds): Promise<{ rat
 }
 
 const unit = values.churn ? 'connection' : 'request';
-process.stdout.write(values.churn ? `${protocol}, churn 16 at a time, ${rounds} rounds of ${seconds} s per proxy\n` : `${protocol}, ${connections} connections, ${depth} in flight each, ${rounds} rounds of ${seconds} s per proxy\n`);
+process.stdout.write(values.churn ? `${protocol}, churn ${CHURN_CONCURRENCY} at a time, ${rounds} rounds of ${seconds} s per proxy\n` : `${protocol}, ${connections} connections, ${depth} in flight each, ${rounds} rounds of ${seconds} s per proxy\n`);
 // A short turn each first, not counted: a fresh process's first connections pay its JIT.
 for (const each of turns) {
   const { port, pid } = await each.endpoints.get(protocol, each.target);

@@ -9,7 +9,8 @@ import { withToxiproxy } from '../harness/endpoints.js';
 import { nodeVersusToxiproxy, versusToxiproxy } from './bulk.js';
 import { cpuRow } from './request-rate.js';
 
-const CONCURRENCY = 16;
+/** Connections churned at a time (also `bench/in-turn.ts --churn`'s). */
+export const CHURN_CONCURRENCY = 16;
 
 export function churnScenario(protocol: ProtocolName): Scenario {
   return {
@@ -19,14 +20,14 @@ export function churnScenario(protocol: ProtocolName): Scenario {
     warmup: true,
     async run(target, { endpoints, seconds }) {
       const { port, pid } = await endpoints.get(protocol, target);
-      const result = await churn(port, CONCURRENCY, seconds, wires[protocol], () => cpuMicros(pid));
+      const result = await churn(port, CHURN_CONCURRENCY, seconds, wires[protocol], () => cpuMicros(pid));
       if (result.errors > 0) throw new Error(`${protocol}/churn ${target}: ${result.errors} failed connections`);
       return { rate: result.connections / result.seconds, cpu: result.metered / result.connections };
     },
     rows: [
       {
         metric: 'rate',
-        label: `churn, ${CONCURRENCY} at a time`,
+        label: `churn, ${CHURN_CONCURRENCY} at a time`,
         unit: 'conn/s',
         higherIsBetter: true,
         checks: protocol === 'tcp' ? [{ kind: 'ratio', target: 'vaurien', base: 'pipe', min: 1.3 }, ...versusToxiproxy(1.25), ...nodeVersusToxiproxy('pipe')] : versusToxiproxy(1),

@@ -10,6 +10,7 @@ import { createServer as createTlsServer, connect as tlsConnect, type TLSSocket 
 import { SocketWriter } from '../../lib/index.js';
 import { localhostCertificate } from '../helpers/certificates.js';
 import { startTcpServer } from '../helpers/sockets.js';
+import { collect } from '../helpers/tls-sockets.js';
 
 const sha = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 
@@ -28,15 +29,11 @@ async function afterPeerEnded(t: TestContext): Promise<{ ours: Socket; peer: Soc
   return { ours, peer };
 }
 
-/** Everything `peer` reads until its end; rejects on a reset. */
+/** Everything `peer` reads until its end (rejects on a reset); `peer` was paused. */
 function readAll(peer: Socket): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  return new Promise((resolve, reject) => {
-    peer.on('data', (data: Buffer) => parts.push(data));
-    peer.once('end', () => resolve(Buffer.concat(parts)));
-    peer.once('error', reject);
-    peer.resume();
-  });
+  const all = collect(peer);
+  peer.resume();
+  return all;
 }
 
 test('ending toward a peer that already ended: nothing queued, the socket closes at once and the peer reads a clean end', async (t) => {

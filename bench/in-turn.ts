@@ -3,11 +3,13 @@
 // per round and median rate and CPU per request. Where a full run's row moves by ±10 % from
 // one run to the next, many short alternations say more about which proxy leads.
 //   node --import tsx bench/in-turn.ts redis|memcache|tcp|http [--depth N] [--rounds N] [--seconds S]
-//     [--connections N] [--churn] [--old DIR]
+//     [--connections N] [--churn] [--old DIR]...
 // --connections N: N connections instead of 50 (not with --churn).
 // --churn: the bench's churn (a new connection per request), figures per connection.
-// --old DIR: an older build (the `dist` of another checkout) takes its turn as `vaurien@old`.
+// --old DIR: another build (the `dist` of another checkout, or a copy with one piece taken out)
+// takes its turn as `vaurien@NAME`, NAME being DIR's last folder; give --old again for more builds.
 // With TOXIPROXY_BIN set, the real Toxiproxy takes its turn too.
+import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Endpoints, TOXIPROXY_ON } from './harness/endpoints.js';
 import { cpuMicros, stopAll } from './harness/processes.js';
@@ -20,7 +22,7 @@ import { CHURN_CONCURRENCY } from './scenarios/churn.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { depth: { type: 'string', default: '1' }, connections: { type: 'string', default: '50' }, rounds: { type: 'string', default: '6' }, seconds: { type: 'string', default: '2.5' }, churn: { type: 'boolean', default: false }, old: { type: 'string' } },
+  options: { depth: { type: 'string', default: '1' }, connections: { type: 'string', default: '50' }, rounds: { type: 'string', default: '6' }, seconds: { type: 'string', default: '2.5' }, churn: { type: 'boolean', default: false }, old: { type: 'string', multiple: true } },
 });
 const protocol = (positionals[0] ?? 'redis') as ProtocolName;
 const depth = Number(values.depth);
@@ -39,11 +41,11 @@ interface Turn {
 const framed = protocol !== 'tcp';
 const paired = protocol === 'redis' || protocol === 'memcache';
 const current = new Endpoints({ distDir: 'dist' }, 4096, 0.6);
-const older = values.old === undefined ? undefined : new Endpoints({ distDir: values.old }, 4096, 0.6);
+const builds = (values.old ?? []).map((dir) => ({ name: basename(resolve(dir)), endpoints: new Endpoints({ distDir: dir }, 4096, 0.6) }));
 const turn = (label: string, endpoints: Endpoints, target: TargetName): Turn => ({ label, endpoints, target, rates: [], cpus: [] });
 const turns: Turn[] = [
   turn('vaurien', current, 'vaurien'),
-  ...(older === undefined ? [] : [turn('vaurien@old', older, 'vaurien')]),
+  ...builds.map(({ name, endpoints }) => turn(`vaurien@${name}`, endpoints, 'vaurien')),
   ...(framed ? [turn('vaurien-tcp', current, 'vaurien-tcp')] : []),
   turn('pipe', current, 'pipe'),
   ...(paired && !values.churn ? [turn('pair', current, 'pair')] : []),
@@ -81,10 +83,11 @@ for (let round = 1; round <= rounds; round++) {
 }
 
 const vaurien = turns[0] as Turn;
+const width = Math.max(...turns.map(({ label }) => label.length)) + 1;
 const perRound = (mine: number[], theirs: number[]): string => median(mine.map((value, at) => value / (theirs[at] as number))).toFixed(3);
 process.stdout.write(`\nmedians (rate, CPU per ${unit}); vaurien/x: medians of the per-round ratios of rates, and of CPU\n`);
 for (const each of turns) {
   const ratio = each === vaurien ? '' : `  vaurien/x ${perRound(vaurien.rates, each.rates)}×, CPU ${perRound(vaurien.cpus, each.cpus)}×`;
-  process.stdout.write(`${each.label.padEnd(12)} ${Math.round(median(each.rates)).toString().padStart(8)}/s  ${median(each.cpus).toFixed(2)} µs${ratio}\n`);
+  process.stdout.write(`${each.label.padEnd(width)} ${Math.round(median(each.rates)).toString().padStart(8)}/s  ${median(each.cpus).toFixed(2)} µs${ratio}\n`);
 }
 await stopAll();

@@ -2,20 +2,27 @@
 // pipelines (both framers, the ledger, both flows, the writers) fed chunks of DEPTH GETs and
 // DEPTH replies from memory, written into sinks that only count. What framing and bookkeeping
 // cost per exchange, apart from Node's socket work (bench/RESULTS.md, "Issue #19, fourth pass").
-//   node --import tsx bench/engine-per-value.ts [redis|memcache|tcp] [--depth N] [--connections N] [--dist DIR] [--floor] [--miss]
+//   node --import tsx bench/engine-per-value.ts [redis|memcache|tcp] [--depth N] [--connections N] [--dist DIR] [--floor] [--miss] [--syscalls N]
 // With --dist, the build in DIR is measured (a build of another commit, to compare). With
 // --floor (redis), the pairing proxy's scanners instead (bench/servers/resp-scan.ts): the least
 // a protocol-aware Node proxy does per value, against which vaurien's engine is measured. With
-// --miss, every reply says the key is not there (redis `$-1`, memcache a bare `END`).
+// --miss, every reply says the key is not there (redis `$-1`, memcache a bare `END`). With
+// --syscalls N, N writes to /dev/null after each chunk of commands and its chunk of replies: the
+// kernel runs between chunks, as in a proxy, and the engine's code and data leave the caches.
+import { openSync, writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadEngine, sink, source, trafficOf, type EngineConnection } from './harness/engine-build.js';
 import { Awaiting, scanner } from './servers/resp-scan.js';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { depth: { type: 'string', default: '16' }, connections: { type: 'string', default: '1' }, dist: { type: 'string', default: 'dist' }, floor: { type: 'boolean', default: false }, miss: { type: 'boolean', default: false } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { depth: { type: 'string', default: '16' }, connections: { type: 'string', default: '1' }, dist: { type: 'string', default: 'dist' }, floor: { type: 'boolean', default: false }, miss: { type: 'boolean', default: false }, syscalls: { type: 'string', default: '0' } } });
 const protocolName = positionals[0] ?? 'redis';
 const depth = Number(values.depth);
 const ROUNDS = 5;
 const CHUNKS = 200_000;
+const SYSCALLS = Number(values.syscalls);
+/** What each of those writes: the size of a reply chunk, from memory nobody else reads. */
+const KERNEL_WORK = Buffer.alloc(600);
+const devNull = openSync('/dev/null', 'w');
 
 type Connection = Pick<EngineConnection, 'client' | 'backend'> & { readonly pipelines: { readonly pendingAnswers: number } };
 
@@ -60,7 +67,8 @@ for (let round = 0; round < ROUNDS; round++) {
     const { client, backend } = connections[chunk % connections.length] as (typeof connections)[number];
     client.emit('data', Buffer.from(commands.buffer, commands.byteOffset, commands.length));
     backend.emit('data', Buffer.from(replies.buffer, replies.byteOffset, replies.length));
+    for (let call = 0; call < SYSCALLS; call++) writeSync(devNull, KERNEL_WORK);
   }
   const nanoseconds = Number(process.hrtime.bigint() - started) / (CHUNKS * depth);
-  process.stdout.write(`${values.floor ? 'pairing floor' : protocolName}, ${depth} a chunk, ${connections.length} connection(s): ${nanoseconds.toFixed(1)} ns per request${connections.every(({ pipelines }) => pipelines.pendingAnswers === 0) ? '' : ' (answers pending: the pairing is off)'}\n`);
+  process.stdout.write(`${values.floor ? 'pairing floor' : protocolName}, ${depth} a chunk, ${connections.length} connection(s)${SYSCALLS > 0 ? `, ${SYSCALLS} system calls between` : ''}: ${nanoseconds.toFixed(1)} ns per request${connections.every(({ pipelines }) => pipelines.pendingAnswers === 0) ? '' : ' (answers pending: the pairing is off)'}\n`);
 }

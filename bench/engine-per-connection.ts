@@ -5,9 +5,9 @@
 // proxy makes system calls between a connection's events); the same calls alone are timed in
 // each round and taken off.
 //   node --import tsx bench/engine-per-connection.ts [tcp|redis|memcache|http] [--dist DIR] [--syscalls N]
-import { openSync, writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadEngine, trafficOf } from './harness/engine-build.js';
+import { kernelWork } from './harness/kernel-work.js';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { dist: { type: 'string', default: 'dist' }, syscalls: { type: 'string', default: '0' } } });
 const protocolName = positionals[0] ?? 'redis';
@@ -18,11 +18,7 @@ const PER_TURN = 16;
 /** Steps of a connection's life below, each after the calls. */
 const STEPS = 6;
 const SYSCALLS = Number(values.syscalls);
-const devNull = openSync('/dev/null', 'w');
-const KERNEL_WORK = Buffer.alloc(600);
-const kernel = (): void => {
-  for (let call = 0; call < SYSCALLS; call++) writeSync(devNull, KERNEL_WORK);
-};
+const kernel = kernelWork(SYSCALLS);
 
 /** Microseconds per connection of the calls alone, in the same turns of the event loop. */
 async function callsAlone(): Promise<number> {

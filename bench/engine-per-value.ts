@@ -9,9 +9,9 @@
 // --miss, every reply says the key is not there (redis `$-1`, memcache a bare `END`). With
 // --syscalls N, N writes to /dev/null after each chunk of commands and its chunk of replies: the
 // kernel runs between chunks, as in a proxy, and the engine's code and data leave the caches.
-import { openSync, writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadEngine, sink, source, trafficOf, type EngineConnection } from './harness/engine-build.js';
+import { kernelWork } from './harness/kernel-work.js';
 import { Awaiting, scanner } from './servers/resp-scan.js';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { depth: { type: 'string', default: '16' }, connections: { type: 'string', default: '1' }, dist: { type: 'string', default: 'dist' }, floor: { type: 'boolean', default: false }, miss: { type: 'boolean', default: false }, syscalls: { type: 'string', default: '0' } } });
@@ -20,9 +20,7 @@ const depth = Number(values.depth);
 const ROUNDS = 5;
 const CHUNKS = 200_000;
 const SYSCALLS = Number(values.syscalls);
-/** What each of those writes: the size of a reply chunk, from memory nobody else reads. */
-const KERNEL_WORK = Buffer.alloc(600);
-const devNull = openSync('/dev/null', 'w');
+const kernel = kernelWork(SYSCALLS);
 
 type Connection = Pick<EngineConnection, 'client' | 'backend'> & { readonly pipelines: { readonly pendingAnswers: number } };
 
@@ -67,7 +65,7 @@ for (let round = 0; round < ROUNDS; round++) {
     const { client, backend } = connections[chunk % connections.length] as (typeof connections)[number];
     client.emit('data', Buffer.from(commands.buffer, commands.byteOffset, commands.length));
     backend.emit('data', Buffer.from(replies.buffer, replies.byteOffset, replies.length));
-    for (let call = 0; call < SYSCALLS; call++) writeSync(devNull, KERNEL_WORK);
+    kernel();
   }
   const nanoseconds = Number(process.hrtime.bigint() - started) / (CHUNKS * depth);
   process.stdout.write(`${values.floor ? 'pairing floor' : protocolName}, ${depth} a chunk, ${connections.length} connection(s)${SYSCALLS > 0 ? `, ${SYSCALLS} system calls between` : ''}: ${nanoseconds.toFixed(1)} ns per request${connections.every(({ pipelines }) => pipelines.pendingAnswers === 0) ? '' : ' (answers pending: the pairing is off)'}\n`);

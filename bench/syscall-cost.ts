@@ -4,16 +4,15 @@
 // without PCID), code that runs between system calls pays again for every page it touches: why
 // the same JavaScript costs more in a proxy than in a loop (bench/RESULTS.md, thirteenth pass).
 //   node --import tsx bench/syscall-cost.ts [--rounds N]
-import { openSync, writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { kernelWork } from './harness/kernel-work.js';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' } } });
 const ITERATIONS = 200_000;
 const PAGE = 4096;
 /** Pages apart and a cache line over, so that each read lands on its own page and its own cache set. */
 const STRIDE = 17 * PAGE + 64;
-const devNull = openSync('/dev/null', 'w');
-const written = Buffer.alloc(600);
+const oneCall = kernelWork(1);
 const memory = new Uint8Array(64 << 20);
 for (let at = 0; at < memory.length; at += PAGE) memory[at] = 1;
 
@@ -22,7 +21,7 @@ function perIteration(pages: number, withCall: boolean): number {
   let sum = 0;
   const started = process.hrtime.bigint();
   for (let iteration = 0; iteration < ITERATIONS; iteration++) {
-    if (withCall) writeSync(devNull, written);
+    if (withCall) oneCall();
     for (let page = 0; page < pages; page++) sum += memory[(page * STRIDE) % memory.length] as number;
   }
   const nanoseconds = Number(process.hrtime.bigint() - started) / ITERATIONS;
